@@ -1,0 +1,1067 @@
+"""SMTP Observer: a simplified SMTP server that shows what a mail client says and sends.
+
+Run ``python smtp_observer.py`` and point a mail client (Outlook, Foxmail, Thunderbird) at
+127.0.0.1. The window shows the SMTP dialogue and the decoded mail; ``--no-gui`` prints the
+same as a transcript and ``--jsonl`` as JSON Lines. Mail is never stored or forwarded.
+
+The module has three layers, each usable without the next:
+
+* events: small frozen dataclasses, the only thing the server tells the outside world;
+* ``SMTPSession``: the protocol as a state machine, bytes in and reply bytes out, no socket;
+* ``ObserverServer``: a ``socketserver.TCPServer`` serving one client at a time in a thread.
+
+It never imports tkinter at module level: the GUI (gui.py) is loaded only when the window is
+wanted, and it never imports this module (run as a script, this module is ``__main__``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import contextlib
+import dataclasses
+import errno
+import io
+import itertools
+import json
+import os
+import queue
+import re
+import socket
+import socketserver
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import decoder
+
+# --------------------------------------------------------------------------------------------
+# Events
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The SMTP envelope of one message: who the client says it is from and for."""
+
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    mail_params: tuple[str, ...] = ()  # the MAIL FROM parameters as sent, e.g. "SIZE=1234"
+
+    def to_json(self) -> dict:
+        return {"mail_from": self.mail_from, "rcpt_to": list(self.rcpt_to),
+                "mail_params": list(self.mail_params)}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    """Base of every event; ``event`` is the name consumers dispatch on (and the JSON name)."""
+
+    event: ClassVar[str] = ""
+    session: int  # 0 for events of the server itself
+    time: float  # seconds since the epoch
+
+    def to_json(self) -> dict:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {"event": self.event, **fields}
+
+
+@dataclass(frozen=True, slots=True)
+class Listening(ServerEvent):
+    event: ClassVar[str] = "listening"
+    host: str
+    port: int
+    requested_port: int | None  # None when the user gave no --port
+    fallback_reason: str | None  # why port 25 could not be used, when we fell back
+    hostname: str  # the name the server greets with
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(ServerEvent):
+    event: ClassVar[str] = "connect"
+    peer: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReceived(ServerEvent):
+    event: ClassVar[str] = "command"
+    line: str  # as received, without CRLF; bytes that are not UTF-8 appear as \\xNN
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySent(ServerEvent):
+    event: ClassVar[str] = "reply"
+    code: int
+    lines: tuple[str, ...]  # the text of each reply line, without the code
+
+    def to_json(self) -> dict:
+        return {"event": self.event, "session": self.session, "time": self.time,
+                "code": self.code, "text": "\n".join(self.lines)}
+
+
+@dataclass(frozen=True, slots=True)
+class Remark(ServerEvent):
+    """A teaching note about the dialogue: decoded AUTH credentials, bare LF, long lines..."""
+
+    event: ClassVar[str] = "remark"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataReceived(ServerEvent):
+    """The message data of one DATA command has arrived (before the server replies)."""
+
+    event: ClassVar[str] = "data"
+    size: int  # octets of message data as they came over the wire (still dot-stuffed)
+    complete: bool  # False when the client went away before the final "."
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived(ServerEvent):
+    """One message with its envelope, raw bytes and decoded form (sent after the reply)."""
+
+    event: ClassVar[str] = "message"
+    number: int  # counts the messages of this run, from 1
+    envelope: Envelope
+    raw: bytes
+    complete: bool
+    accepted: bool  # False when the server refused it (too large) or it was incomplete
+    reason: str | None  # why it was not accepted
+    decoded: decoder.DecodedMessage | None
+
+    def to_json(self) -> dict:
+        decoded = self.decoded.to_json() if self.decoded is not None else {}
+        return {"event": self.event, "session": self.session, "time": self.time,
+                "number": self.number, "envelope": self.envelope.to_json(),
+                "size": len(self.raw), "complete": self.complete, "accepted": self.accepted,
+                "reason": self.reason, **decoded}
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected(ServerEvent):
+    event: ClassVar[str] = "disconnect"
+    reason: str  # one of the DISCONNECT_* constants
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError(ServerEvent):
+    event: ClassVar[str] = "error"
+    text: str
+
+
+DISCONNECT_QUIT = "quit"
+DISCONNECT_PEER_CLOSED = "peer closed"
+DISCONNECT_TIMEOUT = "timeout"
+DISCONNECT_TOO_MANY_ERRORS = "too many errors"
+DISCONNECT_ERROR = "error"
+DISCONNECT_SERVER_STOPPING = "server stopping"
+
+
+# --------------------------------------------------------------------------------------------
+# The protocol
+
+# RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF; RFC 4954 4 lets an
+# AUTH line (initial response or continuation) carry up to 12,288.
+COMMAND_LINE_LIMIT = 512
+AUTH_LINE_LIMIT = 12288
+TEXT_LINE_LIMIT = 998  # RFC 5322 2.1.1 / RFC 5321 4.5.3.1.6, without the CRLF
+MAX_RECIPIENTS = 100  # RFC 5321 4.5.3.1.8: a server must accept at least 100
+MAX_ERRORS = 20  # as Postfix's smtpd_hard_error_limit: then 421 and close
+DEFAULT_MAX_SIZE = 32 * 1024 * 1024
+DEFAULT_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: the server timeout is at least 5 minutes
+
+END_OF_DATA = b"\r\n.\r\n"
+
+# Challenges Thunderbird and Outlook compare byte for byte (base64 of "Username:", "Password:").
+AUTH_LOGIN_USERNAME = "VXNlcm5hbWU6"
+AUTH_LOGIN_PASSWORD = "UGFzc3dvcmQ6"
+
+UNIMPLEMENTED_COMMANDS = frozenset(
+    {"STARTTLS", "BDAT", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML"})
+MAIL_PARAMETERS = frozenset({"SIZE", "BODY", "SMTPUTF8", "AUTH"})
+# Mechanisms real clients try first when the server offers them; named in the 504 remark.
+WINDOWS_INTEGRATED_MECHANISMS = frozenset({"NTLM", "GSSAPI", "MSN"})
+
+HELP_LINES = (
+    "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH",
+    "HELO|EHLO <your name>    MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]",
+    "RCPT TO:<address>        DATA (end the message with a line holding only '.')",
+    "AUTH PLAIN|LOGIN         RSET  NOOP  QUIT  VRFY <user>  HELP",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int | None = None  # None: 25, falling back to 2525
+    hostname: str = "smtp-observer"
+    max_size: int = DEFAULT_MAX_SIZE
+    timeout: float = DEFAULT_TIMEOUT
+    decode: bool = True
+
+
+class Reply:
+    """A reply as the server sends it: code and text lines (the wire form has the code on each)."""
+
+    __slots__ = ("code", "lines")
+
+    def __init__(self, code: int, *lines: str) -> None:
+        self.code = code
+        self.lines = lines
+
+    def wire(self) -> bytes:
+        last = len(self.lines) - 1
+        return "".join(f"{self.code}{' ' if i == last else '-'}{line}\r\n"
+                       for i, line in enumerate(self.lines)).encode("utf-8")
+
+
+_ADDRESS_RE = re.compile(
+    r"""<(?:@[^:<>\s]+:)?                        # an obsolete source route, ignored (RFC 5321 C)
+        (?P<address>"(?:[^"\\\r\n]|\\.)*"@[^<>\s]+  # a quoted local part may hold spaces
+                   |[^<>\s"]*)>$""", re.VERBOSE)
+_MAILBOX_RE = re.compile(r"""^(?:"(?:[^"\\\r\n]|\\.)*"|[^@"\s<>()\[\],;:\\]+)@[^@\s<>()\\,;:"]+$""")
+
+
+def _parse_path(text: str) -> tuple[str | None, str, bool]:
+    """Split ``<addr> PARAMS`` into (address or None if malformed, params, had brackets)."""
+    text = text.strip()
+    if not text.startswith("<"):
+        address, _, params = text.partition(" ")
+        return address or None, params, False
+    end = text.find(">")
+    if end < 0:
+        return None, "", True
+    match = _ADDRESS_RE.match(text[: end + 1])
+    return (match["address"] if match else None), text[end + 1:], True
+
+
+def _is_mailbox(address: str) -> bool:
+    return bool(_MAILBOX_RE.match(address))
+
+
+def _b64decode(text: str) -> bytes | None:
+    if text.strip() == "=":  # RFC 4954 4: "=" is an empty initial response
+        return b""
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def escape_line(line: bytes) -> str:
+    """A received line for the transcript: UTF-8 as text, any other byte as \\xNN."""
+    return line.decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True, slots=True)
+class _LineTooLong:
+    limit: int
+
+
+@dataclass(slots=True)
+class _Transaction:
+    mail_from: str
+    mail_params: tuple[str, ...]
+    body_8bit: bool
+    declared_size: int | None
+    rcpt_to: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CompletedMessage:
+    """A message whose DATA has ended, waiting to be decoded once the reply has gone out."""
+
+    envelope: Envelope
+    raw: bytes
+    complete: bool
+    accepted: bool
+    reason: str | None
+
+
+class SMTPSession:
+    """One client's SMTP session as a state machine: feed it bytes, send what it returns.
+
+    It knows no socket: ``receive()`` takes whatever arrived (a command split across TCP
+    segments, or many pipelined commands in one) and returns the reply bytes, one write for
+    the whole batch. Events go to ``emit``. Finished messages wait in ``completed`` so the
+    caller can send the 250 first and decode after.
+    """
+
+    def __init__(self, config: ServerConfig, number: int, peer: str,
+                 emit: Callable[[ServerEvent], None]) -> None:
+        self.config = config
+        self.number = number
+        self.peer = peer
+        self._emit = emit
+        self.closed = False
+        self.close_reason: str | None = None
+        self.completed: list[CompletedMessage] = []
+        self._buffer = bytearray()
+        self._discarding_long_line = False
+        self._bare_lf_noted = False
+        self._helo: str | None = None
+        self._esmtp = False
+        self._authenticated = False
+        self._auth_step: Callable[[str], Reply] | None = None
+        self._transaction: _Transaction | None = None
+        self._data: bytearray | None = None  # not None while in DATA
+        self._data_dropped = 0  # octets of DATA discarded because they were over the limit
+        self._errors = 0
+        self._commands = {name[5:].upper(): getattr(self, name)
+                          for name in dir(self) if name.startswith("smtp_")}
+
+    # -- helpers for events and replies
+
+    def _event(self, cls: type[ServerEvent], **fields) -> None:
+        self._emit(cls(session=self.number, time=time.time(), **fields))
+
+    def remark(self, text: str) -> None:
+        self._event(Remark, text=text)
+
+    def _send(self, reply: Reply) -> bytes:
+        self._event(ReplySent, code=reply.code, lines=reply.lines)
+        if reply.code >= 400 and reply.code != 421:
+            self._errors += 1
+            if self._errors >= MAX_ERRORS:
+                return reply.wire() + self._close(
+                    Reply(421, f"4.7.0 {self.config.hostname} Too many errors, closing"),
+                    DISCONNECT_TOO_MANY_ERRORS)
+        return reply.wire()
+
+    def _close(self, reply: Reply, reason: str) -> bytes:
+        wire = self._send(reply)
+        self.closed = True
+        self.close_reason = reason
+        return wire
+
+    # -- what the connection calls
+
+    def greeting(self) -> bytes:
+        self._event(Connected, peer=self.peer)
+        return self._send(Reply(220, f"{self.config.hostname} ESMTP SMTP Observer ready"))
+
+    def receive(self, chunk: bytes) -> bytes:
+        """Take bytes from the client; return the replies to send, in order, in one piece."""
+        self._buffer += chunk
+        out = bytearray()
+        while self._buffer and not self.closed:
+            if self._data is not None:
+                if not self._take_data():
+                    break
+                out += self._end_data()
+                continue
+            line = self._take_line()
+            if line is None:
+                break
+            out += self._handle_line(line)
+        return bytes(out)
+
+    def timed_out(self) -> bytes:
+        return self._close(Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
+                           DISCONNECT_TIMEOUT)
+
+    def connection_lost(self, reason: str) -> None:
+        """The connection ended without QUIT: keep whatever part of a message had arrived."""
+        if self._data is not None:
+            self._finish_data(complete=False)
+        self.closed = True
+        self.close_reason = self.close_reason or reason
+
+    # -- command lines
+
+    def _line_limit(self) -> int:
+        if self._auth_step is not None or self._buffer[:5].upper() == b"AUTH ":
+            return AUTH_LINE_LIMIT
+        return COMMAND_LINE_LIMIT
+
+    def _take_line(self) -> bytes | _LineTooLong | None:
+        """Cut one line off the buffer; None when it is incomplete. Drains over-long lines."""
+        end = self._buffer.find(b"\n")
+        limit = self._line_limit()
+        if end < 0:
+            if len(self._buffer) > limit:
+                self._discarding_long_line = True
+                del self._buffer[:]
+            return None
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        if self._discarding_long_line or len(line) + 1 > limit:
+            self._discarding_long_line = False
+            return _LineTooLong(limit)
+        if line.endswith(b"\r"):
+            return line[:-1]
+        if not self._bare_lf_noted:
+            self._bare_lf_noted = True
+            self.remark("The client ended a command with a bare LF; SMTP lines end with CRLF "
+                        "(accepted here, as most servers do).")
+        return line
+
+    def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
+        if isinstance(line, _LineTooLong):
+            self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>")
+            return self._send(Reply(500, "5.5.2 Line too long"))
+        text = escape_line(line)
+        self._event(CommandReceived, line=text)
+        try:
+            if self._auth_step is not None:
+                step, self._auth_step = self._auth_step, None
+                return self._send(step(text))
+            verb, _, arg = text.partition(" ")
+            handler = self._commands.get(verb.upper())
+            if handler is not None:
+                return handler(arg.strip())
+            if verb.upper() in UNIMPLEMENTED_COMMANDS:
+                return self._send(Reply(502, f"5.5.1 {verb.upper()} is not implemented here"))
+            return self._send(Reply(500, "5.5.2 Command not recognized"))
+        except Exception as exc:  # a bug here must cost one reply, not the session
+            self._event(ServerError, text=f"{type(exc).__name__}: {exc} (in: {text[:80]})")
+            return self._send(Reply(451, "4.3.0 Internal server error, please retry"))
+
+    # -- session commands
+
+    def _greeted(self, arg: str, *, esmtp: bool) -> str | None:
+        if not arg:
+            return None
+        self._helo = arg
+        self._esmtp = esmtp
+        self._transaction = None
+        return f"{self.config.hostname} Hello {arg}"
+
+    def smtp_HELO(self, arg: str) -> bytes:
+        greeting = self._greeted(arg, esmtp=False)
+        if greeting is None:
+            return self._send(Reply(501, "Syntax: HELO hostname"))
+        return self._send(Reply(250, greeting))
+
+    def smtp_EHLO(self, arg: str) -> bytes:
+        greeting = self._greeted(arg, esmtp=True)
+        if greeting is None:
+            return self._send(Reply(501, "Syntax: EHLO hostname"))
+        return self._send(Reply(
+            250, greeting, "8BITMIME", f"SIZE {self.config.max_size}", "PIPELINING",
+            "SMTPUTF8", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "AUTH=PLAIN LOGIN", "HELP"))
+
+    def smtp_NOOP(self, arg: str) -> bytes:
+        return self._send(Reply(250, "2.0.0 OK"))
+
+    def smtp_RSET(self, arg: str) -> bytes:
+        if arg:
+            return self._send(Reply(501, "5.5.4 Syntax: RSET"))
+        self._transaction = None
+        return self._send(Reply(250, "2.0.0 OK"))
+
+    def smtp_QUIT(self, arg: str) -> bytes:
+        return self._close(Reply(221, f"2.0.0 {self.config.hostname} closing connection"),
+                           DISCONNECT_QUIT)
+
+    def smtp_VRFY(self, arg: str) -> bytes:
+        if not arg:
+            return self._send(Reply(501, "5.5.4 Syntax: VRFY <address>"))
+        return self._send(Reply(252, "2.5.0 Cannot VRFY user, but will accept the message"))
+
+    def smtp_EXPN(self, arg: str) -> bytes:
+        return self._send(Reply(502, "5.5.1 EXPN is not implemented here"))
+
+    def smtp_HELP(self, arg: str) -> bytes:
+        return self._send(Reply(214, *HELP_LINES))
+
+    # -- AUTH (RFC 4954): any credentials are accepted; the point is to see them
+
+    def smtp_AUTH(self, arg: str) -> bytes:
+        mechanism, _, initial = arg.partition(" ")
+        mechanism = mechanism.upper()
+        if not self._esmtp:
+            return self._send(Reply(503, "5.5.1 Send EHLO first"))
+        if self._authenticated:
+            return self._send(Reply(503, "5.5.1 Already authenticated"))
+        if self._transaction is not None:
+            return self._send(Reply(503, "5.5.1 AUTH is not allowed during a mail transaction"))
+        if mechanism == "PLAIN":
+            return self._send(self._auth_plain(initial) if initial else self._challenge(
+                "", self._auth_plain))
+        if mechanism == "LOGIN":
+            if initial:
+                return self._send(self._auth_login_user(initial))
+            return self._send(self._challenge(AUTH_LOGIN_USERNAME, self._auth_login_user))
+        if not mechanism:
+            return self._send(Reply(501, "5.5.4 Syntax: AUTH mechanism [initial-response]"))
+        if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
+            self.remark(f"The client asked for {mechanism}: in Outlook, switch off "
+                        "'Require logon using Secure Password Authentication (SPA)'.")
+        return self._send(Reply(504, "5.5.4 Unrecognized authentication type"))
+
+    def _challenge(self, text: str, step: Callable[[str], Reply]) -> Reply:
+        self._auth_step = step
+        return Reply(334, text)
+
+    def _auth_cancelled_or_undecodable(self, response: str) -> Reply | None:
+        if response.strip() == "*":
+            return Reply(501, "5.7.0 Authentication cancelled")
+        if _b64decode(response) is None:
+            return Reply(501, "5.5.2 Cannot decode the response (it must be base64)")
+        return None
+
+    def _auth_plain(self, response: str) -> Reply:
+        refused = self._auth_cancelled_or_undecodable(response)
+        if refused:
+            return refused
+        fields = _b64decode(response).split(b"\x00")
+        if len(fields) != 3:
+            return Reply(501, "5.5.2 AUTH PLAIN wants authzid NUL user NUL password")
+        return self._authenticated_as("PLAIN", fields[1], fields[2])
+
+    def _auth_login_user(self, response: str) -> Reply:
+        refused = self._auth_cancelled_or_undecodable(response)
+        if refused:
+            return refused
+        user = _b64decode(response)
+        return self._challenge(AUTH_LOGIN_PASSWORD,
+                               lambda reply: self._auth_login_password(user, reply))
+
+    def _auth_login_password(self, user: bytes, response: str) -> Reply:
+        refused = self._auth_cancelled_or_undecodable(response)
+        if refused:
+            return refused
+        return self._authenticated_as("LOGIN", user, _b64decode(response))
+
+    def _authenticated_as(self, mechanism: str, user: bytes, password: bytes) -> Reply:
+        self._authenticated = True
+        self.remark(f"AUTH {mechanism} decoded: user {escape_line(user)!r}, password "
+                    f"{escape_line(password)!r}. Base64 is an encoding, not encryption: "
+                    "anyone on the network path can read these.")
+        return Reply(235, "2.7.0 Authentication successful")
+
+    # -- the mail transaction
+
+    def smtp_MAIL(self, arg: str) -> bytes:
+        if self._helo is None:
+            return self._send(Reply(503, "5.5.1 Send HELO/EHLO first"))
+        if self._transaction is not None:
+            return self._send(Reply(503, "5.5.1 Nested MAIL command (send RSET first)"))
+        path = self._strip_keyword(arg, "FROM:")
+        if path is None:
+            return self._send(Reply(501, "5.5.4 Syntax: MAIL FROM:<address>"))
+        address, params, bracketed = _parse_path(path)
+        if address is None or (address and not _is_mailbox(address)):
+            return self._send(Reply(501, "5.1.7 Bad sender address syntax"))
+        if not bracketed:
+            self._remark_missing_brackets("MAIL FROM", address)
+        refusal, body_8bit, declared = self._check_mail_params(params.split())
+        if refusal is not None:
+            return self._send(refusal)
+        self._transaction = _Transaction(address, tuple(params.split()), body_8bit, declared)
+        return self._send(Reply(250, f"2.1.0 Sender <{address}> OK"))
+
+    def _check_mail_params(self, params: list[str]) -> tuple[Reply | None, bool, int | None]:
+        """Check MAIL parameters: (refusal or None, BODY=8BITMIME given, SIZE= value)."""
+        body_8bit, declared = False, None
+        for param in params:
+            key, _, value = param.partition("=")
+            key = key.upper()
+            if not self._esmtp or key not in MAIL_PARAMETERS:
+                return Reply(555, f"5.5.4 Unsupported parameter {key}"), False, None
+            if key == "SIZE":
+                if not value.isdigit():
+                    return Reply(501, "5.5.4 SIZE wants a number"), False, None
+                declared = int(value)
+                if declared > self.config.max_size:
+                    return Reply(552, "5.3.4 Message size exceeds the limit of "
+                                 f"{self.config.max_size} octets"), False, None
+            elif key == "BODY":
+                if value.upper() not in ("7BIT", "8BITMIME"):
+                    return Reply(501, "5.5.4 BODY must be 7BIT or 8BITMIME"), False, None
+                body_8bit = value.upper() == "8BITMIME"
+        return None, body_8bit, declared
+
+    def smtp_RCPT(self, arg: str) -> bytes:
+        if self._transaction is None:
+            return self._send(Reply(503, "5.5.1 Need MAIL command first (RCPT before MAIL)"))
+        path = self._strip_keyword(arg, "TO:")
+        if path is None:
+            return self._send(Reply(501, "5.5.4 Syntax: RCPT TO:<address>"))
+        address, params, bracketed = _parse_path(path)
+        if not address or not (_is_mailbox(address) or address.lower() == "postmaster"):
+            return self._send(Reply(501, "5.1.3 Bad recipient address syntax"))
+        if params.strip():
+            return self._send(Reply(555, f"5.5.4 Unsupported parameter {params.split()[0]}"))
+        if len(self._transaction.rcpt_to) >= MAX_RECIPIENTS:
+            return self._send(Reply(452, "4.5.3 Too many recipients"))
+        if not bracketed:
+            self._remark_missing_brackets("RCPT TO", address)
+        self._transaction.rcpt_to.append(address)
+        return self._send(Reply(250, f"2.1.5 Recipient <{address}> OK"))
+
+    @staticmethod
+    def _strip_keyword(arg: str, keyword: str) -> str | None:
+        if arg[: len(keyword)].upper() != keyword:
+            return None
+        return arg[len(keyword):]
+
+    def _remark_missing_brackets(self, command: str, address: str) -> None:
+        self.remark(f"{command} without angle brackets: accepted, but RFC 5321 wants "
+                    f"{command}:<{address}>; mail clients always send the brackets.")
+
+    # -- DATA
+
+    def smtp_DATA(self, arg: str) -> bytes:
+        if arg:
+            return self._send(Reply(501, "5.5.4 Syntax: DATA"))
+        if self._transaction is None:
+            return self._send(Reply(503, "5.5.1 Need MAIL command first (DATA before MAIL)"))
+        if not self._transaction.rcpt_to:
+            return self._send(Reply(503, "5.5.1 Need RCPT command first (DATA before RCPT)"))
+        # Start with the CRLF that ended the DATA line, so that an empty message (".") and a
+        # dot-stuffed first line look like every other line: "\r\n." at a line start.
+        self._data = bytearray(b"\r\n")
+        self._data_dropped = 0
+        return self._send(Reply(354, "End data with <CR><LF>.<CR><LF>"))
+
+    def _take_data(self) -> bool:
+        """Move buffered bytes into the message; True when the final "." has arrived."""
+        data = self._data
+        # The terminator may straddle two reads: look back over the bytes already taken.
+        look_from = max(len(data) - len(END_OF_DATA) + 1, 0)
+        data += self._buffer
+        del self._buffer[:]
+        end = data.find(END_OF_DATA, look_from)
+        if end < 0:
+            self._drop_data_over_limit(data)
+            return False
+        self._buffer[:0] = data[end + len(END_OF_DATA):]  # pipelined after the final "."
+        del data[end + 2:]
+        return True
+
+    def _drop_data_over_limit(self, data: bytearray) -> None:
+        """Past the size limit, keep counting but stop keeping: only the look-back tail stays."""
+        tail = len(END_OF_DATA) - 1
+        if self._data_dropped + len(data) - 2 > self.config.max_size:
+            self._data_dropped += len(data) - tail
+            del data[:-tail]
+
+    def _end_data(self) -> bytes:
+        message = self._finish_data(complete=True)
+        if not message.accepted:
+            return self._send(Reply(552, f"5.3.4 {message.reason}"))
+        return self._send(Reply(250, "2.0.0 OK: message received (not stored, not forwarded)"))
+
+    def _finish_data(self, *, complete: bool) -> CompletedMessage:
+        data, self._data = self._data, None
+        transaction, self._transaction = self._transaction, None
+        size = self._data_dropped + len(data) - 2
+        self._event(DataReceived, size=size, complete=complete)
+        too_large = size > self.config.max_size
+        raw = b"" if too_large else _unstuff(data)
+        self._remark_on_data(raw, transaction)
+        reason = None
+        if too_large:
+            reason = (f"Message too big: {size:,} octets, the limit is "
+                      f"{self.config.max_size:,}; the data was read and discarded")
+        elif not complete:
+            reason = "The client disconnected before the end of the data"
+        envelope = Envelope(transaction.mail_from, tuple(transaction.rcpt_to),
+                            transaction.mail_params)
+        message = CompletedMessage(envelope, raw, complete, reason is None, reason)
+        self.completed.append(message)
+        return message
+
+    def _remark_on_data(self, raw: bytes, transaction: _Transaction) -> None:
+        bare_lf = raw.count(b"\n") - raw.count(b"\r\n")
+        if bare_lf:
+            self.remark(f"The message has {bare_lf} bare LF line end(s); SMTP wants CRLF. A "
+                        "bare LF.LF does not end the data: only CRLF.CRLF does.")
+        if _LONG_LINE_RE.search(raw):
+            self.remark(f"The message has lines longer than {TEXT_LINE_LIMIT} octets, the "
+                        "limit of RFC 5322; accepted as they are.")
+        if not raw.isascii() and not transaction.body_8bit:
+            self.remark("The message has 8-bit bytes but MAIL FROM did not say "
+                        "BODY=8BITMIME.")
+
+
+_LONG_LINE_RE = re.compile(rb"[^\r\n]{%d}" % (TEXT_LINE_LIMIT + 1))
+
+
+def _unstuff(data: bytearray) -> bytes:
+    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF."""
+    if data.find(b"\r\n.") >= 0:
+        data = data.replace(b"\r\n.", b"\r\n")
+    return bytes(memoryview(data)[2:])
+
+
+# --------------------------------------------------------------------------------------------
+# The server
+
+FALLBACK_PORT = 2525
+SMTP_PORT = 25
+
+
+class BindError(Exception):
+    """The server could not listen; the message is one line a user can act on."""
+
+
+def format_peer(address: tuple) -> str:
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+# Winsock reports its own numbers (WSAEACCES, WSAEADDRINUSE, WSAEADDRNOTAVAIL) in errno.
+_ACCESS_DENIED = {errno.EACCES, 10013}
+_ADDRESS_IN_USE = {errno.EADDRINUSE, 10048}
+_ADDRESS_NOT_HERE = {errno.EADDRNOTAVAIL, 10049}
+
+
+def _bind_cause(host: str, error: OSError) -> str:
+    """Say why binding failed in words a student can act on."""
+    if isinstance(error, PermissionError) or error.errno in _ACCESS_DENIED:
+        return ("permission denied (ports below 1024 need administrator rights, "
+                 "or another program holds the port exclusively)")
+    if error.errno in _ADDRESS_IN_USE:
+        return "the port is already in use (is another mail server or observer running?)"
+    if isinstance(error, socket.gaierror) or error.errno in _ADDRESS_NOT_HERE:
+        return f"{host} is not an address of this computer"
+    return error.strerror or str(error)
+
+
+def _bind_failure(host: str, port: int, error: OSError) -> str:
+    hint = "try --port 2525" if port != FALLBACK_PORT else "try --port 0 for any free port"
+    return f"cannot listen on {host}:{port}: {_bind_cause(host, error)}; {hint}"
+
+
+class ObserverServer(socketserver.TCPServer):
+    """Serves one SMTP client at a time; a second one waits in the listen backlog.
+
+    Everything it has to say goes on ``events``; it never prints and knows no UI.
+    """
+
+    # On Windows SO_REUSEADDR would let a second process bind the same port and steal
+    # connections; SO_EXCLUSIVEADDRUSE (set in server_bind) is the safe equivalent there.
+    allow_reuse_address = os.name != "nt"
+    request_queue_size = 16
+
+    def __init__(self, config: ServerConfig, port: int, events: queue.Queue) -> None:
+        self.config = config
+        self.events = events
+        self.stopping = False
+        self._session_numbers = itertools.count(1)
+        self._message_numbers = itertools.count(1)
+        self._client: socket.socket | None = None
+        self._client_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        if ":" in config.host:
+            self.address_family = socket.AF_INET6
+        super().__init__((config.host, port), SMTPHandler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def server_bind(self) -> None:
+        if os.name == "nt":
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        super().server_bind()
+
+    def get_request(self) -> tuple[socket.socket, tuple]:
+        connection, address = super().get_request()
+        # Replies go out whole in one send; without this, delayed ACKs stall each session.
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        self.post(ServerError(session=0, time=time.time(),
+                              text=f"{type(error).__name__}: {error}"))
+
+    def post(self, event: ServerEvent) -> None:
+        self.events.put(event)
+
+    def next_session_number(self) -> int:
+        return next(self._session_numbers)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="smtp-observer-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close every socket; safe from any thread, more than once."""
+        if self.stopping:
+            return
+        self.stopping = True
+        # A synchronous server's shutdown() waits for the current client: end it first.
+        with self._client_lock:
+            if self._client is not None:
+                _abort(self._client)
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+        self.server_close()
+
+    def track_client(self, connection: socket.socket | None) -> None:
+        with self._client_lock:
+            self._client = connection
+        if connection is not None and self.stopping:
+            _abort(connection)
+
+    def deliver(self, session: SMTPSession) -> None:
+        """Decode the session's finished messages (their replies have gone out) and post them."""
+        while session.completed:
+            message = session.completed.pop(0)
+            self.post(MessageReceived(
+                session=session.number, time=time.time(), number=next(self._message_numbers),
+                envelope=message.envelope, raw=message.raw, complete=message.complete,
+                accepted=message.accepted, reason=message.reason,
+                decoded=self._decode(session.number, message.raw)))
+
+    def _decode(self, session_number: int, raw: bytes) -> decoder.DecodedMessage | None:
+        if not (self.config.decode and raw):
+            return None
+        try:
+            return decoder.decode(raw)
+        except Exception as error:  # decode() promises not to raise; the message must not be lost
+            self.post(ServerError(session=session_number, time=time.time(),
+                                  text=f"the decoder failed: {type(error).__name__}: {error}"))
+            return None
+
+
+def _abort(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # the peer may have closed it already
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+class SMTPHandler(socketserver.BaseRequestHandler):
+    """Carries one connection's bytes between its socket and its SMTPSession."""
+
+    server: ObserverServer
+
+    def handle(self) -> None:
+        server = self.server
+        session = SMTPSession(server.config, server.next_session_number(),
+                              format_peer(self.client_address), server.post)
+        server.track_client(self.request)
+        try:
+            self._converse(session)
+        except OSError:
+            session.connection_lost(self._lost_reason(DISCONNECT_ERROR))
+        finally:
+            server.track_client(None)
+            server.deliver(session)
+            server.post(Disconnected(session=session.number, time=time.time(),
+                                     reason=session.close_reason or DISCONNECT_ERROR))
+
+    def _lost_reason(self, otherwise: str) -> str:
+        return DISCONNECT_SERVER_STOPPING if self.server.stopping else otherwise
+
+    def _converse(self, session: SMTPSession) -> None:
+        connection: socket.socket = self.request
+        connection.settimeout(session.config.timeout)
+        connection.sendall(session.greeting())
+        while not session.closed:
+            try:
+                chunk = connection.recv(65536)
+            except TimeoutError:
+                connection.sendall(session.timed_out())
+                return
+            if not chunk:
+                session.connection_lost(self._lost_reason(DISCONNECT_PEER_CLOSED))
+                return
+            replies = session.receive(chunk)
+            if replies:
+                connection.sendall(replies)
+            self.server.deliver(session)
+
+
+def _bind(config: ServerConfig, events: queue.Queue) -> tuple[ObserverServer, str | None]:
+    """Bind as configured; without --port, fall back from 25 to 2525 and say why."""
+    port = SMTP_PORT if config.port is None else config.port
+    try:
+        return ObserverServer(config, port, events), None
+    except OSError as error:
+        if config.port is not None:
+            raise BindError(_bind_failure(config.host, port, error)) from None
+        fallback_reason = f"port {port}: {_bind_cause(config.host, error)}"
+    try:
+        return ObserverServer(config, FALLBACK_PORT, events), fallback_reason
+    except OSError as error:
+        raise BindError(_bind_failure(config.host, FALLBACK_PORT, error)) from None
+
+
+def start_server(config: ServerConfig, events: queue.Queue) -> ObserverServer:
+    """Bind, announce the address as the first event, and serve in a daemon thread."""
+    server, fallback_reason = _bind(config, events)
+    server.post(Listening(session=0, time=time.time(), host=config.host, port=server.port,
+                          requested_port=config.port, fallback_reason=fallback_reason,
+                          hostname=config.hostname))
+    server.start()
+    return server
+
+
+# --------------------------------------------------------------------------------------------
+# Headless output: the same events as the window, as a transcript or as JSON Lines
+
+
+def listening_lines(event: Listening) -> list[str]:
+    lines = [f"Listening on {event.host}:{event.port}"
+             + (f" (port 25 unavailable: {event.fallback_reason})" if event.fallback_reason
+                else "")]
+    if event.fallback_reason:
+        lines.append(f"NOTE: set your mail client's SMTP server port to {event.port}.")
+    if event.host in ("0.0.0.0", "::"):
+        lines.append("WARNING: listening on every network interface: anyone who can reach "
+                     "this computer can connect and send mail to the observer.")
+    return lines
+
+
+def transcript_lines(event: ServerEvent) -> list[str]:
+    """The --no-gui transcript of one event, in the seed's "C: ..." / "S: ..." style."""
+    clock = time.strftime("%H:%M:%S", time.localtime(event.time))
+    match event:
+        case Listening():
+            return [*listening_lines(event), "Press Ctrl+C to stop."]
+        case Connected():
+            return [f"--- session {event.session}: {event.peer} connected at {clock} ---"]
+        case CommandReceived():
+            return [f"C: {event.line}"]
+        case ReplySent():
+            return ["S: " + line for line
+                    in Reply(event.code, *event.lines).wire().decode("utf-8").splitlines()]
+        case DataReceived():
+            incomplete = "" if event.complete else ", incomplete: the client went away"
+            return [f"C: <message data: {event.size:,} bytes{incomplete}>"]
+        case Remark():
+            return [f"   note: {event.text}"]
+        case MessageReceived():
+            return message_summary(event)
+        case Disconnected():
+            return [f"--- session {event.session}: disconnected ({event.reason}) at {clock} ---"]
+        case ServerError():
+            return [f"ERROR: {event.text}"]
+    return []
+
+
+def message_summary(event: MessageReceived) -> list[str]:
+    envelope = event.envelope
+    state = "accepted" if event.accepted else f"NOT accepted: {event.reason}"
+    lines = [f"=== message {event.number} (session {event.session}): "
+             f"{len(event.raw):,} bytes, {state} ===",
+             f"Envelope: from <{envelope.mail_from}> to "
+             + ", ".join(f"<{rcpt}>" for rcpt in envelope.rcpt_to)]
+    if event.decoded is not None:
+        lines += decoder.format_report(event.decoded).splitlines()
+    lines.append("=" * 40)
+    return lines
+
+
+def print_transcript(event: ServerEvent) -> None:
+    for line in transcript_lines(event):
+        print(line)
+
+
+def print_jsonl(event: ServerEvent) -> None:
+    print(json.dumps(event.to_json(), ensure_ascii=False))
+
+
+def _prepare_stdout(jsonl: bool) -> None:
+    # A Windows console or pipe defaults to cp936/cp437: JSON Lines are always UTF-8, and
+    # the transcript replaces what the console cannot show instead of raising.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        if jsonl:
+            sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace",
+                                   line_buffering=True)
+        else:
+            sys.stdout.reconfigure(errors="replace", line_buffering=True)
+
+
+def run_headless(server: ObserverServer, events: queue.Queue,
+                 show: Callable[[ServerEvent], None]) -> int:
+    try:
+        while True:
+            try:
+                show(events.get(timeout=0.25))  # a timeout keeps Ctrl+C working on Windows
+            except queue.Empty:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        while not events.empty():
+            show(events.get_nowait())
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def default_hostname() -> str:
+    """The machine's name, if it is a valid SMTP domain (no DNS lookup: that can hang)."""
+    name = socket.gethostname()
+    return name if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", name) \
+        else "smtp-observer"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="smtp_observer.py",
+        description="A simplified SMTP server that shows the SMTP dialogue and the decoded "
+                    "mail. It never stores or forwards mail.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 serves the LAN)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port to listen on (default 25, or 2525 if 25 is not available; "
+                             "0 picks any free port)")
+    parser.add_argument("--hostname", default=None,
+                        help="the name the server greets with (default: this computer's name)")
+    parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
+                        help=f"largest message accepted (default {DEFAULT_MAX_SIZE})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"idle time before the server says 421 and closes "
+                             f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--no-gui", action="store_true",
+                        help="print the dialogue and the decoded mail instead of opening a window")
+    parser.add_argument("--jsonl", action="store_true",
+                        help="print one JSON object per event (UTF-8); implies --no-gui")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of the window (default: the system's)")
+    args = parser.parse_args(argv)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if args.max_size <= 0 or args.timeout <= 0:
+        parser.error("--max-size and --timeout must be positive")
+    return args
+
+
+def _load_gui():
+    """The window module, or None (with the reason printed) when Tk cannot be used here."""
+    try:
+        import gui
+    except ImportError as error:
+        print(f"The window cannot open ({error}); running headless instead.")
+        return None
+    return gui
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = ServerConfig(host=args.host, port=args.port,
+                          hostname=args.hostname or default_hostname(),
+                          max_size=args.max_size, timeout=args.timeout)
+    gui = None if args.no_gui or args.jsonl else _load_gui()
+    if gui is None:
+        _prepare_stdout(args.jsonl)
+    events: queue.Queue = queue.Queue()
+    try:
+        server = start_server(config, events)
+    except BindError as error:
+        print(f"smtp_observer: {error}", file=sys.stderr)
+        if gui is not None:
+            gui.show_fatal(str(error), args.lang)
+        return 2
+    if gui is None:
+        return run_headless(server, events, print_jsonl if args.jsonl else print_transcript)
+    return gui.run(events, stop_server=server.stop, lang=args.lang)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Fixtures shared by the tests: the real server on a free loopback port, and its events."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import smtp_observer  # noqa: E402
+
+
+class RunningServer:
+    """The real ObserverServer on 127.0.0.1:<free port>, with helpers to read its events."""
+
+    def __init__(self, **config) -> None:
+        self.events: queue.Queue = queue.Queue()
+        config = {"hostname": "observer.test", "port": 0, **config}
+        self.server = smtp_observer.start_server(smtp_observer.ServerConfig(**config),
+                                                 self.events)
+        self.port = self.server.port
+        self.seen: list[smtp_observer.ServerEvent] = []
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 10.0) -> list:
+        """Collect events until `count` events named `name` have arrived; return those."""
+        deadline = time.monotonic() + timeout
+        while len(self.named(name)) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {count} {name!r} events; "
+                                     f"saw {[e.event for e in self.seen]}")
+            try:
+                self.seen.append(self.events.get(timeout=remaining))
+            except queue.Empty:
+                continue
+        return self.named(name)
+
+    def named(self, name: str) -> list:
+        return [event for event in self.seen if event.event == name]
+
+    def transcript(self, session: int = 1) -> list[str]:
+        """The session's dialogue as --no-gui prints it."""
+        return [line for event in self.seen if event.session == session
+                for line in smtp_observer.transcript_lines(event)]
+
+
+@pytest.fixture
+def observer():
+    running = RunningServer()
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture
+def make_observer():
+    started: list[RunningServer] = []
+
+    def make(**config) -> RunningServer:
+        started.append(RunningServer(**config))
+        return started[-1]
+
+    yield make
+    for running in started:
+        running.server.stop()
+
+
+def require_program(name: str) -> str:
+    """The path of an external client; a missing one skips locally but fails in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (apt-get install {name})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

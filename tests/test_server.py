@@ -1,0 +1,247 @@
+"""The real server on a loopback port, driven by smtplib and by raw sockets."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import threading
+import time
+
+import pytest
+
+import smtp_observer
+
+
+def raw_client(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    assert sock.recv(1024).startswith(b"220 ")
+    return sock
+
+
+def read_replies(sock: socket.socket, count: int) -> bytes:
+    """Read until `count` final reply lines ("NNN " lines) have arrived."""
+    data = b""
+    while sum(1 for line in data.split(b"\r\n") if line[3:4] == b" ") < count:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {data!r}"
+        data += chunk
+    return data
+
+
+def test_smtplib_sends_a_message_that_arrives_byte_exact(observer):
+    body = (b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nnot the end\r\n"
+            b". space\r\nlast line\r\n")
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        assert client.ehlo("ideaPC")[0] == 250
+        assert client.has_extn("pipelining") and client.has_extn("8bitmime")
+        assert client.has_extn("size") and client.esmtp_features["size"] == "33554432"
+        assert client.sendmail("a@example.com", ["b@example.com", "c@example.com"], body) == {}
+    message = observer.wait_for("message")[0]
+    assert message.raw == body
+    assert message.envelope.mail_from == "a@example.com"
+    assert message.envelope.rcpt_to == ("b@example.com", "c@example.com")
+    assert (message.complete, message.accepted, message.number) == (True, True, 1)
+    assert observer.wait_for("disconnect")[0].reason == "quit"
+
+
+def test_transcript_shows_the_dialogue_in_order(observer):
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        client.ehlo("ideaPC")
+        client.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nhi\r\n")
+    observer.wait_for("disconnect")
+    transcript = observer.transcript()
+    assert transcript[0].startswith("--- session 1: 127.0.0.1:")
+    expected = ["S: 220 observer.test ESMTP SMTP Observer ready", "C: ehlo ideaPC",
+                "S: 250-observer.test Hello ideaPC", "S: 250-8BITMIME"]
+    assert transcript[1:5] == expected
+    after_ehlo = transcript[transcript.index("S: 250 HELP") + 1:]
+    assert after_ehlo[:8] == [
+        "C: mail FROM:<a@example.com> size=18", "S: 250 2.1.0 Sender <a@example.com> OK",
+        "C: rcpt TO:<b@example.com>", "S: 250 2.1.5 Recipient <b@example.com> OK",
+        "C: data", "S: 354 End data with <CR><LF>.<CR><LF>", "C: <message data: 18 bytes>",
+        "S: 250 2.0.0 OK: message received (not stored, not forwarded)"]
+
+
+def test_the_250_goes_out_before_decoding(observer, monkeypatch):
+    replied = threading.Event()
+    decoder_saw_the_reply: list[bool] = []
+
+    def slow_decode(raw: bytes):
+        decoder_saw_the_reply.append(replied.wait(10))
+        return None
+
+    monkeypatch.setattr(smtp_observer.decoder, "decode", slow_decode, raising=False)
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        client.ehlo("x")
+        client.mail("a@example.com")
+        client.rcpt("b@example.com")
+        assert client.data(b"Subject: order\r\n\r\nx\r\n")[0] == 250
+        replied.set()
+    observer.wait_for("message")
+    assert decoder_saw_the_reply == [True]
+
+
+def test_smtplib_auth_login_and_plain(observer):
+    for mechanism in ("LOGIN", "PLAIN"):
+        with smtplib.SMTP("127.0.0.1", observer.port) as client:
+            client.ehlo("x")
+            client.user, client.password = "student", "secret"
+            code, text = client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+            assert (code, text) == (235, b"2.7.0 Authentication successful")
+    observer.wait_for("disconnect", 2)
+    remarks = [e.text for e in observer.named("remark")]
+    assert sum("'student'" in r and "'secret'" in r for r in remarks) == 2
+
+
+def test_pipelined_commands_in_one_packet(observer):
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n")
+    replies = read_replies(sock, 4)
+    assert [line[:4] for line in replies.split(b"\r\n") if line[3:4] == b" "] == \
+        [b"250 ", b"250 ", b"250 ", b"354 "]
+    sock.sendall(b"Subject: p\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+    assert read_replies(sock, 2).startswith(b"250 ")
+    sock.close()
+    assert observer.wait_for("message")[0].raw == b"Subject: p\r\n\r\nbody\r\n"
+
+
+def test_a_multiline_reply_comes_in_one_piece(observer):
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\n")
+    time.sleep(0.2)  # let every segment the server wrote arrive before the one recv
+    reply = sock.recv(65536)
+    assert reply.startswith(b"250-") and reply.endswith(b"250 HELP\r\n")
+    sock.close()
+
+
+def test_long_line_and_binary_garbage_do_not_break_the_session(observer):
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO " + b"x" * 3000 + b"\r\n")
+    assert read_replies(sock, 1).startswith(b"500 5.5.2 Line too long")
+    sock.sendall(b"\x00\xff\xfe\x80garbage\r\n")
+    assert read_replies(sock, 1).startswith(b"500 ")
+    sock.sendall(b"NOOP\r\n")
+    assert read_replies(sock, 1).startswith(b"250 ")
+    sock.close()
+    observer.wait_for("disconnect")
+    assert "C: \\x00\\xff\\xfe\\x80garbage".replace("\\x00", "\x00") in observer.transcript()
+
+
+def test_disconnect_in_the_middle_of_data_keeps_what_arrived(observer):
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n")
+    read_replies(sock, 4)
+    sock.sendall(b"Subject: cut\r\n\r\nhalf a mess")
+    time.sleep(0.1)
+    sock.close()
+    message = observer.wait_for("message")[0]
+    assert (message.complete, message.accepted) == (False, False)
+    assert message.raw == b"Subject: cut\r\n\r\nhalf a mess"
+    assert observer.wait_for("disconnect")[0].reason == "peer closed"
+
+
+def test_a_reset_connection_is_a_plain_disconnect(observer):
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\n")
+    read_replies(sock, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()  # linger 0: an RST, as when a client crashes
+    assert observer.wait_for("disconnect")[0].reason in ("error", "peer closed")
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:  # and the server goes on
+        assert client.noop()[0] == 250
+
+
+def test_idle_timeout_says_421_and_closes(make_observer):
+    observer = make_observer(timeout=0.3)
+    sock = raw_client(observer.port)
+    assert read_replies(sock, 1).startswith(b"421 4.4.2")
+    assert sock.recv(100) == b""
+    assert observer.wait_for("disconnect")[0].reason == "timeout"
+
+
+def test_a_second_client_waits_until_the_first_quits(observer):
+    first = raw_client(observer.port)
+    second = socket.create_connection(("127.0.0.1", observer.port), timeout=10)
+    second.settimeout(0.5)
+    with pytest.raises(TimeoutError):
+        second.recv(100)  # queued in the backlog: no greeting yet
+    first.sendall(b"QUIT\r\n")
+    read_replies(first, 1)
+    second.settimeout(10)
+    assert second.recv(100).startswith(b"220 ")
+    second.sendall(b"QUIT\r\n")
+    read_replies(second, 1)
+    assert [e.session for e in observer.wait_for("disconnect", 2)] == [1, 2]
+
+
+def test_stop_with_a_client_connected_is_clean(make_observer):
+    observer = make_observer()
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n")
+    read_replies(sock, 4)
+    sock.sendall(b"Subject: unfinished\r\n\r\n")
+    time.sleep(0.1)
+    stopper = threading.Thread(target=observer.server.stop)
+    stopper.start()
+    stopper.join(5)
+    assert not stopper.is_alive(), "stop() hung on the connected client"
+    assert observer.wait_for("disconnect")[0].reason == "server stopping"
+    assert observer.wait_for("message")[0].raw == b"Subject: unfinished\r\n\r\n"
+    assert not [t for t in threading.enumerate() if t.name == "smtp-observer-server"]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", observer.port), timeout=2)
+    observer.server.stop()  # a second stop is harmless
+
+
+def test_oversized_message_is_read_then_refused(make_observer):
+    observer = make_observer(max_size=1000)
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        client.ehlo("x")
+        client.mail("a@example.com")  # without SIZE=, so that the data itself is too big
+        client.rcpt("b@example.com")
+        assert client.data(b"x" * 5000)[0] == 552
+        assert client.noop()[0] == 250
+    message = observer.wait_for("message")[0]
+    assert not message.accepted and "too big" in message.reason
+
+
+def test_size_parameter_over_the_limit_is_refused_at_mail(make_observer):
+    observer = make_observer(max_size=1000)
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        client.ehlo("x")
+        assert client.mail("a@example.com", ["SIZE=5000"])[0] == 552
+
+
+def test_fallback_from_a_taken_port(monkeypatch):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    monkeypatch.setattr(smtp_observer, "SMTP_PORT", taken.getsockname()[1])
+    monkeypatch.setattr(smtp_observer, "FALLBACK_PORT", 0)
+    events: list = []
+
+    class Recorder:
+        put = events.append
+
+    server = smtp_observer.start_server(smtp_observer.ServerConfig(), Recorder())
+    try:
+        listening = events[0]
+        assert listening.event == "listening" and listening.port not in (0, smtp_observer.SMTP_PORT)
+        assert listening.fallback_reason.startswith(f"port {smtp_observer.SMTP_PORT}: ")
+        assert "already in use" in listening.fallback_reason
+        assert "port 25 unavailable" in smtp_observer.listening_lines(listening)[0]
+    finally:
+        server.stop()
+        taken.close()
+
+
+def test_an_explicit_port_that_is_taken_is_a_bind_error():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    with pytest.raises(smtp_observer.BindError) as error:
+        smtp_observer.start_server(smtp_observer.ServerConfig(port=port), [])
+    taken.close()
+    assert str(error.value) == (f"cannot listen on 127.0.0.1:{port}: the port is already in use "
+                                "(is another mail server or observer running?); try --port 2525")
