@@ -959,7 +959,7 @@ def print_transcript(event: ServerEvent) -> None:
 
 
 def print_jsonl(event: ServerEvent) -> None:
-    print(json.dumps(event.to_json(), ensure_ascii=False))
+    print(json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":")))
 
 
 def _prepare_stdout(jsonl: bool) -> None:

@@ -1,0 +1,131 @@
+"""The command line as a user runs it: a real process, its output, its exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+from email.message import EmailMessage
+
+import pytest
+
+from conftest import ROOT
+
+CHINESE_SUBJECT = "实验报告 镕"
+
+
+def start(*args: str, encoding: str = "utf-8") -> subprocess.Popen:
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def stop(process: subprocess.Popen) -> tuple[bytes, bytes]:
+    process.send_signal(signal.SIGINT)  # what Ctrl+C does
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    return out, err
+
+
+def chinese_message() -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = CHINESE_SUBJECT
+    message["From"] = "学生 <a@example.com>"
+    message["To"] = "b@example.com"
+    message.set_content("你好，世界\n")
+    return message
+
+
+def test_jsonl_first_line_then_one_object_per_event(tmp_path):
+    process = start("--jsonl", "--port", "0", "--hostname", "observer.test", encoding="cp936")
+    first = json.loads(process.stdout.readline())
+    assert first["event"] == "listening" and first["host"] == "127.0.0.1"
+    assert first["port"] > 0 and first["fallback_reason"] is None
+    with smtplib.SMTP("127.0.0.1", first["port"]) as client:
+        client.send_message(chinese_message())
+    lines = [json.loads(process.stdout.readline())]
+    while lines[-1]["event"] != "disconnect":
+        lines.append(json.loads(process.stdout.readline()))  # flushed at once: no deadlock
+    stop(process)
+    names = [line["event"] for line in lines]
+    assert names[:3] == ["connect", "reply", "command"]
+    assert lines[1] == {"event": "reply", "session": 1, "time": lines[1]["time"], "code": 220,
+                        "text": "observer.test ESMTP SMTP Observer ready"}
+    ehlo_reply = lines[3]
+    assert ehlo_reply["code"] == 250 and "\nPIPELINING\n" in ehlo_reply["text"]
+    message = next(line for line in lines if line["event"] == "message")
+    assert message["envelope"]["mail_from"] == "a@example.com"
+    assert message["envelope"]["rcpt_to"] == ["b@example.com"]
+    assert message["complete"] is True and message["size"] > 100
+    assert message["subject"] == CHINESE_SUBJECT  # UTF-8 despite a cp936 environment
+    assert "你好，世界" in message["text"]
+    assert lines[-1]["reason"] == "quit"
+
+
+def test_no_gui_transcript_survives_a_cp437_console():
+    process = start("--no-gui", "--port", "0", encoding="cp437")
+    first = process.stdout.readline().decode("cp437")
+    assert first.startswith("Listening on 127.0.0.1:")
+    port = int(first.split(":")[1])
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.ehlo("ideaPC")
+        client.send_message(chinese_message())
+    out, _ = stop(process)
+    transcript = out.decode("cp437")
+    assert "C: ehlo ideaPC" in transcript
+    assert "S: 250-PIPELINING" in transcript
+    assert "C: <message data:" in transcript
+    assert "Subject: ?????" in transcript  # replaced, not a UnicodeEncodeError
+    assert "--- session 1: disconnected (quit)" in transcript
+
+
+def test_no_gui_transcript_in_a_chinese_console_keeps_the_chinese():
+    process = start("--no-gui", "--port", "0", encoding="cp936")
+    port = int(process.stdout.readline().decode("cp936").split(":")[1])
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.send_message(chinese_message())
+    out, _ = stop(process)
+    assert CHINESE_SUBJECT in out.decode("cp936")
+
+
+def test_ctrl_c_with_a_client_connected_is_clean():
+    process = start("--no-gui", "--port", "0")
+    port = int(process.stdout.readline().decode().split(":")[1])
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    assert client.recv(100).startswith(b"220 ")
+    out, _ = stop(process)
+    assert "disconnected (server stopping)" in out.decode()
+    client.close()
+
+
+def test_an_explicit_port_in_use_exits_2_with_one_line():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
+                           "--port", str(port)], capture_output=True, timeout=30)
+    taken.close()
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        f"smtp_observer: cannot listen on 127.0.0.1:{port}: the port is already in use "
+        "(is another mail server or observer running?); try --port 2525"]
+
+
+def test_listening_on_every_interface_warns():
+    process = start("--no-gui", "--host", "0.0.0.0", "--port", "0")
+    assert process.stdout.readline().startswith(b"Listening on 0.0.0.0:")
+    assert b"anyone who can reach this computer" in process.stdout.readline()
+    stop(process)
+
+
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--timeout", "0"], ["--lang", "fr"]])
+def test_bad_arguments_are_usage_errors(args):
+    done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui", *args],
+                          capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"usage:" in done.stderr and b"Traceback" not in done.stderr
