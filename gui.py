@@ -1,0 +1,1217 @@
+"""The observer's window: the live SMTP dialogue, the mail received, its body and pictures.
+
+``run(events, stop_server=...)`` opens the window; the server thread only puts events on
+``events`` and this module drains the queue on the Tk thread with ``after()`` in bounded
+batches. It reads events by attribute name and dispatches on ``ev.event``: it never imports
+smtp_observer (run as a script that module is ``__main__``, and a second import would make a
+second set of event classes). It imports decoder (pure) for ``decoder.thumbnail``, which runs
+on a worker thread; only ``ImageTk.PhotoImage`` is made on the Tk thread.
+
+Nothing received is written anywhere unless the user asks: the Save buttons and the "open
+HTML" button (a temporary file, removed when the window closes) are the only writers.
+
+The formatting of what the widgets show is done by pure functions (the first half of this
+module), so it is testable without a display; ``ObserverWindow`` only puts their results into
+widgets.
+"""
+
+from __future__ import annotations
+
+import codecs
+import locale
+import logging
+import os
+import queue
+import re
+import signal
+import sys
+import tempfile
+import threading
+import time
+import tkinter as tk
+import traceback
+import webbrowser
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from tkinter import filedialog, messagebox, ttk
+from tkinter import font as tkfont
+from typing import Any
+
+from PIL import ImageTk
+
+import decoder
+
+log = logging.getLogger(__name__)
+
+# An event of smtp_observer (a frozen dataclass); typed loosely because this module must not
+# import smtp_observer. Every event has .event, .session and .time.
+ServerEvent = Any
+Labels = Mapping[str, str]
+
+# --------------------------------------------------------------------------------------------
+# Limits (measured in /work/shared/docs/tk-performance.md)
+
+POLL_INTERVAL_MS = 50
+MAX_EVENTS_PER_POLL = 50
+MAX_SECONDS_PER_POLL = 0.020
+RAW_VIEW_LIMIT = 256 * 1024  # bytes of raw content inserted at once (2-3 ms)
+BODY_VIEW_LIMIT = 256 * 1024  # characters of decoded body text shown
+DISPLAY_LINE_LIMIT = 998  # RFC 5321 line length; Tk lays out a huge line very slowly
+CONTINUATION_MARK = "↪ "  # starts the display lines a long line was split into
+MAX_DIALOGUE_LINES = 10_000
+DIALOGUE_TRIM_LINES = 1_000  # removed at once, so trimming happens rarely
+THUMBNAIL_MAX = (800, 600)
+THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PICTURES
+MANY_PICTURES = 4
+THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
+STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
+
+TAG_TIME = "time"
+TAG_CLIENT = "client"
+TAG_SERVER = "server"
+TAG_REMARK = "remark"
+TAG_MARKER = "marker"
+TAG_ERROR = "error"
+TAG_HEADER_NAME = "header_name"
+TAG_NOTE = "note"
+
+COLOURS = {
+    TAG_TIME: "#8c959f",
+    TAG_CLIENT: "#0b5cad",
+    TAG_SERVER: "#1a7f37",
+    TAG_REMARK: "#8250df",
+    TAG_MARKER: "#6e7781",
+    TAG_ERROR: "#cf222e",
+    TAG_NOTE: "#9a6700",
+}
+BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
+
+# Fonts that have Chinese glyphs, best first; without one Tk draws boxes (checked on Xvfb).
+UI_FONTS = {
+    "win32": ("Microsoft YaHei UI", "Microsoft YaHei"),
+    "linux": ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Droid Sans Fallback"),
+}
+MONO_FONTS = {
+    "win32": ("Consolas",),  # Tk on Windows finds CJK glyphs in a fallback font itself
+    "linux": ("Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono"),
+}
+
+# --------------------------------------------------------------------------------------------
+# Labels
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "SMTP Observer",
+        "title_listening": "SMTP Observer — listening on {address}",
+        "title_fallback": "SMTP Observer — listening on {address} (port 25 unavailable)",
+        "dialogue": "SMTP dialogue",
+        "messages": "Messages",
+        "raw": "Received content",
+        "body": "Body",
+        "attachments": "Attachments",
+        "attachments_count": "Attachments ({count})",
+        "col_number": "#",
+        "col_time": "Time",
+        "col_from": "From",
+        "col_subject": "Subject",
+        "col_size": "Size",
+        "col_status": "Status",
+        "status_accepted": "accepted",
+        "status_refused": "refused: {reason}",
+        "status_incomplete": "incomplete",
+        "clear": "Clear",
+        "save_message": "Save message as…",
+        "save_attachment": "Save as…",
+        "show_all": "Show all ({size})",
+        "raw_truncated": "Showing the first {shown} of {size}",
+        "raw_loading": "Loading… {percent}%",
+        "open_html": "Open HTML in browser",
+        "header_subject": "Subject: ",
+        "header_from": "From: ",
+        "header_to": "To: ",
+        "header_cc": "Cc: ",
+        "header_date": "Date: ",
+        "envelope": "Envelope: MAIL FROM {mail_from} → RCPT TO {rcpt_to}",
+        "body_from_html": "This message has only an HTML body; it is shown here as text.",
+        "body_truncated": "… {count} more characters not shown; save the message to see all.",
+        "no_text_body": "(no text body)",
+        "undecodable": "This message could not be decoded; its raw content is shown as received.",
+        "refused": "The server refused this message: {reason}",
+        "incomplete": "The client went away before the end of the message.",
+        "outlook_test": "This is Outlook's account test message.",
+        "decoder_remark": "Decoder: {remark}",
+        "image_loading": "Scaling the picture…",
+        "image_unreadable": "This picture cannot be opened.",
+        "status_starting": "Starting…",
+        "status_listening": "Listening on {address}",
+        "status_idle": "No client connected",
+        "status_connected": "Client {peer} connected",
+        "status_counts": "Connections: {connections}   Commands: {commands}   Messages: {messages}",
+        "fallback_banner": "Port 25 could not be used ({reason}). Listening on port {port} "
+        "instead: enter this port in the mail client's SMTP settings.",
+        "mark_listening": "Listening on {address} as {hostname}",
+        "mark_connect": "Connection #{session} from {peer}",
+        "mark_disconnect": "Connection #{session} closed ({reason})",
+        "mark_data": "Message data received: {size}",
+        "mark_data_incomplete": "Message data incomplete: {size} before the connection ended",
+        "mark_message": "Message #{number} ({size}): {status}",
+        "error": "Error: {text}",
+        "unknown_event": "Unknown event from the server: {name}",
+        "internal_error": "Internal error in the window: {text}",
+        "save_failed": "Could not save {path}: {error}",
+        "html_failed": "Could not open the HTML in a browser: {error}",
+        "fatal_title": "SMTP Observer cannot start",
+    },
+    "zh": {
+        "title": "SMTP Observer",
+        "title_listening": "SMTP Observer — 正在监听 {address}",
+        "title_fallback": "SMTP Observer — 正在监听 {address}（25 端口不可用）",
+        "dialogue": "SMTP服务器工作日志",
+        "messages": "邮件列表",
+        "raw": "接收的邮件内容",
+        "body": "正文",
+        "attachments": "附件",
+        "attachments_count": "附件（{count}）",
+        "col_number": "序号",
+        "col_time": "时间",
+        "col_from": "发件人",
+        "col_subject": "主题",
+        "col_size": "大小",
+        "col_status": "状态",
+        "status_accepted": "已接收",
+        "status_refused": "已拒绝：{reason}",
+        "status_incomplete": "不完整",
+        "clear": "清空",
+        "save_message": "邮件另存为…",
+        "save_attachment": "另存为…",
+        "show_all": "显示全部（{size}）",
+        "raw_truncated": "仅显示前 {shown}，共 {size}",
+        "raw_loading": "正在加载… {percent}%",
+        "open_html": "在浏览器中打开 HTML",
+        "header_subject": "主题：",
+        "header_from": "发件人：",
+        "header_to": "收件人：",
+        "header_cc": "抄送：",
+        "header_date": "日期：",
+        "envelope": "信封：MAIL FROM {mail_from} → RCPT TO {rcpt_to}",
+        "body_from_html": "此邮件只有 HTML 正文，这里显示的是它的文本。",
+        "body_truncated": "……还有 {count} 个字符未显示；保存邮件可查看全部。",
+        "no_text_body": "（没有文本正文）",
+        "undecodable": "无法解码此邮件；“接收的邮件内容”中显示的是收到的原文。",
+        "refused": "服务器拒绝了此邮件：{reason}",
+        "incomplete": "客户端在邮件结束前断开了连接。",
+        "outlook_test": "这是 Outlook 的账户测试邮件。",
+        "decoder_remark": "解码提示：{remark}",
+        "image_loading": "正在缩放图片…",
+        "image_unreadable": "无法打开此图片。",
+        "status_starting": "正在启动…",
+        "status_listening": "正在监听 {address}",
+        "status_idle": "没有客户端连接",
+        "status_connected": "客户端 {peer} 已连接",
+        "status_counts": "连接：{connections}   命令：{commands}   邮件：{messages}",
+        "fallback_banner": "无法使用 25 端口（{reason}），已改为监听 {port} 端口："
+        "请在邮件客户端的 SMTP 设置中填写此端口。",
+        "mark_listening": "正在监听 {address}，主机名 {hostname}",
+        "mark_connect": "连接 #{session} 来自 {peer}",
+        "mark_disconnect": "连接 #{session} 已关闭（{reason}）",
+        "mark_data": "收到邮件数据：{size}",
+        "mark_data_incomplete": "邮件数据不完整：连接断开前收到 {size}",
+        "mark_message": "邮件 #{number}（{size}）：{status}",
+        "error": "错误：{text}",
+        "unknown_event": "服务器发来未知事件：{name}",
+        "internal_error": "窗口内部错误：{text}",
+        "save_failed": "无法保存 {path}：{error}",
+        "html_failed": "无法在浏览器中打开 HTML：{error}",
+        "fatal_title": "SMTP Observer 无法启动",
+    },
+}
+
+# --------------------------------------------------------------------------------------------
+# Language and fonts
+
+LANG_CHINESE = 0x04  # primary language id of Windows LANGIDs for every Chinese variant
+
+
+def language_from_locale_name(name: str) -> str:
+    """ "zh" for a Chinese locale name (POSIX "zh_CN.UTF-8", Windows "Chinese_China")."""
+    return "zh" if name.lower().startswith(("zh", "chinese")) else "en"
+
+
+def _windows_ui_language() -> str | None:
+    """The language of the Windows user interface, or None when it cannot be asked."""
+    import ctypes  # only here: ctypes.windll exists on Windows alone
+
+    try:
+        lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+    except (AttributeError, OSError):
+        return None
+    return "zh" if lang_id & 0x3FF == LANG_CHINESE else "en"
+
+
+def detect_language() -> str:
+    """ "zh" when the user's system speaks Chinese, else "en"."""
+    if sys.platform == "win32":
+        language = _windows_ui_language()
+        if language is not None:
+            return language
+    # The POSIX precedence for the language of messages, then what Python set LC_CTYPE from.
+    for name in (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"),
+                 os.environ.get("LANG"), locale.getlocale()[0]):
+        if name:
+            return language_from_locale_name(name)
+    return "en"
+
+
+def pick_font_family(available: Iterable[str], preferred: Sequence[str]) -> str | None:
+    """The first of ``preferred`` that is installed (case-insensitive), spelled as installed."""
+    installed = {family.lower(): family for family in available}
+    for family in preferred:
+        if family.lower() in installed:
+            return installed[family.lower()]
+    return None
+
+
+def _platform_key() -> str:
+    return "win32" if sys.platform == "win32" else "linux"
+
+
+def configure_fonts(root: tk.Misc) -> None:
+    """Point Tk's named fonts at CJK-capable families; keep Tk's defaults when none is there."""
+    available = tkfont.families(root)
+    ui_family = pick_font_family(available, UI_FONTS[_platform_key()])
+    mono_family = pick_font_family(available, MONO_FONTS[_platform_key()])
+    if ui_family:
+        for name in ("TkDefaultFont", "TkTextFont", "TkHeadingFont", "TkMenuFont",
+                     "TkCaptionFont", "TkTooltipFont"):
+            tkfont.nametofont(name, root).configure(family=ui_family)
+    if mono_family:
+        tkfont.nametofont("TkFixedFont", root).configure(family=mono_family)
+
+
+# --------------------------------------------------------------------------------------------
+# Pure formatting
+
+
+def format_size(size: int) -> str:
+    """A byte count for people: "512 B", "1.5 KB", "20.3 MB" (1024-based, as Windows shows)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def format_clock(epoch: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
+
+
+_LONG_LINE = re.compile(f"[^\\n]{{{DISPLAY_LINE_LIMIT + 1},}}")
+
+
+def _split_long_line(match: re.Match[str]) -> str:
+    line = match.group()
+    pieces = [line[i:i + DISPLAY_LINE_LIMIT] for i in range(0, len(line), DISPLAY_LINE_LIMIT)]
+    return ("\n" + CONTINUATION_MARK).join(pieces)
+
+
+def display_text(text: str) -> str:
+    """Text a Tk Text widget shows well: "\\n" line ends (Tk draws "\\r" as a box) and no line
+    longer than DISPLAY_LINE_LIMIT (the rest goes on lines starting with CONTINUATION_MARK)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _LONG_LINE.sub(_split_long_line, text)
+
+
+def raw_chunks(raw: bytes, size: int = RAW_VIEW_LIMIT) -> Iterator[bytes]:
+    """``raw`` in pieces of at most ``size`` bytes, each ending at a line end when it can."""
+    start = 0
+    while start < len(raw):
+        end = min(start + size, len(raw))
+        if end < len(raw):
+            line_end = raw.rfind(b"\n", start, end)
+            if line_end >= start:
+                end = line_end + 1
+        yield raw[start:end]
+        start = end
+
+
+def raw_display_text(chunk: bytes) -> str:
+    """Received bytes as text; bytes that are not UTF-8 appear as \\xNN, as in the dialogue."""
+    return display_text(chunk.decode("utf-8", "backslashreplace"))
+
+
+def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
+    """A reply as it went over the wire: "S: 250-first", ..., "S: 250 last"."""
+    if not lines:
+        return [f"S: {code}"]
+    *first, last = lines
+    return [f"S: {code}-{line}" for line in first] + [f"S: {code} {last}"]
+
+
+def message_status(ev: ServerEvent, labels: Labels) -> str:
+    if not ev.complete:
+        return labels["status_incomplete"]
+    if not ev.accepted:
+        return labels["status_refused"].format(reason=ev.reason or "")
+    return labels["status_accepted"]
+
+
+def listening_address(ev: ServerEvent) -> str:
+    return f"{ev.host}:{ev.port}"
+
+
+# Each entry turns one event into (tag, text) for the dialogue; text may span lines.
+_DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] = {
+    "listening": lambda ev, t: (TAG_MARKER, t["mark_listening"].format(
+        address=listening_address(ev), hostname=ev.hostname)),
+    "connect": lambda ev, t: (TAG_MARKER, t["mark_connect"].format(
+        session=ev.session, peer=ev.peer)),
+    "command": lambda ev, t: (TAG_CLIENT, f"C: {ev.line}"),
+    "reply": lambda ev, t: (TAG_SERVER, "\n".join(reply_wire_lines(ev.code, ev.lines))),
+    "remark": lambda ev, t: (TAG_REMARK, ev.text),
+    "data": lambda ev, t: (TAG_MARKER, t["mark_data" if ev.complete else "mark_data_incomplete"]
+                           .format(size=format_size(ev.size))),
+    "message": lambda ev, t: (TAG_MARKER, t["mark_message"].format(
+        number=ev.number, size=format_size(len(ev.raw)), status=message_status(ev, t))),
+    "disconnect": lambda ev, t: (TAG_MARKER, t["mark_disconnect"].format(
+        session=ev.session, reason=ev.reason)),
+    "error": lambda ev, t: (TAG_ERROR, t["error"].format(text=ev.text)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueLine:
+    clock: str  # "HH:MM:SS", or blanks of that width on the further lines of one event
+    text: str
+    tag: str
+
+
+def dialogue_lines(ev: ServerEvent, labels: Labels) -> list[DialogueLine]:
+    """The dialogue lines for one event, e.g. "C: EHLO pc" or the lines of a 250 reply."""
+    formatter = _DIALOGUE_FORMATS.get(ev.event)
+    if formatter is None:
+        tag, text = TAG_ERROR, labels["unknown_event"].format(name=ev.event)
+    else:
+        tag, text = formatter(ev, labels)
+    clock = format_clock(ev.time)
+    lines = display_text(text).split("\n")
+    return [DialogueLine(clock if i == 0 else " " * len(clock), line, tag)
+            for i, line in enumerate(lines)]
+
+
+def format_addresses(addresses: Sequence[str]) -> str:
+    return ", ".join(f"<{address}>" for address in addresses)
+
+
+def body_segments(ev: ServerEvent, labels: Labels) -> list[tuple[str, str]]:
+    """The body view of a message event as (text, tag) pieces: headers, notes, then the text."""
+    decoded = ev.decoded
+    segments: list[tuple[str, str]] = []
+    if decoded is not None:
+        for key, value in (("header_subject", decoded.subject), ("header_from", decoded.from_),
+                           ("header_to", decoded.to), ("header_cc", decoded.cc),
+                           ("header_date", decoded.date)):
+            if value:
+                segments += [(labels[key], TAG_HEADER_NAME),
+                             (display_text(value) + "\n", "")]
+    envelope = labels["envelope"].format(mail_from=format_addresses([ev.envelope.mail_from]),
+                                         rcpt_to=format_addresses(ev.envelope.rcpt_to))
+    segments.append((envelope + "\n", TAG_MARKER))
+    segments += [(f"• {note}\n", TAG_NOTE) for note in message_notes(ev, labels)]
+    segments.append(("\n", ""))
+    segments += _body_text_segments(decoded, labels)
+    return segments
+
+
+def message_notes(ev: ServerEvent, labels: Labels) -> list[str]:
+    """What a student should notice about a message before reading it."""
+    notes = []
+    if not ev.complete:
+        notes.append(labels["incomplete"])
+    elif not ev.accepted:
+        notes.append(labels["refused"].format(reason=ev.reason or ""))
+    decoded = ev.decoded
+    if decoded is None:
+        notes.append(labels["undecodable"])
+        return notes
+    if decoded.outlook_test:
+        notes.append(labels["outlook_test"])
+    if decoded.text_from_html:
+        notes.append(labels["body_from_html"])
+    notes += [labels["decoder_remark"].format(remark=remark) for remark in decoded.remarks]
+    return notes
+
+
+def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
+    if decoded is None:
+        return []
+    if not decoded.text:
+        return [(labels["no_text_body"], TAG_MARKER)]
+    shown = decoded.text[:BODY_VIEW_LIMIT]
+    segments = [(display_text(shown), "")]
+    hidden = len(decoded.text) - len(shown)
+    if hidden:
+        segments.append(("\n" + labels["body_truncated"].format(count=hidden), TAG_NOTE))
+    return segments
+
+
+def has_problem(ev: ServerEvent) -> bool:
+    """True when the message list should flag the message."""
+    decoded = ev.decoded
+    return not (ev.complete and ev.accepted and decoded is not None and not decoded.remarks)
+
+
+def attachment_caption(attachment: Any) -> str:
+    """Name, type, size and (for a picture) its dimensions, e.g. "a.png · image/png · 2.0 KB"."""
+    parts = [attachment.filename, attachment.content_type, format_size(attachment.size)]
+    if attachment.image is not None:
+        parts.append(f"{attachment.image.width}×{attachment.image.height}")
+    return " · ".join(parts)
+
+
+def is_picture(attachment: Any) -> bool:
+    """Shown as a picture: the decoder could open it, or its type says it is one."""
+    return attachment.image is not None or attachment.content_type.startswith("image/")
+
+
+_UNSAFE_FILENAME_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """A name the Save dialog can propose on Windows and Linux (no folders, no reserved chars)."""
+    cleaned = _UNSAFE_FILENAME_CHARS.sub("_", name).strip(" .")
+    return cleaned or fallback
+
+
+def fit_box(cap: tuple[int, int], available: tuple[int, int]) -> tuple[int, int]:
+    """The box a picture is scaled into: the free space, within THUMBNAIL_MIN and ``cap``."""
+    return (min(cap[0], max(THUMBNAIL_MIN[0], available[0])),
+            min(cap[1], max(THUMBNAIL_MIN[1], available[1])))
+
+
+# --------------------------------------------------------------------------------------------
+# Widgets
+
+
+def _scrolled_text(parent: tk.Misc, *, horizontal: bool = False, **options: Any
+                   ) -> tuple[ttk.Frame, tk.Text]:
+    """A read-only Text with scrollbars in a frame."""
+    frame = ttk.Frame(parent)
+    text = tk.Text(frame, state="disabled", undo=False, borderwidth=0, **options)
+    vertical_bar = ttk.Scrollbar(frame, orient="vertical", command=text.yview)
+    text.configure(yscrollcommand=vertical_bar.set)
+    text.grid(row=0, column=0, sticky="nsew")
+    vertical_bar.grid(row=0, column=1, sticky="ns")
+    if horizontal:
+        horizontal_bar = ttk.Scrollbar(frame, orient="horizontal", command=text.xview)
+        text.configure(xscrollcommand=horizontal_bar.set)
+        horizontal_bar.grid(row=1, column=0, sticky="ew")
+    frame.rowconfigure(0, weight=1)
+    frame.columnconfigure(0, weight=1)
+    return frame, text
+
+
+def _replace_text(text: tk.Text, segments: Sequence[tuple[str, str]]) -> None:
+    """Replace the content of a read-only Text with (chars, tag) pieces in one Tcl call."""
+    text.configure(state="normal")
+    text.delete("1.0", "end")
+    if segments:
+        text.insert("end", *[item for segment in segments for item in segment])
+    text.configure(state="disabled")
+
+
+def _append_text(text: tk.Text, chars: str) -> None:
+    text.configure(state="normal")
+    text.insert("end", chars)
+    text.configure(state="disabled")
+
+
+class ScrollableFrame:
+    """A ``frame`` whose ``inner`` frame scrolls vertically (for the attachment cards).
+
+    Not a Frame subclass, like every class here that keeps widgets: a widget object holding
+    its child widgets forms a reference cycle (child.master), so the root would be freed by a
+    garbage collection, on whatever thread runs it, and Tcl aborts off its own thread.
+    """
+
+    def __init__(self, parent: tk.Misc) -> None:
+        self.frame = ttk.Frame(parent)
+        background = ttk.Style(parent).lookup("TFrame", "background") or None
+        self.canvas = tk.Canvas(self.frame, highlightthickness=0, borderwidth=0,
+                                background=background)
+        bar = ttk.Scrollbar(self.frame, orient="vertical", command=self.canvas.yview)
+        self.canvas.configure(yscrollcommand=bar.set)
+        self.inner = ttk.Frame(self.canvas)
+        window = self.canvas.create_window(0, 0, window=self.inner, anchor="nw")
+        self.inner.bind("<Configure>", lambda _e: self.canvas.configure(
+            scrollregion=self.canvas.bbox("all")))
+        self.canvas.bind("<Configure>", lambda e: self.canvas.itemconfigure(window, width=e.width),
+                         add=True)
+        self.canvas.grid(row=0, column=0, sticky="nsew")
+        bar.grid(row=0, column=1, sticky="ns")
+        self.frame.rowconfigure(0, weight=1)
+        self.frame.columnconfigure(0, weight=1)
+        # A canvas has no wheel binding of its own, and the cards on it get the events anyway:
+        # listen on the toplevel (every widget's bindtags hold it; unlike bind_all, its
+        # bindings go when it is destroyed) and scroll when the pointer is over this frame.
+        toplevel = self.frame.winfo_toplevel()
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):  # Windows; X11 up, down
+            toplevel.bind(sequence, self._on_wheel, add=True)
+
+    def _on_wheel(self, event: tk.Event) -> None:
+        under = str(self.frame.tk.call("winfo", "containing", event.x_root, event.y_root))
+        if under != str(self.frame) and not under.startswith(f"{self.frame}."):
+            return
+        if event.num == 4 or event.delta > 0:
+            self.canvas.yview_scroll(-2, "units")
+        elif event.num == 5 or event.delta < 0:
+            self.canvas.yview_scroll(2, "units")
+
+
+class AttachmentCard:
+    """One attachment in the attachment area: a picture (when it is one), caption, Save button."""
+
+    def __init__(self, parent: tk.Misc, attachment: Any, labels: Labels,
+                 on_save: Callable[[Any], None]) -> None:
+        self.attachment = attachment
+        self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
+        self.frame = ttk.Frame(parent, padding=(4, 6))
+        self.picture: ttk.Label | None = None
+        if is_picture(attachment):
+            self.picture = ttk.Label(self.frame, text=labels["image_loading"])
+            self.picture.pack(anchor="w")
+            if not self.wants_thumbnail:  # its type says picture, but the decoder could not open it
+                self.show_unreadable(labels)
+        row = ttk.Frame(self.frame)
+        row.pack(anchor="w", fill="x")
+        self.caption = ttk.Label(row, text=attachment_caption(attachment))
+        self.caption.pack(side="left")
+        self.save_button = ttk.Button(row, text=labels["save_attachment"],
+                                      command=lambda: on_save(attachment))
+        self.save_button.pack(side="left", padx=(8, 0))
+        self.frame.pack(anchor="w", fill="x")
+
+    @property
+    def wants_thumbnail(self) -> bool:
+        return self.attachment.image is not None
+
+    def show_photo(self, photo: ImageTk.PhotoImage) -> None:
+        assert self.picture is not None
+        self.picture.configure(image=photo, text="")
+        self.photo = photo
+
+    def show_unreadable(self, labels: Labels) -> None:
+        assert self.picture is not None
+        self.picture.configure(image="", text=labels["image_unreadable"],
+                               foreground=COLOURS[TAG_ERROR])
+        self.photo = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Thumbnail:
+    """A finished thumbnail job, handed from the worker thread to the Tk thread."""
+
+    generation: int  # which display of a message asked for it; older ones are dropped
+    card_index: int
+    future: Future
+
+
+class ObserverWindow:
+    """The observer's window, built into ``root``; fed by the server's event queue.
+
+    ``poll=False`` leaves the draining to the caller (tests call ``pump()``). ``on_close`` is
+    called after the window has stopped its own work when the user closes it; without it the
+    root is destroyed.
+    """
+
+    def __init__(self, root: tk.Tk, events: queue.Queue, *, lang: str = "en", poll: bool = True,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self.root = root
+        self.labels = LABELS[lang]
+        self._events = events
+        self._on_close = on_close
+        self._closed = False
+        self._poll_id: str | None = None
+        self._raw_loader_id: str | None = None
+        self._raw_rest: Iterator[bytes] = iter(())  # raw content not inserted yet
+        self._raw_shown = 0  # bytes of raw content inserted
+        self._refit_id: str | None = None
+        self._pending_dialogue: list[str] = []  # insert() arguments: text, tags, text, tags...
+        self._follow_dialogue = True  # the newest lines are in view: keep them there
+        self._messages: dict[str, ServerEvent] = {}  # message list item id -> message event
+        self._shown_item: str | None = None
+        self._newest_to_show: str | None = None
+        self._follow_newest = True
+        self._counts = {"connections": 0, "commands": 0, "messages": 0}
+        self.attachment_cards: list[AttachmentCard] = []
+        self._thumbnailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnail")
+        self._thumbnails: queue.Queue[_Thumbnail] = queue.Queue()
+        self._thumbnail_generation = 0
+        self._thumbnail_box: tuple[int, int] | None = None
+        self._temp_files: list[Path] = []
+
+        root.report_callback_exception = self._report_callback_exception
+        root.title(self.labels["title"])
+        root.protocol("WM_DELETE_WINDOW", self._on_delete_window)
+        configure_fonts(root)
+        self._build_widgets()
+        self._update_status()
+        if poll:
+            self._schedule_poll()
+
+    # ---- building
+
+    def _build_widgets(self) -> None:
+        root, labels = self.root, self.labels
+        root.geometry(self._initial_geometry())
+        root.minsize(800, 500)
+        root.rowconfigure(1, weight=1)
+        root.columnconfigure(0, weight=1)
+        self._build_fonts()
+
+        self.fallback_banner = tk.Label(root, anchor="w", justify="left", padx=8, pady=4,
+                                        **BANNER_COLOURS)
+        self.panes = ttk.PanedWindow(root, orient="horizontal")
+        self.panes.grid(row=1, column=0, sticky="nsew", padx=4, pady=(4, 0))
+        left = ttk.PanedWindow(self.panes, orient="vertical")
+        right = ttk.PanedWindow(self.panes, orient="vertical")
+        self.panes.add(left, weight=1)
+        self.panes.add(right, weight=1)
+
+        left.add(self._build_dialogue(left), weight=3)
+        left.add(self._build_raw(left), weight=2)
+        right.add(self._build_message_list(right), weight=1)
+        right.add(self._build_body(right), weight=2)
+        right.add(self._build_attachments(right), weight=3)
+
+        status = ttk.Frame(root, padding=(6, 2))
+        status.grid(row=2, column=0, sticky="ew")
+        self.address_label = ttk.Label(status, text=labels["status_starting"])
+        self.connection_label = ttk.Label(status, text=labels["status_idle"])
+        self.counts_label = ttk.Label(status)
+        self.address_label.pack(side="left")
+        ttk.Separator(status, orient="vertical").pack(side="left", fill="y", padx=10)
+        self.connection_label.pack(side="left")
+        self.counts_label.pack(side="right")
+
+    def _initial_geometry(self) -> str:
+        width = min(1280, self.root.winfo_screenwidth() - 40)
+        height = min(860, self.root.winfo_screenheight() - 80)
+        return f"{width}x{height}"
+
+    def _build_fonts(self) -> None:
+        text_font = tkfont.nametofont("TkTextFont", self.root)
+        self._bold_font = text_font.copy()  # kept: Tk deletes a Font's font when it is collected
+        self._bold_font.configure(weight="bold")
+        style = ttk.Style(self.root)
+        line_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace")
+        style.configure("Treeview", rowheight=line_height + 6)
+
+    def _build_dialogue(self, parent: tk.Misc) -> ttk.Labelframe:
+        box = ttk.Labelframe(parent, text=self.labels["dialogue"], padding=2)
+        frame, self.dialogue_text = _scrolled_text(box, wrap="word", font="TkFixedFont",
+                                                   width=64, height=20)
+        # Wrapped lines start under the text, not under the clock.
+        indent = tkfont.nametofont("TkFixedFont", self.root).measure(format_clock(0) + "  ")
+        for tag, colour in COLOURS.items():
+            self.dialogue_text.tag_configure(tag, foreground=colour, lmargin2=indent)
+        frame.pack(fill="both", expand=True)
+        return box
+
+    def _build_raw(self, parent: tk.Misc) -> ttk.Labelframe:
+        labels = self.labels
+        box = ttk.Labelframe(parent, text=labels["raw"], padding=2)
+        bar = ttk.Frame(box)
+        bar.pack(fill="x")
+        self.save_message_button = ttk.Button(bar, text=labels["save_message"],
+                                              command=self._save_shown_message, state="disabled")
+        self.show_all_button = ttk.Button(bar, command=self._show_all_raw)  # packed when needed
+        self.raw_info_label = ttk.Label(bar)
+        self.save_message_button.pack(side="left")
+        self.raw_info_label.pack(side="left", padx=8)
+        frame, self.raw_text = _scrolled_text(box, horizontal=True, wrap="none",
+                                              font="TkFixedFont", width=64, height=12)
+        frame.pack(fill="both", expand=True, pady=(2, 0))
+        return box
+
+    def _build_message_list(self, parent: tk.Misc) -> ttk.Labelframe:
+        labels = self.labels
+        box = ttk.Labelframe(parent, text=labels["messages"], padding=2)
+        columns = {"number": 48, "time": 72, "from": 200, "subject": 260, "size": 72,
+                   "status": 110}
+        self.message_list = ttk.Treeview(box, columns=tuple(columns), show="headings", height=4,
+                                         selectmode="browse")
+        for column, width in columns.items():
+            self.message_list.heading(column, text=labels[f"col_{column}"], anchor="w")
+            self.message_list.column(column, width=width, minwidth=40,
+                                     stretch=column in ("from", "subject"))
+        self.message_list.tag_configure("problem", foreground=COLOURS[TAG_NOTE])
+        self.message_list.bind("<<TreeviewSelect>>", self._on_message_selected)
+        bar = ttk.Scrollbar(box, orient="vertical", command=self.message_list.yview)
+        self.message_list.configure(yscrollcommand=bar.set)
+        self.clear_button = ttk.Button(box, text=labels["clear"], command=self.clear)
+        self.message_list.grid(row=0, column=0, sticky="nsew")
+        bar.grid(row=0, column=1, sticky="ns")
+        self.clear_button.grid(row=1, column=0, columnspan=2, sticky="e", pady=(2, 0))
+        box.rowconfigure(0, weight=1)
+        box.columnconfigure(0, weight=1)
+        return box
+
+    def _build_body(self, parent: tk.Misc) -> ttk.Labelframe:
+        box = ttk.Labelframe(parent, text=self.labels["body"], padding=2)
+        self.open_html_button = ttk.Button(box, text=self.labels["open_html"],
+                                           command=self._open_html, state="disabled")
+        self.open_html_button.pack(anchor="w")
+        frame, self.body_text = _scrolled_text(box, wrap="word", font="TkTextFont",
+                                               width=60, height=9)
+        self.body_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
+        for tag in (TAG_MARKER, TAG_NOTE):
+            self.body_text.tag_configure(tag, foreground=COLOURS[tag])
+        frame.pack(fill="both", expand=True, pady=(2, 0))
+        return box
+
+    def _build_attachments(self, parent: tk.Misc) -> ttk.Labelframe:
+        self.attachments_box = ttk.Labelframe(parent, text=self.labels["attachments"], padding=2)
+        self.attachment_area = ScrollableFrame(self.attachments_box)
+        self.attachment_area.canvas.configure(height=260)
+        self.attachment_area.canvas.bind("<Configure>", self._on_attachment_area_resized,
+                                         add=True)
+        self.attachment_area.frame.pack(fill="both", expand=True)
+        return self.attachments_box
+
+    # ---- the event loop
+
+    def _poll(self) -> None:
+        self._poll_id = None
+        try:
+            self.pump()
+        finally:
+            if not self._closed:
+                self._schedule_poll()
+
+    def _schedule_poll(self) -> None:
+        if self._events.empty():
+            self._poll_id = self.root.after(POLL_INTERVAL_MS, self._poll)
+        else:  # more waiting: come back once Tk is idle (it draws and takes input first)
+            self._poll_id = self.root.after_idle(self._poll)
+
+    def pump(self, max_events: int = MAX_EVENTS_PER_POLL) -> int:
+        """Handle up to ``max_events`` queued events (and finished thumbnails) once, for at most
+        about MAX_SECONDS_PER_POLL; return the number of events handled."""
+        deadline = time.perf_counter() + MAX_SECONDS_PER_POLL
+        handled = 0
+        while handled < max_events and time.perf_counter() < deadline:
+            try:
+                ev = self._events.get_nowait()
+            except queue.Empty:
+                break
+            handled += 1
+            try:
+                self.handle_event(ev)
+            except Exception as exc:  # one bad event must not stop the window
+                log.exception("handling a %r event", ev.event)
+                self._append_dialogue_error(self._internal_error_text(exc))
+        self._flush_dialogue()
+        if self._newest_to_show is not None:
+            self._show_message(self._newest_to_show)
+            self._newest_to_show = None
+        self._take_thumbnails(deadline)
+        if handled:
+            self._update_status()
+        return handled
+
+    def handle_event(self, ev: ServerEvent) -> None:
+        for line in dialogue_lines(ev, self.labels):
+            self._pending_dialogue += [line.clock + "  ", TAG_TIME, line.text + "\n", line.tag]
+        handler = getattr(self, f"on_{ev.event}", None)
+        if handler is not None:
+            handler(ev)
+
+    # ---- event handlers (the dialogue line is already queued by handle_event)
+
+    def on_listening(self, ev: ServerEvent) -> None:
+        address = listening_address(ev)
+        self.address_label.configure(text=self.labels["status_listening"].format(address=address))
+        title = "title_listening" if ev.fallback_reason is None else "title_fallback"
+        self.root.title(self.labels[title].format(address=address))
+        if ev.fallback_reason is not None:
+            self.fallback_banner.configure(text=self.labels["fallback_banner"].format(
+                reason=ev.fallback_reason, port=ev.port))
+            self.fallback_banner.grid(row=0, column=0, sticky="ew")
+
+    def on_connect(self, ev: ServerEvent) -> None:
+        self._counts["connections"] += 1
+        self.connection_label.configure(text=self.labels["status_connected"].format(peer=ev.peer))
+
+    def on_command(self, ev: ServerEvent) -> None:
+        self._counts["commands"] += 1
+
+    def on_disconnect(self, ev: ServerEvent) -> None:
+        self.connection_label.configure(text=self.labels["status_idle"])
+
+    def on_message(self, ev: ServerEvent) -> None:
+        self._counts["messages"] += 1
+        decoded = ev.decoded
+        sender = (decoded.from_ if decoded is not None else None) or ev.envelope.mail_from
+        subject = (decoded.subject if decoded is not None else None) or ""
+        item = self.message_list.insert(
+            "", "end", tags=("problem",) if has_problem(ev) else (),
+            values=(ev.number, format_clock(ev.time), sender, subject, format_size(len(ev.raw)),
+                    message_status(ev, self.labels)))
+        self._messages[item] = ev
+        if self._follow_newest:
+            self.message_list.selection_set(item)
+            self.message_list.see(item)
+            self._newest_to_show = item  # shown once per batch, however many arrived
+
+    # ---- dialogue
+
+    def _flush_dialogue(self) -> None:
+        if not self._pending_dialogue:
+            return
+        text = self.dialogue_text
+        self._follow_dialogue = self._dialogue_end_visible()
+        text.configure(state="normal")
+        text.insert("end", *self._pending_dialogue)
+        self._pending_dialogue.clear()
+        lines = int(text.index("end-1c").split(".")[0])
+        if lines > MAX_DIALOGUE_LINES:
+            text.delete("1.0", f"{lines - MAX_DIALOGUE_LINES + DIALOGUE_TRIM_LINES}.0")
+        text.configure(state="disabled")
+        if self._follow_dialogue:
+            text.see("end")
+
+    def _dialogue_end_visible(self) -> bool:
+        """Whether the user still looks at the newest lines (has not scrolled up).
+
+        Not yview(): its fractions are estimates until Tk has measured every new line, and
+        read 0.98 at the very end. bbox() lays out just the visible lines, so it is exact.
+        """
+        text = self.dialogue_text
+        if not text.winfo_viewable():  # e.g. minimised: keep doing what it did
+            return self._follow_dialogue
+        return bool(text.bbox("end-1c"))
+
+    def _append_dialogue_error(self, message: str) -> None:
+        clock = format_clock(time.time())
+        self._pending_dialogue += [clock + "  ", TAG_TIME, display_text(message) + "\n", TAG_ERROR]
+
+    def report_error(self, message: str) -> None:
+        """Show a problem of the window itself (not of the server) in the dialogue."""
+        self._append_dialogue_error(message)
+        self._flush_dialogue()
+
+    def _internal_error_text(self, exc: BaseException) -> str:
+        summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return self.labels["internal_error"].format(text=summary)
+
+    def _report_callback_exception(self, exc_type: type[BaseException], exc: BaseException,
+                                   tb: Any) -> None:
+        log.error("error in a Tk callback", exc_info=(exc_type, exc, tb))
+        self.report_error(self._internal_error_text(exc))
+
+    # ---- status bar
+
+    def _update_status(self) -> None:
+        self.counts_label.configure(text=self.labels["status_counts"].format(**self._counts))
+
+    # ---- showing one message
+
+    def _on_message_selected(self, _event: tk.Event) -> None:
+        selection = self.message_list.selection()
+        if not selection:
+            return
+        item = selection[0]
+        self._follow_newest = item == self.message_list.get_children()[-1]
+        if item not in (self._shown_item, self._newest_to_show):
+            self._show_message(item)
+
+    def _show_message(self, item: str) -> None:
+        ev = self._messages[item]
+        self._shown_item = item
+        self._show_raw(ev.raw)
+        decoded = ev.decoded
+        _replace_text(self.body_text, body_segments(ev, self.labels))
+        has_html = decoded is not None and bool(decoded.html)
+        self.open_html_button.configure(state="normal" if has_html else "disabled")
+        self.save_message_button.configure(state="normal")
+        self._show_attachments(decoded.attachments if decoded is not None else [])
+
+    @property
+    def shown_message(self) -> ServerEvent | None:
+        return self._messages.get(self._shown_item) if self._shown_item else None
+
+    def _show_raw(self, raw: bytes) -> None:
+        self._cancel(self._raw_loader_id)
+        self._raw_loader_id = None
+        chunks = raw_chunks(raw)
+        first = next(chunks, b"")
+        _replace_text(self.raw_text, [(raw_display_text(first), "")])
+        truncated = len(first) < len(raw)
+        size = format_size(len(raw))
+        self.raw_info_label.configure(text=self.labels["raw_truncated"].format(
+            shown=format_size(len(first)), size=size) if truncated else size)
+        self.show_all_button.configure(text=self.labels["show_all"].format(size=size))
+        self._offer_show_all(truncated)
+        self._raw_rest, self._raw_shown = chunks, len(first)
+
+    def _offer_show_all(self, offer: bool) -> None:
+        if offer:
+            self.show_all_button.pack(side="left", padx=(8, 0), before=self.raw_info_label)
+        else:
+            self.show_all_button.pack_forget()
+
+    def _show_all_raw(self) -> None:
+        """Insert the rest of the raw content a slice per tick, so the window stays live."""
+        self._offer_show_all(False)
+        self._load_next_raw_chunk()
+
+    def _load_next_raw_chunk(self) -> None:
+        total = len(self.shown_message.raw)
+        chunk = next(self._raw_rest, None)
+        if chunk is None:
+            self._raw_loader_id = None
+            self.raw_info_label.configure(text=format_size(total))
+            return
+        _append_text(self.raw_text, raw_display_text(chunk))
+        self._raw_shown += len(chunk)
+        self.raw_info_label.configure(text=self.labels["raw_loading"].format(
+            percent=100 * self._raw_shown // total))
+        self._raw_loader_id = self.root.after(1, self._load_next_raw_chunk)
+
+    # ---- attachments and thumbnails
+
+    def _show_attachments(self, attachments: Sequence[Any]) -> None:
+        for card in self.attachment_cards:
+            card.frame.destroy()
+        self.attachment_cards = [
+            AttachmentCard(self.attachment_area.inner, attachment, self.labels,
+                           self._save_attachment) for attachment in attachments]
+        title = "attachments_count" if attachments else "attachments"
+        self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
+        self.attachment_area.canvas.yview_moveto(0)
+        self._request_thumbnails()
+
+    def _current_thumbnail_box(self) -> tuple[int, int] | None:
+        """The size pictures are scaled into; None while the area has no size yet."""
+        canvas = self.attachment_area.canvas
+        if canvas.winfo_width() <= 1:  # not laid out yet
+            return None
+        pictures = sum(card.wants_thumbnail for card in self.attachment_cards)
+        cap = THUMBNAIL_MAX if pictures <= MANY_PICTURES else THUMBNAIL_MAX_MANY
+        # Leave room for the card padding and the caption row under the picture.
+        caption_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace") * 2
+        return fit_box(cap, (canvas.winfo_width() - 16,
+                             canvas.winfo_height() - caption_height - 24))
+
+    def _request_thumbnails(self) -> None:
+        """Ask the worker for thumbnails of the shown pictures, sized to the attachment area
+        (or, before the area has a size, leave that to _on_attachment_area_resized)."""
+        self._thumbnail_generation += 1
+        self._thumbnail_box = self._current_thumbnail_box()
+        if self._thumbnail_box is None:
+            return
+        # The callback runs on the worker thread and must not hold the window: the last
+        # reference to a Tk object dropped there makes Tcl abort the process.
+        finished = self._thumbnails
+        for index, card in enumerate(self.attachment_cards):
+            if card.wants_thumbnail:
+                future = self._thumbnailer.submit(decoder.thumbnail, card.attachment.data,
+                                                  self._thumbnail_box)
+                job = _Thumbnail(self._thumbnail_generation, index, future)
+                future.add_done_callback(lambda _f, job=job: finished.put(job))
+
+    def _take_thumbnails(self, deadline: float) -> None:
+        """Show finished thumbnails: at least one per call, more while time is left."""
+        while True:
+            try:
+                job = self._thumbnails.get_nowait()
+            except queue.Empty:
+                return
+            if job.generation == self._thumbnail_generation and not job.future.cancelled():
+                self._show_thumbnail(self.attachment_cards[job.card_index], job.future)
+            if time.perf_counter() >= deadline:
+                return
+
+    def _show_thumbnail(self, card: AttachmentCard, future: Future) -> None:
+        error = future.exception()
+        image = future.result() if error is None else None
+        if error is not None:
+            self.report_error(self._internal_error_text(error))
+        if image is None:
+            card.show_unreadable(self.labels)
+            return
+        try:
+            card.show_photo(ImageTk.PhotoImage(image, master=self.root))
+        except (tk.TclError, OSError, ValueError) as exc:
+            self.report_error(self._internal_error_text(exc))
+            card.show_unreadable(self.labels)
+
+    def _on_attachment_area_resized(self, _event: tk.Event) -> None:
+        """Fit the pictures to the area's first size at once, and to a new size once the user
+        has finished dragging a sash."""
+        if not any(card.wants_thumbnail for card in self.attachment_cards):
+            return
+        if self._thumbnail_box is None:
+            self._request_thumbnails()
+        elif self._current_thumbnail_box() != self._thumbnail_box:
+            self._cancel(self._refit_id)
+            self._refit_id = self.root.after(300, self._refit_pictures)
+
+    def _refit_pictures(self) -> None:
+        self._refit_id = None
+        self._request_thumbnails()
+
+    # ---- user actions
+
+    def _save_shown_message(self) -> None:
+        ev = self.shown_message
+        if ev is not None:
+            self._save_bytes(ev.raw, f"message-{ev.number}.eml", self.labels["save_message"])
+
+    def _save_attachment(self, attachment: Any) -> None:
+        name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")
+        self._save_bytes(attachment.data, name, self.labels["save_attachment"])
+
+    def _save_bytes(self, data: bytes, suggested_name: str, title: str) -> None:
+        """Write ``data`` where the user chooses; the only way received mail reaches the disk."""
+        path = filedialog.asksaveasfilename(parent=self.root, title=title,
+                                            initialfile=suggested_name)
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(data)
+        except OSError as exc:
+            message = self.labels["save_failed"].format(path=path, error=exc.strerror or exc)
+            self.report_error(message)
+            messagebox.showerror(self.labels["title"], message, parent=self.root)
+
+    def _open_html(self) -> None:
+        """Write the HTML body to a temporary file (only now, on request) and open a browser."""
+        ev = self.shown_message
+        if ev is None or ev.decoded is None or not ev.decoded.html:
+            return
+        try:
+            with tempfile.NamedTemporaryFile("wb", prefix="smtp-observer-", suffix=".html",
+                                             delete=False) as file:
+                self._temp_files.append(Path(file.name))
+                # A UTF-8 BOM outranks the HTML's own <meta charset> (e.g. gb2312) in browsers.
+                file.write(codecs.BOM_UTF8 + ev.decoded.html.encode("utf-8", "replace"))
+            webbrowser.open(Path(file.name).as_uri())
+        except OSError as exc:
+            self.report_error(self.labels["html_failed"].format(error=exc))
+
+    def clear(self) -> None:
+        """Forget the messages and the dialogue shown so far (nothing is stored elsewhere)."""
+        self._cancel(self._raw_loader_id)
+        self._raw_loader_id = None
+        self.message_list.delete(*self.message_list.get_children())
+        self._messages.clear()
+        self._shown_item = self._newest_to_show = None
+        self._follow_newest = True
+        for text in (self.dialogue_text, self.raw_text, self.body_text):
+            _replace_text(text, [])
+        self._show_attachments([])
+        self.raw_info_label.configure(text="")
+        self._offer_show_all(False)
+        for button in (self.save_message_button, self.open_html_button):
+            button.configure(state="disabled")
+        self._counts.update(connections=0, commands=0, messages=0)
+        self._update_status()
+
+    # ---- closing
+
+    def _cancel(self, after_id: str | None) -> None:
+        if after_id is not None:
+            self.root.after_cancel(after_id)
+
+    def shutdown(self) -> None:
+        """Stop polling and the workers and remove temporary files; leaves the root alive."""
+        if self._closed:
+            return
+        self._closed = True
+        for after_id in (self._poll_id, self._raw_loader_id, self._refit_id):
+            self._cancel(after_id)
+        self._poll_id = self._raw_loader_id = self._refit_id = None
+        self._thumbnailer.shutdown(wait=False, cancel_futures=True)
+        # Break the cycle root -> window -> root, so that the root is freed on this thread
+        # rather than by a garbage collection that may run on any thread (Tcl aborts then).
+        del self.root.report_callback_exception
+        for path in self._temp_files:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # e.g. a browser on Windows still has it open
+                log.warning("could not remove %s", path)
+
+    def _on_delete_window(self) -> None:
+        self.shutdown()
+        if self._on_close is not None:
+            self._on_close()
+        else:
+            self.root.destroy()
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+
+
+class WindowUnavailable(Exception):
+    """Tk cannot open a window here, e.g. no display; the caller can run headless instead."""
+
+
+def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None) -> int:
+    """Show the window until the user closes it; then stop the server. Returns the exit code."""
+    try:
+        root = tk.Tk()
+    except tk.TclError as error:
+        raise WindowUnavailable(str(error)) from None
+    closing: list[bool] = []
+
+    def close() -> None:
+        if closing:
+            return
+        closing.append(True)
+        root.withdraw()  # looks closed at once; the server may take a moment to stop
+        stopper = threading.Thread(target=_stop_logged, args=(stop_server,), name="stop-server",
+                                   daemon=True)
+        stopper.start()
+        _destroy_when_stopped(root, stopper, time.monotonic() + STOP_SERVER_TIMEOUT)
+
+    ObserverWindow(root, events, lang=lang or detect_language(), on_close=close)
+    # Ctrl+C in the terminal that started the window closes it like the close button does.
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: root.after_idle(close))
+    try:
+        root.mainloop()
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+    return 0
+
+
+def _stop_logged(stop_server: Callable[[], None]) -> None:
+    try:
+        stop_server()
+    except Exception:
+        log.exception("stopping the server failed")
+
+
+def _destroy_when_stopped(root: tk.Tk, stopper: threading.Thread, deadline: float) -> None:
+    if stopper.is_alive() and time.monotonic() < deadline:
+        root.after(POLL_INTERVAL_MS, _destroy_when_stopped, root, stopper, deadline)
+    else:
+        root.destroy()
+
+
+def show_fatal(message: str, lang: str | None = None) -> None:
+    """Tell the user why the observer cannot start (before any window exists)."""
+    labels = LABELS[lang or detect_language()]
+    try:
+        root = tk.Tk()
+    except tk.TclError:  # no display: the log is all we have
+        log.error("%s", message)
+        return
+    root.withdraw()
+    try:
+        messagebox.showerror(labels["fatal_title"], message, parent=root)
+    finally:
+        root.destroy()

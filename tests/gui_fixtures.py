@@ -1,0 +1,109 @@
+"""Helpers for opening the real window without a screen; used by test_gui.py and
+tools/screenshot.py (pytest fixtures themselves live in test_gui.py)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import smtplib
+import subprocess
+import time
+import tkinter as tk
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from PIL import Image, ImageGrab
+
+import gui
+import messages
+import smtp_observer
+
+
+@contextmanager
+def virtual_display() -> Iterator[str]:
+    """A private Xvfb as $DISPLAY for the duration; raises FileNotFoundError without Xvfb.
+
+    ``-displayfd`` makes Xvfb pick a free display number itself and write it to the pipe
+    once it accepts clients, so two runs at once never race for ":99".
+    """
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise FileNotFoundError("no $DISPLAY and no Xvfb (apt-get install xvfb)")
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    previous = os.environ.get("DISPLAY")
+    try:
+        if not number:
+            raise RuntimeError(f"Xvfb exited with {process.wait(timeout=5)} before it was ready")
+        os.environ["DISPLAY"] = ":" + number
+        yield os.environ["DISPLAY"]
+    finally:
+        process.terminate()  # only our own Xvfb, by its Popen
+        process.wait(timeout=5)
+        if previous is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = previous
+
+
+def wait_until(root: tk.Misc, condition: Callable[[], object], timeout: float = 5.0) -> bool:
+    """Run the Tk event loop until ``condition()`` is true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        root.update()
+        if condition():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+
+
+def grab_window(root: tk.Tk) -> Image.Image:
+    """A screenshot of the window as it is on the (virtual) screen."""
+    root.update()
+    x, y = root.winfo_rootx(), root.winfo_rooty()
+    return ImageGrab.grab(bbox=(x, y, x + root.winfo_width(), y + root.winfo_height()),
+                          xdisplay=os.environ["DISPLAY"])
+
+
+@contextmanager
+def observed_window(root: tk.Tk, *, lang: str = "en", poll: bool = True
+                    ) -> Iterator[tuple[gui.ObserverWindow, smtp_observer.ObserverServer]]:
+    """The real window fed by the real server on a free loopback port."""
+    events: queue.Queue = queue.Queue()
+    server = smtp_observer.start_server(
+        smtp_observer.ServerConfig(host="127.0.0.1", port=0, hostname="observer.test"), events)
+    try:
+        window = gui.ObserverWindow(root, events, lang=lang, poll=poll)
+        try:
+            yield window, server
+        finally:
+            window.shutdown()
+    finally:
+        server.stop()
+
+
+def send(port: int, message: bytes, *, sender: str = "student@example.com",
+         recipients: tuple[str, ...] = ("teacher@example.com",)) -> None:
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="lab-pc", timeout=10) as client:
+        client.sendmail(sender, list(recipients), message)
+
+
+def pictures_shown(window: gui.ObserverWindow) -> bool:
+    """True once every picture of the shown message has been scaled and put on screen."""
+    cards = [card for card in window.attachment_cards if card.wants_thumbnail]
+    return bool(cards) and all(card.photo is not None for card in cards)
+
+
+def show_seed_message(root: tk.Tk, window: gui.ObserverWindow, port: int) -> None:
+    """Send the seed-like Outlook message and wait until its picture is on screen."""
+    send(port, messages.outlook_seed_message(), sender=messages.SEED_FROM,
+         recipients=(messages.SEED_TO,))
+    if not wait_until(root, lambda: pictures_shown(window), timeout=10):
+        raise AssertionError("the attachment's picture did not appear within 10 s")

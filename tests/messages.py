@@ -1,0 +1,132 @@
+"""Test messages shared by the tests and tools/screenshot.py.
+
+``outlook_seed_message()`` is shaped like what the seed's Outlook 2013 sent (and what lab PCs
+still send): multipart/mixed > multipart/alternative, a gb2312 base64 text and HTML body, a
+gb2312 RFC 2047 subject and a JPEG attachment whose name is a gb2312 RFC 2047 word. Lines end
+in CRLF, as on the wire; pass the bytes to ``smtplib.SMTP.sendmail`` unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from PIL import Image, ImageDraw
+
+SEED_FROM_NAME = "张三"
+SEED_FROM = "zhangsan@example.edu.cn"
+SEED_TO = "teacher@example.edu.cn"
+SEED_SUBJECT = "实验报告：观察 SMTP 协议"
+SEED_TEXT = ("老师您好：\r\n\r\n这是用 Outlook 发送的实验邮件，附件是校园的照片。\r\n\r\n"
+             "学生 张三\r\n")
+SEED_ATTACHMENT_NAME = "校园风景.jpg"
+SEED_PICTURE_SIZE = (640, 480)
+
+_OUTER_BOUNDARY = "----=_NextPart_000_0001_01DB43A2.5C8E1F30"
+_INNER_BOUNDARY = "----=_NextPart_001_0002_01DB43A2.5C8E1F30"
+
+
+def sample_picture(image_format: str = "JPEG", size: tuple[int, int] = SEED_PICTURE_SIZE
+                   ) -> bytes:
+    """A small landscape (sky, sun, lawn, a red building): the same bytes on every run, and
+    far from uniform, so a screenshot can tell the picture from an empty area."""
+    width, height = size
+    image = Image.new("RGB", size, (70, 140, 215))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, height * 2 // 3, width, height), fill=(60, 160, 70))
+    draw.ellipse((width * 3 // 4, height // 10, width * 9 // 10, height // 10 + width * 3 // 20),
+                 fill=(250, 210, 60))
+    draw.rectangle((width // 6, height // 3, width // 2, height * 5 // 6), fill=(190, 50, 45))
+    for column in range(4):
+        left = width // 6 + 12 + column * (width // 12)
+        draw.rectangle((left, height // 2, left + width // 24, height // 2 + height // 12),
+                       fill=(240, 240, 220))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def encoded_word(text: str, charset: str = "gb2312") -> str:
+    """``text`` as one RFC 2047 "B" encoded word, the way Outlook writes non-ASCII headers."""
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode('ascii')}?="
+
+
+def base64_body(data: bytes) -> str:
+    """Base64 in 76-character CRLF lines (RFC 2045)."""
+    return base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+
+
+def seed_html(text: str = SEED_TEXT) -> str:
+    paragraphs = "".join(f"<p class=MsoNormal>{line}</p>\r\n" for line in text.splitlines()
+                         if line)
+    return ("<html><head><meta http-equiv=Content-Type content=\"text/html; charset=gb2312\">"
+            f"</head>\r\n<body lang=ZH-CN>\r\n{paragraphs}</body></html>\r\n")
+
+
+def outlook_seed_message(picture: bytes | None = None) -> bytes:
+    """The seed-like Outlook message (see the module docstring); ``picture`` is the JPEG."""
+    picture = sample_picture() if picture is None else picture
+    name = encoded_word(SEED_ATTACHMENT_NAME)
+    lines = [
+        f"From: {encoded_word(SEED_FROM_NAME)} <{SEED_FROM}>",
+        f"To: <{SEED_TO}>",
+        f"Subject: {encoded_word(SEED_SUBJECT)}",
+        "Date: Mon, 1 Dec 2025 09:30:00 +0800",
+        "Message-ID: <000001db43a2$5c8e1f30$15aa5d90$@example.edu.cn>",
+        "MIME-Version: 1.0",
+        "Content-Type: multipart/mixed;",
+        f'\tboundary="{_OUTER_BOUNDARY}"',
+        "X-Mailer: Microsoft Outlook 15.0",
+        "Thread-Index: AdtDolyOHzAVql2QQqM7x5p1Lk8wXw==",
+        "Content-Language: zh-cn",
+        "",
+        "This is a multipart message in MIME format.",
+        "",
+        f"--{_OUTER_BOUNDARY}",
+        "Content-Type: multipart/alternative;",
+        f'\tboundary="{_INNER_BOUNDARY}"',
+        "",
+        "",
+        f"--{_INNER_BOUNDARY}",
+        "Content-Type: text/plain;",
+        '\tcharset="gb2312"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64_body(SEED_TEXT.encode("gb2312")),
+        f"--{_INNER_BOUNDARY}",
+        "Content-Type: text/html;",
+        '\tcharset="gb2312"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64_body(seed_html().encode("gb2312")),
+        f"--{_INNER_BOUNDARY}--",
+        "",
+        f"--{_OUTER_BOUNDARY}",
+        "Content-Type: image/jpeg;",
+        f'\tname="{name}"',
+        "Content-Transfer-Encoding: base64",
+        "Content-Disposition: attachment;",
+        f'\tfilename="{name}"',
+        "",
+        base64_body(picture),
+        f"--{_OUTER_BOUNDARY}--",
+        "",
+    ]
+    return "\r\n".join(lines).encode("ascii")
+
+
+def gb2312_text_message(subject: str, text: str, *, sender: str = SEED_FROM,
+                        recipient: str = SEED_TO) -> bytes:
+    """A one-part text/plain message in gb2312 (base64), as Foxmail sends plain mail."""
+    lines = [
+        f"From: <{sender}>",
+        f"To: <{recipient}>",
+        f"Subject: {encoded_word(subject)}",
+        "Date: Mon, 1 Dec 2025 10:00:00 +0800",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="gb2312"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64_body(text.encode("gb2312")),
+    ]
+    return "\r\n".join(lines).encode("ascii")
