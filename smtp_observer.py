@@ -668,11 +668,11 @@ class SMTPSession:
         return message
 
     def _remark_on_data(self, raw: bytes, transaction: _Transaction) -> None:
-        bare_lf = raw.count(b"\n") - raw.count(b"\r\n")
+        bare_lf = raw.count(b"\n") - raw.count(b"\r\n") if _BARE_LF_RE.search(raw) else 0
         if bare_lf:
             self.remark(f"The message has {bare_lf} bare LF line end(s); SMTP wants CRLF. A "
                         "bare LF.LF does not end the data: only CRLF.CRLF does.")
-        if _LONG_LINE_RE.search(raw):
+        if _has_long_line(raw):
             self.remark(f"The message has lines longer than {TEXT_LINE_LIMIT} octets, the "
                         "limit of RFC 5322; accepted as they are.")
         if not raw.isascii() and not transaction.body_8bit:
@@ -680,7 +680,28 @@ class SMTPSession:
                         "BODY=8BITMIME.")
 
 
-_LONG_LINE_RE = re.compile(rb"[^\r\n]{%d}" % (TEXT_LINE_LIMIT + 1))
+# Found before the bare LFs are counted: one search costs less than half of the two counts.
+_BARE_LF_RE = re.compile(rb"\n(?<!\r\n)")
+
+
+def _has_long_line(raw: bytes) -> bool:
+    """Whether a run of more than TEXT_LINE_LIMIT octets holds neither CR nor LF.
+
+    Such a run covers a whole aligned block of half the limit, so only blocks without a line
+    break need a closer look. (A regex tried at every offset took 2 s on a 20 MB message.)
+    """
+    step = TEXT_LINE_LIMIT // 2
+    for start in range(0, len(raw), step):
+        stop = start + step
+        if raw.find(b"\n", start, stop) >= 0 or raw.find(b"\r", start, stop) >= 0:
+            continue
+        low, high = max(start - TEXT_LINE_LIMIT, 0), min(stop + TEXT_LINE_LIMIT, len(raw))
+        line_start = max(raw.rfind(b"\n", low, start), raw.rfind(b"\r", low, start), low - 1) + 1
+        line_ends = [end for end in (raw.find(b"\n", stop, high), raw.find(b"\r", stop, high))
+                     if end >= 0]
+        if min(line_ends, default=high) - line_start > TEXT_LINE_LIMIT:
+            return True
+    return False
 
 
 def _unstuff(data: bytearray) -> bytes:
@@ -1058,9 +1079,13 @@ def main(argv: list[str] | None = None) -> int:
         if gui is not None:
             gui.show_fatal(str(error), args.lang)
         return 2
-    if gui is None:
-        return run_headless(server, events, print_jsonl if args.jsonl else print_transcript)
-    return gui.run(events, stop_server=server.stop, lang=args.lang)
+    if gui is not None:
+        try:
+            return gui.run(events, stop_server=server.stop, lang=args.lang)
+        except gui.WindowUnavailable as error:
+            print(f"The window cannot open ({error}); running headless instead.")
+            _prepare_stdout(jsonl=False)
+    return run_headless(server, events, print_jsonl if args.jsonl else print_transcript)
 
 
 if __name__ == "__main__":
