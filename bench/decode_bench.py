@@ -1,0 +1,113 @@
+"""Speed and memory of decoder.decode() against the bare stdlib parse, on a 20 MB message.
+
+Not a test: run it by hand and read the numbers.
+
+    python bench/decode_bench.py [--rounds N]
+
+The message is what a class sends when someone attaches a phone photo: multipart/mixed with a
+GB2312 text body, an HTML body, a ~15 MB base64 PNG of random noise (incompressible, so the
+bytes are real) and an octet-stream attachment that pads the whole to 20 MB. The baseline is
+what decode() cannot avoid: email.message_from_bytes(raw, policy=policy.default) and
+get_content() of every leaf. Goal: decode() at most 1.3x the baseline's time, and a peak at most
+4x the message size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from email import policy
+from email.message import EmailMessage
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import decoder  # noqa: E402  (the project is a folder of scripts, not a package)
+
+MESSAGE_SIZE = 20_000_000
+IMAGE_BASE64_SIZE = 15_000_000
+
+
+def noise_png(encoded_size: int) -> bytes:
+    """A PNG of random pixels whose base64 form is about `encoded_size` bytes."""
+    side = int((encoded_size * 3 / 4 / 3) ** 0.5)
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    buffer = BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def build_message() -> bytes:
+    message = EmailMessage()
+    message["Subject"] = "大附件测试"
+    message["From"] = "学生 <student@example.com>"
+    message["To"] = "teacher@example.com"
+    message["Date"] = "Mon, 1 Dec 2025 09:30:00 +0800"
+    message["Message-ID"] = "<bench@example.com>"
+    message.set_content("您好，照片在附件里。\n" * 20_000, charset="gb2312", cte="base64")
+    message.add_alternative("<p>您好，照片在附件里。</p>\n" * 10_000, subtype="html")
+    message.add_attachment(noise_png(IMAGE_BASE64_SIZE), "image", "png", filename="photo.png")
+    without_padding = len(message.as_bytes(policy=policy.SMTP))
+    padding = max(0, (MESSAGE_SIZE - without_padding) * 3 // 4)
+    message.add_attachment(os.urandom(padding), "application", "octet-stream",
+                           filename="padding.bin")
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def bare_parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=policy.default)
+    for part in message.walk():
+        if not part.is_multipart():
+            part.get_content()
+    return message
+
+
+def timings(function: Callable[[bytes], object], raw: bytes, rounds: int) -> list[float]:
+    seconds = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function(raw)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def peak_bytes(function: Callable[[bytes], object], raw: bytes) -> int:
+    tracemalloc.start()
+    try:
+        function(raw)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    raw = build_message()
+    decoded = decoder.decode(raw)
+    image = next(attachment.image for attachment in decoded.attachments if attachment.image)
+    print(f"message: {len(raw) / 1e6:.1f} MB, image {image.format} {image.width}x{image.height}, "
+          f"remarks: {decoded.remarks or 'none'}")
+    results = {}
+    for name, function in (("bare parse", bare_parse), ("decode()", decoder.decode)):
+        seconds = timings(function, raw, rounds)
+        results[name] = statistics.median(seconds)
+        peak = peak_bytes(function, raw)
+        print(f"{name:<11} min {min(seconds):.3f} s  median {statistics.median(seconds):.3f} s  "
+              f"peak {peak / 1e6:.1f} MB = {peak / len(raw):.2f}x message")
+    print(f"ratio (median): decode() / bare parse = "
+          f"{results['decode()'] / results['bare parse']:.2f}x (goal <= 1.3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

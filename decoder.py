@@ -1,0 +1,1208 @@
+"""Decode a received mail the way a reader would see it.
+
+``decode(raw)`` is a pure function from the bytes of a message (as received in DATA, after
+dot-unstuffing) to a :class:`DecodedMessage`. It never raises, never does I/O and never writes
+to disk: bad input degrades to remarks. It imports neither tkinter nor smtp_observer.
+
+How it works: the email package (policy.default) parses the MIME tree; this module then walks
+that tree in step with its own scan of the raw bytes (the email package gives no offsets), so
+every part knows where its encoded body lies. Text is decoded through our own charset table,
+because mail clients label text with charsets narrower than the text really is (see
+``_CHARSET_SUPERSETS``), and headers are re-decoded from ``raw_items()`` for the same reason.
+
+Charset choices: GB2312/GBK labels decode as GB18030, Big5 as Big5-HKSCS, KS C 5601 / EUC-KR as
+CP949, Shift_JIS as CP932, windows-874 / TIS-620 as CP874, and ISO-8859-1 as windows-1252 (the
+WHATWG practice). US-ASCII stays strict ASCII: 8-bit bytes under that label (or under no label)
+mean the label is wrong, so the text goes down the UTF-8, GB18030, Latin-1 fallback chain, which
+is what unlabelled Chinese mail needs.
+
+Run as a script, ``python decoder.py FILE.eml [--json]`` decodes a saved message offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import binascii
+import codecs
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import urllib.parse
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from email import errors, policy
+from email.feedparser import BytesFeedParser
+from email.message import EmailMessage, Message
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from PIL import Image, UnidentifiedImageError
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderField:
+    """One header line as it arrived (unfolded) and as a reader sees it."""
+
+    name: str
+    raw: str  # the value as received, folding removed, 8-bit bytes decoded as in `value`
+    value: str  # RFC 2047 words decoded
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    format: str  # Pillow's format name: "JPEG", "PNG", "BMP", "GIF", ...
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A part a reader would see as a file: attachments and inline pictures."""
+
+    filename: str
+    content_type: str
+    content_id: str | None
+    disposition: str | None  # "attachment", "inline" or None when the part has no header
+    data: bytes
+    size: int
+    sha256: str
+    image: ImageInfo | None
+    part: str  # path of the part in the MIME tree, e.g. "1.2"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: everything but the bytes; width, height and format only for images."""
+        fields: dict[str, Any] = {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content_id": self.content_id,
+            "disposition": self.disposition,
+            "size": self.size,
+            "sha256": self.sha256,
+            "part": self.part,
+        }
+        if self.image is not None:
+            image = self.image
+            fields.update(width=image.width, height=image.height, format=image.format)
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One node of the MIME tree, with where its encoded body lies in the raw message."""
+
+    path: str  # "1" is the message itself, "1.2" its second child, ...
+    depth: int
+    content_type: str
+    charset: str | None  # the label the message gave
+    charset_used: str | None  # the codec we really decoded text with
+    transfer_encoding: str
+    disposition: str | None
+    filename: str | None
+    encoded_size: int
+    decoded_size: int  # of a multipart or message/*: the sum over the parts inside
+    body_start: int  # byte offsets of the encoded body in the raw message: raw[start:end]
+    body_end: int
+
+
+@dataclass(slots=True)
+class DecodedMessage:
+    headers: list[HeaderField] = field(default_factory=list)
+    subject: str | None = None
+    from_: str | None = None
+    to: str | None = None
+    cc: str | None = None
+    date: str | None = None
+    message_id: str | None = None
+    text: str | None = None  # line ends are "\n"
+    html: str | None = None
+    text_from_html: bool = False  # True when `text` is a rendering of the HTML body
+    attachments: list[Attachment] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    outlook_test: bool = False  # Outlook's "Microsoft Outlook Test Message" account test
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (no bytes) for --json and the server's --jsonl message event."""
+        return {
+            "subject": self.subject,
+            "from": self.from_,
+            "to": self.to,
+            "cc": self.cc,
+            "date": self.date,
+            "message_id": self.message_id,
+            "text": self.text,
+            "html": self.html,
+            "text_from_html": self.text_from_html,
+            "outlook_test": self.outlook_test,
+            "headers": [{"name": header.name, "value": header.value} for header in self.headers],
+            "attachments": [attachment.to_json() for attachment in self.attachments],
+            "parts": [asdict(part) for part in self.parts],
+            "remarks": list(self.remarks),
+        }
+
+
+# --- Charsets ------------------------------------------------------------------------------
+
+# Labels (lower case, "_" written "-") that clients put on text of a wider charset: decode with
+# the superset. Outlook and Foxmail label GBK text gb2312, and Python's gb2312 codec turns the
+# GBK-only 镕 into U+FFFD and maps 0xA1A4/0xA1AA to other characters than Windows shows.
+_CHARSET_SUPERSETS = {
+    **dict.fromkeys(
+        ("gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn", "x-euc-cn",
+         "csgb2312", "gb-2312-80"),
+        "gb18030",
+    ),
+    **dict.fromkeys(("big5", "x-big5", "cn-big5", "csbig5"), "big5hkscs"),
+    **dict.fromkeys(("ks-c-5601-1987", "ks-c-5601", "ksc5601", "euc-kr", "cseuckr"), "cp949"),
+    **dict.fromkeys(("windows-874", "tis-620"), "cp874"),
+    **dict.fromkeys(("shift-jis", "sjis", "x-sjis", "ms-kanji", "csshiftjis"), "cp932"),
+    **dict.fromkeys(("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1"), "cp1252"),
+}
+_FALLBACK_CODECS = ("utf-8", "gb18030")  # then latin-1, which decodes any bytes
+_LONGEST_CHARACTER = 4  # bytes, in UTF-8 and GB18030
+
+
+class _Text(NamedTuple):
+    text: str
+    codec: str  # the Python codec that decoded it
+    problem: str | None  # why the label was not used (the caller adds "decoded as <codec>")
+
+
+def _strict_decode(data: bytes, codec: str) -> str:
+    """Decode or raise LookupError/ValueError; lone surrogates count as failure, since utf-7 and
+    unicode_escape can produce them and no console or JSON encoder accepts them."""
+    text = data.decode(codec)
+    if not text.isascii():
+        text.encode("utf-8")
+    return text
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return _strict_decode(data, codec)
+    except (LookupError, ValueError):
+        return None
+
+
+def _cut_off_at(error: ValueError, length: int) -> int | None:
+    """Where the incomplete last character starts, if that is all that failed to decode."""
+    if (isinstance(error, UnicodeDecodeError) and error.end == length
+            and error.start >= length - _LONGEST_CHARACTER):
+        return error.start
+    return None
+
+
+def _decode_bytes(data: bytes, label: str | None, may_be_cut_off: bool = False) -> _Text:
+    """Decode text labelled `label` (None: RFC 2045's us-ascii), falling back when it fails.
+    A body `may_be_cut_off` (the connection dropped): then an incomplete last character is
+    replaced, as readers do, rather than the whole text going down the fallback chain."""
+    name = (label or "").strip().strip("\"'").lower() or "us-ascii"
+    codec = _CHARSET_SUPERSETS.get(name.replace("_", "-"), name)
+    try:
+        return _Text(_strict_decode(data, codec), codecs.lookup(codec).name, None)
+    except LookupError:
+        problem = f"charset {name!r} is unknown"
+    except ValueError as error:
+        problem = f"text labelled {name} is not valid {name}"
+        cut_at = _cut_off_at(error, len(data)) if may_be_cut_off else None
+        if cut_at is not None and (text := _try_decode(data[:cut_at], codec)) is not None:
+            return _Text(text + "\ufffd", codecs.lookup(codec).name,
+                         f"text labelled {name} ends in the middle of a character (cut off?)")
+    for fallback in _FALLBACK_CODECS:
+        if (text := _try_decode(data, fallback)) is not None:
+            return _Text(text, fallback, problem)
+    return _Text(data.decode("latin-1"), "latin-1", problem)
+
+
+def _decode_8bit(value: str) -> tuple[str, str | None]:
+    """Decode raw 8-bit bytes in a parsed header value (the parser keeps them as surrogates) as
+    UTF-8 (RFC 6532), else GB18030, else Latin-1. Returns the text and the codec, or None when
+    the value was plain ASCII."""
+    if value.isascii():
+        return value, None
+    decoded = _decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")
+    return decoded.text, decoded.codec
+
+
+# --- Headers -------------------------------------------------------------------------------
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# RFC 2047 encoded word; the charset may carry an RFC 2231 "*language" suffix. Only printable
+# ASCII is allowed inside, which keeps stray 8-bit text out of the base64/QP decoders.
+_ENCODED_WORD = re.compile(
+    r"=\?([\x21-\x29\x2b-\x3e\x40-\x7e]+)(?:\*[\x21-\x3e\x40-\x7e]*)?"
+    r"\?([bBqQ])\?([\x21-\x3e\x40-\x7e]*)\?="
+)
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
+
+
+class _HeaderText(NamedTuple):
+    raw: str  # unfolded, 8-bit bytes decoded
+    value: str  # encoded words decoded too
+    complaints: list[str]
+
+
+def _b64decode_lenient(text: str) -> bytes:
+    """Decode base64 as mail readers do: skip stray characters, repair the padding, and drop a
+    lone trailing character (six bits make no byte) instead of failing."""
+    data = _NOT_BASE64.sub("", text).encode("ascii")
+    if len(data) % 4 == 1:
+        data = data[:-1]
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+
+
+def _decode_base64(text: str) -> tuple[bytes, str | None]:
+    """Decode a base64 body, and say what was wrong with it. binascii skips line breaks itself,
+    which spares the split-and-join copies that get_payload(decode=True) makes: on a large
+    attachment they were half of decode()'s peak memory."""
+    encoded = text.encode("ascii", "ignore")  # get_payload() turns stray 8-bit bytes into text
+    try:
+        data = binascii.a2b_base64(encoded)
+    except binascii.Error:
+        return _b64decode_lenient(text), "bad base64 padding or length (cut off?), repaired"
+    significant = len(encoded) - encoded.count(b"\n") - encoded.count(b"\r")
+    tail = encoded[-16:].rstrip(b"\r\n")
+    padding = len(tail) - len(tail.rstrip(b"="))
+    if significant % 4 or len(data) != significant // 4 * 3 - padding:
+        return data, "characters outside the base64 alphabet or after its padding (skipped)"
+    return data, None
+
+
+def _encoded_word_bytes(encoding: str, text: str) -> bytes:
+    if encoding in "bB":
+        return _b64decode_lenient(text)
+    return binascii.a2b_qp(text.encode("ascii"), header=True)
+
+
+def _decode_encoded_words(value: str) -> tuple[str, list[str]]:
+    """Decode the RFC 2047 words in `value`, also inside quotes and next to other text, as
+    Outlook and Foxmail write file names. Whitespace between adjacent words is dropped, and the
+    bytes of adjacent words in one charset are joined before decoding, because clients split a
+    multibyte character across two words more often than RFC 2047 allows."""
+    runs: list[str | tuple[str, bytearray]] = []
+    end = 0
+    for word in _ENCODED_WORD.finditer(value):
+        gap = value[end : word.start()]
+        follows_word = bool(runs) and isinstance(runs[-1], tuple) and (not gap or gap.isspace())
+        if gap and not follows_word:
+            runs.append(gap)
+        charset = word[1].lower()
+        data = _encoded_word_bytes(word[2], word[3])
+        previous = runs[-1] if follows_word else None
+        if isinstance(previous, tuple) and previous[0] == charset:
+            previous[1].extend(data)
+        else:
+            runs.append((charset, bytearray(data)))
+        end = word.end()
+    runs.append(value[end:])
+    pieces: list[str] = []
+    complaints: list[str] = []
+    for run in runs:
+        if isinstance(run, str):
+            pieces.append(run)
+            continue
+        decoded = _decode_bytes(bytes(run[1]), run[0])
+        pieces.append(decoded.text)
+        if decoded.problem:
+            complaints.append(f"encoded word: {decoded.problem}; decoded as {decoded.codec}")
+    return "".join(pieces), complaints
+
+
+def _decode_header_value(raw_value: str) -> _HeaderText:
+    """Unfold a header value as parsed (8-bit bytes as surrogates) and decode it."""
+    raw, codec = _decode_8bit(_LINE_BREAK.sub("", raw_value))
+    complaints = []
+    if codec is not None:
+        complaints.append(
+            "raw 8-bit bytes instead of RFC 2047 encoded words (allowed only with SMTPUTF8, "
+            f"RFC 6532); decoded as {codec}"
+        )
+    value, word_complaints = _decode_encoded_words(raw)
+    return _HeaderText(raw.strip(), value.strip(), complaints + word_complaints)
+
+
+# A parameter: name = quoted string (possibly unterminated) or anything up to the next ";".
+# Taking unquoted values up to ";" reads Outlook Express's boundary=----=_NextPart_... and Apple
+# Mail's filename=This is a test.txt the way mail readers do.
+_PARAMETER = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;]*)', re.DOTALL)
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_RFC2231_NAME = re.compile(r"([^*]+)\*(?:(\d+)(\*)?)?\Z")  # name*, name*0, name*0*
+
+
+def _unquote(value: str) -> str:
+    if not value.startswith('"'):
+        return value.strip()
+    inner = value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:]
+    return _QUOTED_PAIR.sub(r"\1", inner)
+
+
+def _join_rfc2231(segments: list[tuple[int, bool, str]]) -> _Text:
+    """Join RFC 2231 continuations (number, %-encoded?, text) into one decoded value."""
+    segments.sort(key=lambda segment: segment[0])
+    data = bytearray()
+    charset = None
+    for index, (_, encoded, text) in enumerate(segments):
+        if encoded and index == 0 and text.count("'") >= 2:
+            charset, _, text = text.split("'", 2)
+        raw = text.encode("ascii", "surrogateescape")
+        data += urllib.parse.unquote_to_bytes(raw) if encoded else raw
+    return _decode_bytes(bytes(data), charset or None)
+
+
+def _parse_params(header_value: str | None) -> tuple[dict[str, str], list[str]]:
+    """The parameters of a Content-Type / Content-Disposition value as parsed (lower-case names
+    → decoded text, RFC 2231 continuations joined; RFC 2047 words are left to the caller), and
+    complaints about their charsets."""
+    if not header_value:
+        return {}, []
+    params: dict[str, str] = {}
+    rfc2231: dict[str, list[tuple[int, bool, str]]] = {}
+    complaints: list[str] = []
+    for match in _PARAMETER.finditer(_LINE_BREAK.sub("", header_value)):
+        name, value = match[1].lower(), _unquote(match[2])
+        extended = _RFC2231_NAME.match(name)
+        if extended:
+            number, star = extended[2], extended[3]
+            encoded = number is None or star is not None
+            rfc2231.setdefault(extended[1], []).append((int(number or 0), encoded, value))
+            continue
+        text, codec = _decode_8bit(value)
+        if codec is not None:
+            complaints.append(f"parameter {name} has raw 8-bit bytes; decoded as {codec}")
+        params.setdefault(name, text)
+    for name, segments in rfc2231.items():  # RFC 2231 values win over plain ones (RFC 6266)
+        decoded = _join_rfc2231(segments)
+        params[name] = decoded.text
+        if decoded.problem:
+            complaints.append(f"parameter {name}*: {decoded.problem}; decoded as {decoded.codec}")
+    return params, complaints
+
+
+def _raw_header(part: Message, name: str) -> str | None:
+    """The first `name` header of `part` as it arrived (folded, 8-bit bytes as surrogates)."""
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+class _LenientMessage(EmailMessage):
+    """EmailMessage that reads the boundary parameter the way mail readers do.
+
+    policy.default's header parser ends an unquoted value at the first special character, so
+    Outlook Express's ``boundary=----=_NextPart_000_...`` becomes "----" and every part is lost.
+    The feed parser asks ``get_boundary()``, so overriding it here fixes the parse itself.
+    """
+
+    def get_boundary(self, failobj: Any = None) -> Any:
+        params, _ = _parse_params(_raw_header(self, "content-type"))
+        boundary = params.get("boundary", "").rstrip()
+        return boundary or super().get_boundary(failobj)
+
+
+# --- Finding parts in the raw bytes --------------------------------------------------------
+# These mirror email.feedparser: lines end in CRLF, CR or LF; a header block is the run of
+# lines that match its headerRE; a boundary line is "--" boundary ["--"] [ \t]* at a line start;
+# the line break before a boundary belongs to the boundary (RFC 2046).
+
+_HEADER_BLOCK = re.compile(
+    rb"(?:(?:From |[\x21-\x39\x3b-\x7e]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z))*"
+)
+_LINE_BREAK_BEFORE_BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?=[\r\n])")
+
+
+class _BoundaryLine(NamedTuple):
+    start: int
+    content_end: int  # where the line break (if any) starts
+    end: int  # after the line break
+    closing: bool
+
+
+def _line_break_length(raw: bytes, pos: int, stop: int) -> int:
+    if raw.startswith(b"\r\n", pos, stop):
+        return 2
+    return 1 if pos < stop and raw[pos] in b"\r\n" else 0
+
+
+def _strip_line_break(raw: bytes, start: int, end: int) -> int:
+    """`end` moved back over one line break that ends raw[start:end], if there is one."""
+    if end - start >= 2 and raw.startswith(b"\r\n", end - 2, end):
+        return end - 2
+    return end - 1 if end > start and raw[end - 1] in b"\r\n" else end
+
+
+def _body_start(raw: bytes, start: int, stop: int) -> int:
+    """Where the body begins for headers that begin at raw[start] (end of the blank line)."""
+    headers_end = _HEADER_BLOCK.match(raw, start, stop).end()
+    return headers_end + _line_break_length(raw, headers_end, stop)
+
+
+def _boundary_lines(raw: bytes, boundary: str, start: int, stop: int
+                    ) -> Iterator[_BoundaryLine]:
+    """Yield the boundary lines in raw[start:stop] in order; linear (bytes.find)."""
+    try:
+        delimiter = b"--" + boundary.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # a decoded RFC 2231 boundary can never match raw lines
+        return
+    line_rest = re.compile(rb"(--)?[ \t]*(\r\n|\r|\n|\Z)")
+    pos = start
+    while (found := raw.find(delimiter, pos, stop)) != -1:
+        match = None
+        if found == start or raw[found - 1] in b"\r\n":
+            match = line_rest.match(raw, found + len(delimiter), stop)
+        if match is None:
+            pos = found + 1
+            continue
+        yield _BoundaryLine(found, match.start(2), match.end(), match[1] is not None)
+        pos = match.end()
+
+
+def _multipart_spans(
+    raw: bytes, boundary: str, start: int, stop: int
+) -> tuple[list[tuple[int, int]], int]:
+    """The [start, end) spans of the parts of a multipart body raw[start:stop], and the end of
+    its closing boundary (or `stop` when it has none). Like the feed parser, a boundary line
+    that directly follows another one opens no part."""
+    spans: list[tuple[int, int]] = []
+    lines = _boundary_lines(raw, boundary, start, stop)
+    line = next(lines, None)
+    while line is not None and not line.closing:
+        part_start = line.end
+        line = next(lines, None)
+        while line is not None and line.start == part_start:
+            part_start = line.end
+            line = next(lines, None)
+        if line is None:
+            # No closing boundary. At the end of the message the parser still takes the last
+            # line break off the part; a `stop` inside the message is already such a break.
+            end = _strip_line_break(raw, part_start, stop) if stop == len(raw) else stop
+            spans.append((part_start, end))
+            return spans, stop
+        spans.append((part_start, _strip_line_break(raw, part_start, line.start)))
+    return spans, (line.content_end if line is not None else stop)
+
+
+def _header_block_spans(raw: bytes, start: int, stop: int) -> list[tuple[int, int]]:
+    """The spans of the header blocks of a message/delivery-status body (blank-line separated)."""
+    spans = []
+    pos = start
+    while True:
+        if pos < stop and raw[pos] in b"\r\n":  # an empty block
+            block_end = pos
+        else:
+            blank = _LINE_BREAK_BEFORE_BLANK_LINE.search(raw, pos, stop)
+            block_end = blank.end() if blank else stop
+        spans.append((pos, block_end))
+        pos = block_end + _line_break_length(raw, block_end, stop)
+        if pos >= stop:
+            return spans
+
+
+# --- HTML to text --------------------------------------------------------------------------
+
+_PARAGRAPH_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "dl"}
+)
+_LINE_TAGS = frozenset(
+    {"div", "tr", "li", "dt", "dd", "hr", "address", "article", "aside", "center", "figure",
+     "footer", "form", "header", "main", "nav", "section", "caption"}
+)
+_INVISIBLE_TAGS = frozenset({"head", "script", "style", "title", "template"})
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+class _HTMLText(HTMLParser):
+    """Collects the text of an HTML document with its paragraphs and line breaks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._pieces: list[str] = []
+        self._pending_newlines = 0
+        self._invisible_depth = 0
+        self._pre_depth = 0
+
+    def text(self) -> str:
+        text = "".join(self._pieces).replace("\xa0", " ")
+        return re.sub(r" +\n", "\n", text).strip()
+
+    def _break(self, newlines: int) -> None:
+        self._pending_newlines = max(self._pending_newlines, newlines)
+
+    def _emit(self, text: str) -> None:
+        if self._pending_newlines and self._pieces:
+            self._pieces.append("\n" * self._pending_newlines)
+        self._pending_newlines = 0
+        if not self._pre_depth and (not self._pieces or self._pieces[-1].endswith("\n")):
+            text = text.lstrip(" ")
+        if text:
+            self._pieces.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":  # a <head> or <style> left open ends where the body begins
+            self._invisible_depth = 0
+        elif tag in _INVISIBLE_TAGS:
+            self._invisible_depth += 1
+        elif self._invisible_depth:
+            return
+        elif tag == "br":
+            self._emit("\n")
+        elif tag == "img":
+            self._emit_image(dict(attrs))
+        elif tag == "li":
+            self._break(1)
+            self._emit("• ")
+        elif tag == "p" and ("class", "MsoNormal") in attrs:
+            self._break(1)  # Word/Outlook write one spacing-free <p class=MsoNormal> per line
+        elif tag in _PARAGRAPH_TAGS:
+            self._break(2)
+        elif tag in _LINE_TAGS:
+            self._break(1)
+        elif tag in ("td", "th"):
+            self._emit(" ")
+        if tag == "pre":
+            self._pre_depth += 1
+
+    def _emit_image(self, attrs: dict[str, str | None]) -> None:
+        """A reader sees the picture: show it as [alt text], but skip tracking pixels."""
+        if attrs.get("width") in ("0", "1") or attrs.get("height") in ("0", "1"):
+            return
+        alt = (attrs.get("alt") or "").strip()
+        self._emit(f"[{alt or 'image'}]")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE_TAGS:
+            self._invisible_depth = max(0, self._invisible_depth - 1)
+        elif tag in _LINE_TAGS or tag == "p":  # the next <p> (not MsoNormal) adds the blank line
+            self._break(1)
+        elif tag in _PARAGRAPH_TAGS:
+            self._break(2)
+        if tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._invisible_depth:
+            return
+        text = data if self._pre_depth else _HTML_SPACE.sub(" ", data)
+        if text.strip(" ") or (text and self._pieces and not self._pending_newlines):
+            self._emit(text)
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text rendering of an HTML body: tags, scripts and styles dropped,
+    paragraphs and line breaks kept, entities decoded."""
+    parser = _HTMLText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except AssertionError:  # _markupbase rejects some malformed <![...]> sections; keep the rest
+        pass
+    return re.sub(r"\n{3,}", "\n\n", parser.text())
+
+
+# --- Text bodies ---------------------------------------------------------------------------
+
+
+def _normalise_line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    """Join the soft line breaks of RFC 3676 format=flowed text, as Thunderbird shows it."""
+    lines: list[str] = []
+    paragraph: tuple[int, str] | None = None  # (quote depth, text so far) of an open paragraph
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        content = content[1:] if content.startswith(" ") else content  # space-stuffing
+        flowed = content.endswith(" ") and content != "-- "  # "-- " starts a signature
+        if flowed and delsp:
+            content = content[:-1]
+        if paragraph is not None and paragraph[0] == depth:
+            content = paragraph[1] + content
+        elif paragraph is not None:
+            lines.append(_quoted(*paragraph))
+        paragraph = (depth, content)
+        if not flowed:
+            lines.append(_quoted(*paragraph))
+            paragraph = None
+    if paragraph is not None:
+        lines.append(_quoted(*paragraph))
+    return "\n".join(lines)
+
+
+def _quoted(depth: int, text: str) -> str:
+    return ">" * depth + (" " if depth and text else "") + text
+
+
+# --- Images --------------------------------------------------------------------------------
+
+_IMAGE_FORMATS = ("BMP", "PNG", "JPEG", "GIF", "WEBP", "TIFF", "ICO")
+_IMAGE_EXTENSIONS = {"JPEG": ".jpg", "MPO": ".jpg", "TIFF": ".tif"}
+# warnings.catch_warnings() swaps process-wide state; decode() (server thread) and thumbnail()
+# (a GUI worker) may run at once, and overlapping swaps would leave the filters broken.
+_WARNINGS_LOCK = threading.Lock()
+
+
+def _open_image(data: bytes) -> Image.Image:
+    """Image.open, which reads only the header; Pillow's warnings (DecompressionBombWarning
+    among them: callers check the size themselves) are kept off the console."""
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Image.open(BytesIO(data), formats=_IMAGE_FORMATS)
+
+
+def _too_many_pixels(size: tuple[int, int]) -> bool:
+    limit = Image.MAX_IMAGE_PIXELS
+    return limit is not None and size[0] * size[1] > limit
+
+
+def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None, str | None]:
+    """Format and size of an image, read from its header only, and a problem worth a remark."""
+    try:
+        with _open_image(data) as image:
+            info = ImageInfo(image.format or "?", image.width, image.height)
+    except UnidentifiedImageError:
+        return None, ("Pillow cannot read this image (corrupt, or a format it does not know)"
+                      if labelled_image else None)
+    except Image.DecompressionBombError as exc:
+        return None, f"image not opened: {exc}"
+    except Exception as exc:  # plugins raise OSError, ValueError, ... on corrupt headers
+        return None, f"corrupt image ({type(exc).__name__}: {exc})"
+    if _too_many_pixels((info.width, info.height)):
+        return info, (f"{info.width}x{info.height} pixels is over Pillow's decompression-bomb "
+                      "limit: measured from its header, never decoded")
+    return info, None
+
+
+def thumbnail(data: bytes, max_size: tuple[int, int]) -> Image.Image | None:
+    """A thumbnail (aspect kept) in RGB or RGBA for Tk, or None if the data cannot be shown.
+
+    Decodes pixels, so call it off the Tk thread. Never raises."""
+    try:
+        image = _open_image(data)
+        if image.format == "JPEG":
+            image.draft("RGB", max_size)  # let the JPEG decoder scale down by up to 8x
+        if _too_many_pixels(image.size):
+            return None
+        image.thumbnail(max_size)
+        has_alpha = "A" in image.getbands() or "transparency" in image.info
+        mode = "RGBA" if has_alpha else "RGB"
+        return image if image.mode == mode else image.convert(mode)
+    except Exception:
+        return None
+
+
+# --- Parts ---------------------------------------------------------------------------------
+
+_BODY_TYPES = ("text/plain", "text/html")
+_CONTAINER_MAINTYPES = ("multipart", "message")
+_DECODING_ENCODINGS = frozenset({"base64", "quoted-printable", "x-uuencode", "uuencode", "uue",
+                                 "x-uue"})
+_IDENTITY_ENCODINGS = frozenset({"7bit", "8bit", "binary"})
+_EXTENSIONS = {
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "text/rfc822-headers": ".txt",
+    "message/rfc822": ".eml",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/ms-tnef": ".dat",
+    "application/pgp-signature": ".asc",
+    "application/pkcs7-signature": ".p7s",
+}
+_CONFIRM = 64  # bytes compared at each end of a body to confirm where the parser found it
+_SIMPLE_SUBTYPE = re.compile(r"[a-z0-9]{1,5}\Z")
+
+_DEFECT_TEXTS: dict[type[errors.MessageDefect], str] = {
+    errors.NoBoundaryInMultipartDefect: "multipart without a boundary parameter, so it cannot "
+    "be split into parts",
+    errors.StartBoundaryNotFoundDefect: "its boundary line never appears, so it is one block",
+    errors.CloseBoundaryNotFoundDefect: "the closing boundary line is missing (cut off?)",
+    errors.FirstHeaderLineIsContinuationDefect: "the first header line starts with whitespace",
+    errors.MisplacedEnvelopeHeaderDefect: "a 'From ' envelope line among the headers",
+    errors.MissingHeaderBodySeparatorDefect: "no blank line after the headers; the body starts "
+    "at the first line that is not a header",
+    errors.MultipartInvariantViolationDefect: "declared multipart but it has no parts",
+    errors.InvalidMultipartContentTransferEncodingDefect: "a multipart must be 7bit, 8bit or "
+    "binary, but declares another Content-Transfer-Encoding",
+    errors.UndecodableBytesDefect: "bytes that cannot be decoded",
+    errors.InvalidBase64PaddingDefect: "bad base64 padding (repaired)",
+    errors.InvalidBase64CharactersDefect: "characters outside the base64 alphabet (skipped)",
+    errors.InvalidBase64LengthDefect: "base64 text of impossible length (cut off?); the "
+    "incomplete last group was dropped",
+}
+
+_SINGLE_FIELDS = {  # header → DecodedMessage attribute; RFC 5322 allows each at most once
+    "subject": "subject",
+    "from": "from_",
+    "to": "to",
+    "cc": "cc",
+    "date": "date",
+    "message-id": "message_id",
+}
+_EXPECTED_FIELDS = ("From", "Date", "Message-ID")  # RFC 5322 3.6: required, required, SHOULD
+# Header defects not worth a remark: raw 8-bit bytes (_decode_header_value reports and decodes
+# them itself) and obsolete syntax (RFC 5322 section 4: accept it).
+_UNREMARKED_HEADER_DEFECTS = (errors.UndecodableBytesDefect, errors.NonASCIILocalPartDefect,
+                              errors.ObsoleteHeaderDefect)
+# Outlook and Foxmail write '"=?gb2312?B?...?=" <addr>'; readers decode the quoted word, and so
+# do we, so the parser's complaints about it would be noise on every such message.
+_QUOTED_WORD_COMPLAINTS = ("encoded word inside quoted string",
+                           "missing trailing whitespace after encoded-word")
+OUTLOOK_TEST_SUBJECT = "Microsoft Outlook Test Message"
+_TNEF_ADVICE = (
+    "is winmail.dat (application/ms-tnef): Outlook's rich-text format, which other mail "
+    "programs cannot show. In Outlook choose File > Options > Mail > Compose messages in HTML "
+    "(or Plain Text), or turn off \"Send Outlook Rich Text format\" for that recipient"
+)
+
+
+def _readable_defect(defect: errors.MessageDefect) -> str:
+    text = _DEFECT_TEXTS.get(type(defect))
+    if text is not None:
+        return text
+    name = type(defect).__name__.removesuffix("Defect")
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).lower()
+    return f"{words}: {defect}" if str(defect) else words
+
+
+class _PartHeaders(NamedTuple):
+    content_type: str
+    params: dict[str, str]  # of Content-Type
+    disposition: str | None
+    filename: str | None
+    content_id: str | None
+    complaints: list[str]
+
+
+def _read_part_headers(part: Message) -> _PartHeaders:
+    type_params, type_complaints = _parse_params(_raw_header(part, "content-type"))
+    disposition_params, disposition_complaints = _parse_params(
+        _raw_header(part, "content-disposition")
+    )
+    complaints = type_complaints + disposition_complaints
+    filename = None
+    raw_name = disposition_params.get("filename") or type_params.get("name")
+    if raw_name:
+        filename, name_complaints = _decode_encoded_words(raw_name.strip())
+        filename = filename.strip() or None
+        complaints += [f"file name {complaint}" for complaint in name_complaints]
+    content_id = None
+    raw_content_id = _raw_header(part, "content-id")
+    if raw_content_id is not None:
+        content_id_text = _decode_header_value(raw_content_id)
+        content_id = content_id_text.value or None
+        complaints += [f"Content-ID: {complaint}" for complaint in content_id_text.complaints]
+    return _PartHeaders(
+        part.get_content_type(),
+        type_params,
+        part.get_content_disposition() or None,
+        filename,
+        content_id,
+        complaints,
+    )
+
+
+def _declared_transfer_encoding(part: Message) -> str:
+    """The Content-Transfer-Encoding exactly as get_payload() compares it ("" when absent)."""
+    return str(part.get("content-transfer-encoding", "")).lower()
+
+
+def _generated_name(path: str, content_type: str, image: ImageInfo | None) -> str:
+    if image is not None:
+        extension = _IMAGE_EXTENSIONS.get(image.format, "." + image.format.lower())
+    else:
+        subtype = content_type.partition("/")[2]
+        extension = _EXTENSIONS.get(content_type) or (
+            "." + subtype if _SIMPLE_SUBTYPE.match(subtype) else ".bin"
+        )
+    return f"part-{path}{extension}"
+
+
+_FEED_SLICE = 1 << 20
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    """Parse with policy.default (and the lenient boundary). Fed in slices, as Parser.parse()
+    does, which spares the whole-message str and StringIO copies of parsebytes()."""
+    parser = BytesFeedParser(_factory=_LenientMessage, policy=policy.default)
+    for start in range(0, len(raw), _FEED_SLICE):
+        parser.feed(raw[start : start + _FEED_SLICE])
+    return parser.close()
+
+
+class _Decoding:
+    """One run of decode(): the raw bytes, the result as it is filled in, and the remarks."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.result = DecodedMessage()
+        self._remarks: dict[str, None] = {}  # insertion-ordered set
+        self._texts: dict[Message, str] = {}  # decoded text of the parts a reader sees inline
+
+    def remark(self, text: str) -> None:
+        # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
+        self._remarks.setdefault(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+    def finish(self) -> DecodedMessage:
+        self.result.remarks = list(self._remarks)
+        return self.result
+
+    def run(self) -> None:
+        self._check_line_ends()
+        message = _parse(self.raw)
+        self._read_headers(message)
+        self._walk(message, "1", 0, 0, len(self.raw))
+        self._pick_bodies(message)
+        self._recognise_outlook_test()
+
+    def _check_line_ends(self) -> None:
+        crlf = self.raw.count(b"\r\n")
+        bare = [
+            name
+            for name, count in (("LF", self.raw.count(b"\n")), ("CR", self.raw.count(b"\r")))
+            if count > crlf
+        ]
+        if bare:
+            self.remark(
+                f"The message has bare {' and '.join(bare)} line ends (SMTP and RFC 5322 "
+                "require CRLF); mail servers may treat them differently."
+            )
+
+    # Headers
+
+    def _read_headers(self, message: Message) -> None:
+        counts: dict[str, int] = {}
+        for name, raw_value in message.raw_items():
+            decoded = _decode_header_value(raw_value)
+            for complaint in decoded.complaints:
+                self.remark(f"Header {name}: {complaint}.")
+            self.result.headers.append(HeaderField(name, decoded.raw, decoded.value))
+            key = name.lower()
+            counts[key] = counts.get(key, 0) + 1
+            if key in _SINGLE_FIELDS and counts[key] == 1:
+                setattr(self.result, _SINGLE_FIELDS[key], decoded.value)
+        for name in _EXPECTED_FIELDS:
+            if name.lower() not in counts:
+                self.remark(f"The message has no {name} header.")
+        for key in _SINGLE_FIELDS:
+            if counts.get(key, 0) > 1:
+                self.remark(f"Header {key.title()} appears {counts[key]} times; the first one "
+                            "is shown.")
+            if key in counts:
+                self._remark_header_defects(message, key)
+
+    def _remark_header_defects(self, message: Message, key: str) -> None:
+        """The email package's complaints about a structured field (dates, addresses)."""
+        try:
+            header = message[key]
+        except Exception as exc:  # the header parser has had bugs on hostile input
+            self.remark(f"Header {key.title()}: the email package cannot parse it ({exc!r}).")
+            return
+        for defect in header.defects:
+            if not (isinstance(defect, _UNREMARKED_HEADER_DEFECTS)
+                    or str(defect) in _QUOTED_WORD_COMPLAINTS):
+                self.remark(f"Header {header.name}: {_readable_defect(defect)}.")
+
+    # The MIME tree
+
+    def _walk(self, part: Message, path: str, depth: int, start: int, stop: int) -> int:
+        """Record `part`, whose headers begin at raw[start] and which ends at `stop`, and the
+        parts inside it; return its decoded size."""
+        headers = _read_part_headers(part)
+        where = f"Part {path} ({headers.content_type})"
+        for complaint in headers.complaints:
+            self.remark(f"{where}: {complaint}.")
+        body_start = _body_start(self.raw, start, stop)
+        if part.is_multipart():
+            decoded_size = self._walk_container(part, path, depth, headers, where, body_start, stop)
+        else:
+            decoded_size = self._walk_leaf(part, path, depth, headers, where, body_start, stop)
+        for defect in part.defects:  # complete now: decoding a leaf adds some
+            self.remark(f"{where}: {_readable_defect(defect)}.")
+        return decoded_size
+
+    def _walk_container(
+        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: str,
+        body_start: int, stop: int,
+    ) -> int:
+        spans, body_end = self._child_spans(part, headers.content_type, where, body_start, stop)
+        index = len(self.result.parts)
+        decoded_size = 0
+        for number, child in enumerate(part.get_payload(), 1):
+            child_path = f"{path}.{number}"
+            child_start, child_stop = spans[number - 1] if number <= len(spans) else (stop, stop)
+            try:
+                decoded_size += self._walk(child, child_path, depth + 1, child_start, child_stop)
+            except Exception as exc:
+                self.remark(f"Part {child_path} could not be decoded ({exc!r}).")
+        transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
+        self.result.parts.insert(index, Part(
+            path, depth, headers.content_type, headers.params.get("charset"), None,
+            transfer_encoding, headers.disposition, headers.filename,
+            body_end - body_start, decoded_size, body_start, body_end,
+        ))
+        return decoded_size
+
+    def _child_spans(
+        self, part: Message, content_type: str, where: str, body_start: int, stop: int
+    ) -> tuple[list[tuple[int, int]], int]:
+        """Where each child of a container lies in the raw bytes, and where the container ends."""
+        if content_type == "message/delivery-status":
+            spans, body_end = _header_block_spans(self.raw, body_start, stop), stop
+        elif part.get_content_maintype() == "multipart":
+            boundary = part.get_boundary()
+            if boundary != EmailMessage.get_boundary(part):
+                self.remark(f"{where}: the boundary parameter has characters that need quotes "
+                            "(RFC 2046); it is read as mail readers do.")
+            spans, body_end = _multipart_spans(self.raw, boundary or "", body_start, stop)
+        else:  # message/rfc822 and the other message/* types: one message fills the body
+            spans, body_end = [(body_start, stop)], stop
+        if len(spans) != len(part.get_payload()):
+            self.remark(f"{where}: its parts could not all be found in the raw bytes; their "
+                        "byte ranges are approximate.")
+        return spans, body_end
+
+    def _walk_leaf(
+        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: str,
+        body_start: int, body_end: int,
+    ) -> int:
+        transfer_encoding = self._prepare_transfer_encoding(part, where)
+        data = self._decoded_body(part, transfer_encoding, where)
+        body_end = self._parsed_body_end(part, transfer_encoding, data, where, body_start, body_end)
+        charset_used = None
+        if headers.content_type in _BODY_TYPES and not part.is_attachment():
+            charset_used = self._decode_inline_text(part, headers, where, data)
+        if (part.is_attachment() or headers.filename is not None
+                or part.get_content_maintype() not in ("text", *_CONTAINER_MAINTYPES)):
+            self._add_attachment(path, headers, where, data)
+        self.result.parts.append(Part(
+            path, depth, headers.content_type, headers.params.get("charset"), charset_used,
+            transfer_encoding, headers.disposition, headers.filename,
+            body_end - body_start, len(data), body_start, body_end,
+        ))
+        return len(data)
+
+    def _prepare_transfer_encoding(self, part: Message, where: str) -> str:
+        """The transfer encoding to report; a misspelt known one ("quoted printable",
+        "base64;") is written back so that get_payload(decode=True) decodes it."""
+        declared = _declared_transfer_encoding(part)
+        token = re.sub(r"[\s_]+", "-", declared.partition(";")[0].strip()) or "7bit"
+        if token in _DECODING_ENCODINGS and token != declared:
+            part.replace_header("Content-Transfer-Encoding", token)
+            self.remark(f"{where}: Content-Transfer-Encoding {declared!r} is read as {token}.")
+        elif token not in _DECODING_ENCODINGS | _IDENTITY_ENCODINGS:
+            self.remark(f"{where}: unknown Content-Transfer-Encoding {declared!r}; the body is "
+                        "taken as it is.")
+        return token
+
+    def _decoded_body(self, part: Message, transfer_encoding: str, where: str) -> bytes:
+        if transfer_encoding == "base64":
+            data, problem = _decode_base64(part.get_payload())
+            if problem:
+                self.remark(f"{where}: {problem}.")
+        else:
+            data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            return b""
+        if transfer_encoding == "7bit" and not data.isascii():
+            self.remark(f"{where}: the body has 8-bit bytes, but its transfer encoding is 7bit "
+                        "(declared, or by default).")
+        return data
+
+    def _parsed_body_end(
+        self, part: Message, transfer_encoding: str, data: bytes, where: str,
+        body_start: int, body_end: int,
+    ) -> int:
+        """Where the body the parser found ends, if the raw bytes confirm it; else the scanned
+        end and a remark. The scan may differ by the line break that the parser leaves on, or
+        takes off, the last part before the end of a message or delivery-status, and on a
+        multipart whose boundary never appears."""
+        if transfer_encoding in _DECODING_ENCODINGS:
+            payload = part.get_payload()
+            if not payload.isascii():  # get_payload() decodes 8-bit text: its length tells nothing
+                return body_end
+            encoded: bytes | str = payload
+        else:  # an identity encoding: the decoded body is the raw body
+            encoded = data
+        parsed_end = body_start + len(encoded)
+        if parsed_end == body_end or self._confirms(encoded, body_start, parsed_end):
+            return parsed_end
+        self.remark(f"{where}: it could not be found exactly in the raw bytes; its byte "
+                    "range is approximate.")
+        return body_end
+
+    def _confirms(self, encoded: bytes | str, start: int, end: int) -> bool:
+        """Whether raw[start:end] begins and ends like `encoded` (a body of length end-start)."""
+        if end > len(self.raw):
+            return False
+        head, tail = encoded[:_CONFIRM], encoded[-_CONFIRM:]
+        if isinstance(encoded, str):
+            head, tail = head.encode("ascii"), tail.encode("ascii")
+        return self.raw.startswith(head, start, end) and self.raw.endswith(tail, start, end)
+
+    def _decode_inline_text(
+        self, part: Message, headers: _PartHeaders, where: str, data: bytes
+    ) -> str:
+        """Decode a text part a reader would see inline; return the codec used."""
+        decoded = _decode_bytes(data, headers.params.get("charset"), may_be_cut_off=True)
+        if decoded.problem:
+            self.remark(f"{where}: {decoded.problem}; decoded as {decoded.codec}.")
+        text = _normalise_line_ends(decoded.text)
+        params = headers.params
+        if headers.content_type == "text/plain" and params.get("format", "").lower() == "flowed":
+            text = _unflow(text, delsp=params.get("delsp", "").lower() == "yes")
+        self._texts[part] = text
+        return decoded.codec
+
+    def _add_attachment(self, path: str, headers: _PartHeaders, where: str, data: bytes) -> None:
+        image, problem = _measure_image(data, headers.content_type.startswith("image/"))
+        if problem:
+            self.remark(f"{where}: {problem}.")
+        filename = headers.filename or _generated_name(path, headers.content_type, image)
+        if headers.content_type == "application/ms-tnef" or filename.lower() == "winmail.dat":
+            self.remark(f"{where} {_TNEF_ADVICE}.")
+        self.result.attachments.append(Attachment(
+            filename, headers.content_type, headers.content_id, headers.disposition, data,
+            len(data), hashlib.sha256(data).hexdigest(), image, path,
+        ))
+
+    # What a reader sees
+
+    def _pick_bodies(self, message: EmailMessage) -> None:
+        # get_body() follows multipart/related's start part and skips attachments; one
+        # preference at a time, since the default list can return the related part itself.
+        try:
+            plain = message.get_body(("plain",))
+            html = message.get_body(("html",))
+        except AttributeError:  # CPython's _find_body indexes a multipart/related with no parts
+            self.remark("No body could be picked: a multipart/related part has no parts, which "
+                        "the email package's get_body() cannot handle.")
+            return
+        result = self.result
+        if plain is not None:
+            result.text = self._texts.get(plain)
+        if html is not None:
+            result.html = self._texts.get(html)
+        if result.text is None and result.html is not None:
+            result.text = html_to_text(result.html)
+            result.text_from_html = True
+
+    def _recognise_outlook_test(self) -> None:
+        result = self.result
+        if (result.subject or "").strip().lower() != OUTLOOK_TEST_SUBJECT.lower():
+            return
+        result.outlook_test = True
+        missing = [name for name, value in (("Date", result.date),
+                                            ("Message-ID", result.message_id)) if value is None]
+        without = f"; Outlook sends it without {' and '.join(missing)}" if missing else ""
+        self.remark(f'This is the message Outlook sends from "Test Account Settings"{without}.')
+
+
+def decode(raw: bytes) -> DecodedMessage:
+    """Decode a received message. Pure and total: any problem, even a bug here, becomes a
+    remark, and whatever was decoded before it is returned."""
+    decoding = _Decoding(raw)
+    try:
+        decoding.run()
+    except Exception as exc:
+        decoding.remark(f"Decoding stopped early because of an internal error ({exc!r}).")
+    return decoding.finish()
+
+
+# --- Report --------------------------------------------------------------------------------
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """Control characters shown as \\xNN, so a message cannot drive the console (ANSI escapes)."""
+    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+
+
+def _describe_part(part: Part) -> str:
+    details = [f"{part.path} {part.content_type}"]
+    if part.charset:
+        used = part.charset_used
+        details.append(f"charset={part.charset}" + (f" (decoded as {used})" if used else ""))
+    details.append(part.transfer_encoding)
+    if part.disposition:
+        details.append(part.disposition)
+    if part.filename:
+        details.append(repr(part.filename))
+    details.append(f"{part.encoded_size:,} B encoded, {part.decoded_size:,} B decoded")
+    details.append(f"bytes {part.body_start}-{part.body_end}")
+    return "  " * (part.depth + 1) + "  ".join(details)
+
+
+def _describe_attachment(attachment: Attachment) -> str:
+    line = f"  {attachment.filename}  {attachment.content_type}  {attachment.size:,} bytes"
+    if attachment.image is not None:
+        image = attachment.image
+        line += f"  {image.format} {image.width}x{image.height}"
+    return line + f"  (part {attachment.part})"
+
+
+def format_report(decoded: DecodedMessage) -> str:
+    """The human-readable report of a decoded message (CLI and the server's --no-gui mode)."""
+    lines = []
+    for label, value in (("Subject", decoded.subject), ("From", decoded.from_),
+                         ("To", decoded.to), ("Cc", decoded.cc), ("Date", decoded.date),
+                         ("Message-ID", decoded.message_id)):
+        lines.append(f"{label + ':':<12}{value if value is not None else '(none)'}")
+    if decoded.outlook_test:
+        lines.append("            (Outlook's account test message)")
+    source = " (rendered from the HTML body)" if decoded.text_from_html else ""
+    text = decoded.text.rstrip() if decoded.text is not None else "(no text body)"
+    lines += ["", f"--- Text{source} ---", text, "",
+              f"--- Attachments ({len(decoded.attachments)}) ---"]
+    lines += [_describe_attachment(attachment) for attachment in decoded.attachments]
+    lines += ["", "--- MIME tree ---"] + [_describe_part(part) for part in decoded.parts]
+    lines += ["", f"--- Remarks ({len(decoded.remarks)}) ---"]
+    lines += [f"  - {remark}" for remark in decoded.remarks]
+    return _printable("\n".join(lines))
+
+
+def _reconfigure_stdout(**settings: str) -> None:
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # absent when stdout is replaced
+    if reconfigure is not None:
+        reconfigure(**settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="decoder.py", description="Decode a saved mail the way a reader would see it."
+    )
+    parser.add_argument("file", type=Path, help="a message file (.eml)")
+    parser.add_argument("--json", action="store_true", help="print JSON (UTF-8) instead")
+    args = parser.parse_args(argv)
+    try:
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        print(f"decoder.py: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    decoded = decode(raw)
+    try:
+        if args.json:
+            _reconfigure_stdout(encoding="utf-8")
+            print(json.dumps(decoded.to_json(), ensure_ascii=False, indent=2))
+        else:
+            _reconfigure_stdout(errors="replace")  # a cp936/cp437 console cannot show all
+            print(format_report(decoded))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, more) stopped early; point stdout at nothing so that the flush
+        # at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
