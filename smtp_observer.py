@@ -77,6 +77,7 @@ class Listening(ServerEvent):
     requested_port: int | None  # None when the user gave no --port
     fallback_reason: str | None  # why port 25 could not be used, when we fell back
     hostname: str  # the name the server greets with
+    scenarios: tuple[str, ...] = ()  # the lab scenarios in force (see explain.SCENARIOS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +97,11 @@ class ReplySent(ServerEvent):
     event: ClassVar[str] = "reply"
     code: int
     lines: tuple[str, ...]  # the text of each reply line, without the code
+    state: str  # the protocol state after this reply, one of PROTOCOL_STATES
 
     def to_json(self) -> dict:
         return {"event": self.event, "session": self.session, "time": self.time,
-                "code": self.code, "text": "\n".join(self.lines)}
+                "code": self.code, "text": "\n".join(self.lines), "state": self.state}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,18 @@ class Remark(ServerEvent):
     """A teaching note about the dialogue: decoded AUTH credentials, bare LF, long lines..."""
 
     event: ClassVar[str] = "remark"
-    text: str
+    text: str  # passwords appear masked here; the window reveals `secret` on request
+    kind: str  # one of REMARK_KINDS, so that views can style or filter remarks
+    secret: str | None = None  # the decoded AUTH password
+
+
+@dataclass(frozen=True, slots=True)
+class TLSStarted(ServerEvent):
+    """The connection switched to TLS (STARTTLS); later lines are encrypted on the wire."""
+
+    event: ClassVar[str] = "tls"
+    version: str
+    cipher: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +164,11 @@ class ServerError(ServerEvent):
     event: ClassVar[str] = "error"
     text: str
 
+
+# Where a session is: connected -> greeted -> mail -> rcpt -> data, and done once closed.
+PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
+REMARK_KINDS = ("auth", "bare-lf", "long-lines", "8bit", "syntax", "pipelining", "size",
+                "dot-stuffing", "auth-mechanism", "tls", "scenario")
 
 DISCONNECT_QUIT = "quit"
 DISCONNECT_PEER_CLOSED = "peer closed"
@@ -318,11 +336,22 @@ class SMTPSession:
     def _event(self, cls: type[ServerEvent], **fields) -> None:
         self._emit(cls(session=self.number, time=time.time(), **fields))
 
-    def remark(self, text: str) -> None:
-        self._event(Remark, text=text)
+    def remark(self, kind: str, text: str, secret: str | None = None) -> None:
+        self._event(Remark, text=text, kind=kind, secret=secret)
+
+    @property
+    def state(self) -> str:
+        """Where the session is, as the state strip shows it (one of PROTOCOL_STATES)."""
+        if self.closed:
+            return "done"
+        if self._data is not None:
+            return "data"
+        if self._transaction is not None:
+            return "rcpt" if self._transaction.rcpt_to else "mail"
+        return "connected" if self._helo is None else "greeted"
 
     def _send(self, reply: Reply) -> bytes:
-        self._event(ReplySent, code=reply.code, lines=reply.lines)
+        self._event(ReplySent, code=reply.code, lines=reply.lines, state=self.state)
         if reply.code >= 400 and reply.code != 421:
             self._errors += 1
             if self._errors >= MAX_ERRORS:
@@ -332,10 +361,9 @@ class SMTPSession:
         return reply.wire()
 
     def _close(self, reply: Reply, reason: str) -> bytes:
-        wire = self._send(reply)
         self.closed = True
         self.close_reason = reason
-        return wire
+        return self._send(reply)
 
     # -- what the connection calls
 
@@ -395,8 +423,8 @@ class SMTPSession:
             return line[:-1]
         if not self._bare_lf_noted:
             self._bare_lf_noted = True
-            self.remark("The client ended a command with a bare LF; SMTP lines end with CRLF "
-                        "(accepted here, as most servers do).")
+            self.remark("bare-lf", "The client ended a command with a bare LF; SMTP lines end "
+                        "with CRLF (accepted here, as most servers do).")
         return line
 
     def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
@@ -489,8 +517,8 @@ class SMTPSession:
         if not mechanism:
             return self._send(Reply(501, "5.5.4 Syntax: AUTH mechanism [initial-response]"))
         if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
-            self.remark(f"The client asked for {mechanism}: in Outlook, switch off "
-                        "'Require logon using Secure Password Authentication (SPA)'.")
+            self.remark("auth-mechanism", f"The client asked for {mechanism}: in Outlook, "
+                        "switch off 'Require logon using Secure Password Authentication (SPA)'.")
         return self._send(Reply(504, "5.5.4 Unrecognized authentication type"))
 
     def _challenge(self, text: str, step: Callable[[str], Reply]) -> Reply:
@@ -529,9 +557,11 @@ class SMTPSession:
 
     def _authenticated_as(self, mechanism: str, user: bytes, password: bytes) -> Reply:
         self._authenticated = True
-        self.remark(f"AUTH {mechanism} decoded: user {escape_line(user)!r}, password "
-                    f"{escape_line(password)!r}. Base64 is an encoding, not encryption: "
-                    "anyone on the network path can read these.")
+        secret = escape_line(password)
+        self.remark("auth", f"AUTH {mechanism} decoded: user {escape_line(user)!r}, password "
+                    f"{'*' * len(secret)!r} ({len(secret)} characters). Base64 is an "
+                    "encoding, not encryption: anyone on the network path can read both.",
+                    secret=secret)
         return Reply(235, "2.7.0 Authentication successful")
 
     # -- the mail transaction
@@ -601,7 +631,7 @@ class SMTPSession:
         return arg[len(keyword):]
 
     def _remark_missing_brackets(self, command: str, address: str) -> None:
-        self.remark(f"{command} without angle brackets: accepted, but RFC 5321 wants "
+        self.remark("syntax", f"{command} without angle brackets: accepted, but RFC 5321 wants "
                     f"{command}:<{address}>; mail clients always send the brackets.")
 
     # -- DATA
@@ -670,13 +700,13 @@ class SMTPSession:
     def _remark_on_data(self, raw: bytes, transaction: _Transaction) -> None:
         bare_lf = raw.count(b"\n") - raw.count(b"\r\n") if _BARE_LF_RE.search(raw) else 0
         if bare_lf:
-            self.remark(f"The message has {bare_lf} bare LF line end(s); SMTP wants CRLF. A "
-                        "bare LF.LF does not end the data: only CRLF.CRLF does.")
+            self.remark("bare-lf", f"The message has {bare_lf} bare LF line end(s); SMTP wants "
+                        "CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
         if _has_long_line(raw):
-            self.remark(f"The message has lines longer than {TEXT_LINE_LIMIT} octets, the "
-                        "limit of RFC 5322; accepted as they are.")
+            self.remark("long-lines", f"The message has lines longer than {TEXT_LINE_LIMIT} "
+                        "octets, the limit of RFC 5322; accepted as they are.")
         if not raw.isascii() and not transaction.body_8bit:
-            self.remark("The message has 8-bit bytes but MAIL FROM did not say "
+            self.remark("8bit", "The message has 8-bit bytes but MAIL FROM did not say "
                         "BODY=8BITMIME.")
 
 

@@ -81,4 +81,4 @@ def test_curl_with_auth_plain(observer, tmp_path):
                 "--upload-file", str(source)])
     assert done.returncode == 0, done.stderr.decode()
     observer.wait_for("message")
-    assert any("'student'" in r.text and "'secret'" in r.text for r in observer.named("remark"))
+    assert any("'student'" in r.text and r.secret == "secret" for r in observer.named("remark"))

@@ -387,7 +387,9 @@ def test_auth_login_challenges_are_byte_exact(dialogue):
     assert dialogue.send(b64("student").encode() + b"\r\n") == [(334, ["UGFzc3dvcmQ6"])]
     assert dialogue.session.receive(b64("secret").encode() + b"\r\n") == \
         b"235 2.7.0 Authentication successful\r\n"
-    assert any("'student'" in r and "'secret'" in r for r in dialogue.remarks())
+    (auth,) = [e for e in dialogue.events if e.event == "remark" and e.kind == "auth"]
+    assert "'student'" in auth.text and "secret" not in auth.text  # masked until asked for
+    assert auth.secret == "secret"
 
 
 def test_auth_login_with_initial_response_skips_to_the_password(dialogue):
