@@ -7,9 +7,13 @@ every command it knows has an entry in both languages (a test walks both tables 
 
 from __future__ import annotations
 
+import locale
+import os
+import sys
 from dataclasses import dataclass
 
 LANGUAGES = ("en", "zh")
+LANG_CHINESE = 0x04  # the primary language id of Chinese in a Windows LANGID
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,3 +380,33 @@ SCENARIOS: dict[str, ScenarioInfo] = {
              "what had arrived as an incomplete message.",
              "客户端报告连接中断并保留邮件；观察器把已收到的部分显示为不完整的邮件。")),
 }
+
+
+def language_from_locale_name(name: str) -> str:
+    """ "zh" for a Chinese locale name (POSIX "zh_CN.UTF-8", Windows "Chinese_China")."""
+    return "zh" if name.lower().startswith(("zh", "chinese")) else "en"
+
+
+def _windows_ui_language() -> str | None:
+    """The language of the Windows user interface, or None when it cannot be asked."""
+    import ctypes  # only here: ctypes.windll exists on Windows alone
+
+    try:
+        lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+    except (AttributeError, OSError):
+        return None
+    return "zh" if lang_id & 0x3FF == LANG_CHINESE else "en"
+
+
+def detect_language() -> str:
+    """ "zh" when the user's system speaks Chinese, else "en"."""
+    if sys.platform == "win32":
+        language = _windows_ui_language()
+        if language is not None:
+            return language
+    # The POSIX precedence for the language of messages, then what Python set LC_CTYPE from.
+    for name in (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"),
+                 os.environ.get("LANG"), locale.getlocale()[0]):
+        if name:
+            return language_from_locale_name(name)
+    return "en"

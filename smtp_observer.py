@@ -30,14 +30,17 @@ import queue
 import re
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import decoder
+import explain
 
 # --------------------------------------------------------------------------------------------
 # Events
@@ -168,7 +171,7 @@ class ServerError(ServerEvent):
 # Where a session is: connected -> greeted -> mail -> rcpt -> data, and done once closed.
 PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
 REMARK_KINDS = ("auth", "bare-lf", "long-lines", "8bit", "syntax", "pipelining", "size",
-                "dot-stuffing", "auth-mechanism", "tls", "scenario")
+                "dot-stuffing", "auth-mechanism", "tls", "scenario", "missing-header")
 
 DISCONNECT_QUIT = "quit"
 DISCONNECT_PEER_CLOSED = "peer closed"
@@ -176,6 +179,8 @@ DISCONNECT_TIMEOUT = "timeout"
 DISCONNECT_TOO_MANY_ERRORS = "too many errors"
 DISCONNECT_ERROR = "error"
 DISCONNECT_SERVER_STOPPING = "server stopping"
+DISCONNECT_SCENARIO = "closed by the lab scenario"
+DISCONNECT_TLS_FAILED = "TLS handshake failed"
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +195,9 @@ MAX_RECIPIENTS = 100  # RFC 5321 4.5.3.1.8: a server must accept at least 100
 MAX_ERRORS = 20  # as Postfix's smtpd_hard_error_limit: then 421 and close
 DEFAULT_MAX_SIZE = 32 * 1024 * 1024
 DEFAULT_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: the server timeout is at least 5 minutes
+DEFAULT_DELAY = 3.0
+TOO_LARGE_SCENARIO_SIZE = 10240  # the SIZE the "too-large" scenario advertises
+DROP_IN_DATA_AFTER = 1024  # octets of DATA the "drop-in-data" scenario reads before it hangs up
 
 END_OF_DATA = b"\r\n.\r\n"
 
@@ -197,8 +205,11 @@ END_OF_DATA = b"\r\n.\r\n"
 AUTH_LOGIN_USERNAME = "VXNlcm5hbWU6"
 AUTH_LOGIN_PASSWORD = "UGFzc3dvcmQ6"
 
-UNIMPLEMENTED_COMMANDS = frozenset(
-    {"STARTTLS", "BDAT", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML"})
+UNIMPLEMENTED_COMMANDS = frozenset({"BDAT", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML"})
+# Every code a reply of this server can carry; explain.py has an entry for each.
+SERVER_REPLY_CODES = frozenset(
+    {214, 220, 221, 235, 250, 252, 334, 354, 421, 450, 451, 452, 500, 501, 502, 503, 504, 530,
+     550, 552, 555})
 MAIL_PARAMETERS = frozenset({"SIZE", "BODY", "SMTPUTF8", "AUTH"})
 # Mechanisms real clients try first when the server offers them; named in the 504 remark.
 WINDOWS_INTEGRATED_MECHANISMS = frozenset({"NTLM", "GSSAPI", "MSN"})
@@ -219,6 +230,9 @@ class ServerConfig:
     max_size: int = DEFAULT_MAX_SIZE
     timeout: float = DEFAULT_TIMEOUT
     decode: bool = True
+    scenarios: tuple[str, ...] = ()  # lab scenarios (names of explain.SCENARIOS)
+    delay: float = DEFAULT_DELAY  # seconds each reply waits in the "slow" scenario
+    tls_context: ssl.SSLContext | None = None  # STARTTLS is offered only with one
 
 
 class Reply:
@@ -328,6 +342,8 @@ class SMTPSession:
         self._data: bytearray | None = None  # not None while in DATA
         self._data_dropped = 0  # octets of DATA discarded because they were over the limit
         self._errors = 0
+        self.tls_active = False
+        self.tls_requested = False  # the caller must start TLS after sending the replies
         self._commands = {name[5:].upper(): getattr(self, name)
                           for name in dir(self) if name.startswith("smtp_")}
 
@@ -367,25 +383,63 @@ class SMTPSession:
 
     # -- what the connection calls
 
+    def _scenario(self, name: str) -> bool:
+        return name in self.config.scenarios
+
+    @property
+    def max_size(self) -> int:
+        return TOO_LARGE_SCENARIO_SIZE if self._scenario("too-large") else self.config.max_size
+
     def greeting(self) -> bytes:
         self._event(Connected, peer=self.peer)
+        if self.config.scenarios:
+            self.remark("scenario", "Lab scenario in force: " + ", ".join(self.config.scenarios))
+        if self._scenario("busy"):
+            return self._close(Reply(421, f"4.3.2 {self.config.hostname} Service not available "
+                                     "(lab scenario busy), try again later"), DISCONNECT_SCENARIO)
         return self._send(Reply(220, f"{self.config.hostname} ESMTP SMTP Observer ready"))
 
-    def receive(self, chunk: bytes) -> bytes:
-        """Take bytes from the client; return the replies to send, in order, in one piece."""
+    def receive(self, chunk: bytes) -> list[bytes]:
+        """Take bytes from the client; return the replies to send, in order, one item each."""
         self._buffer += chunk
-        out = bytearray()
+        if self._data is None:
+            self._remark_on_pipelining()
+        replies = []
         while self._buffer and not self.closed:
             if self._data is not None:
                 if not self._take_data():
                     break
-                out += self._end_data()
+                replies.append(self._end_data())
                 continue
             line = self._take_line()
             if line is None:
                 break
-            out += self._handle_line(line)
-        return bytes(out)
+            replies.append(self._handle_line(line))
+        return replies
+
+    def _remark_on_pipelining(self) -> None:
+        """Name the commands that arrived together, before their replies went out."""
+        verbs = []
+        for line in bytes(self._buffer).split(b"\n")[:-1]:
+            verbs.append(escape_line(line.split(b" ", 1)[0].strip().upper()))
+            if verbs[-1] == "DATA":
+                break  # what follows DATA is message data, sent after the 354
+        if len(verbs) < 2 or self._auth_step is not None:
+            return
+        advertised = self._esmtp and not self._scenario("no-pipelining")
+        self.remark("pipelining", f"The client sent {len(verbs)} commands in one go "
+                    f"({' '.join(verbs)}) before any reply: {len(verbs) - 1} round trip(s) "
+                    "saved (RFC 2920 PIPELINING)"
+                    + ("." if advertised else ", although the server did not advertise it."))
+
+    def tls_started(self, version: str, cipher: str) -> None:
+        self.tls_active = True
+        self._event(TLSStarted, version=version, cipher=cipher)
+
+    def tls_failed(self, error: str) -> None:
+        self.remark("tls", f"The TLS handshake failed ({error}); closing the connection.")
+        self.closed = True
+        self.close_reason = DISCONNECT_TLS_FAILED
 
     def timed_out(self) -> bytes:
         return self._close(Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
@@ -468,9 +522,38 @@ class SMTPSession:
         greeting = self._greeted(arg, esmtp=True)
         if greeting is None:
             return self._send(Reply(501, "Syntax: EHLO hostname"))
-        return self._send(Reply(
-            250, greeting, "8BITMIME", f"SIZE {self.config.max_size}", "PIPELINING",
-            "SMTPUTF8", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "AUTH=PLAIN LOGIN", "HELP"))
+        return self._send(Reply(250, greeting, *self._extensions()))
+
+    def _extensions(self) -> list[str]:
+        """The EHLO keywords: what is implemented, less what the lab scenarios hide."""
+        keywords = [] if self._scenario("no-8bitmime") else ["8BITMIME"]
+        keywords.append(f"SIZE {self.max_size}")
+        if not self._scenario("no-pipelining"):
+            keywords.append("PIPELINING")
+        keywords += ["SMTPUTF8", "ENHANCEDSTATUSCODES"]
+        if self.config.tls_context is not None and not self.tls_active:
+            keywords.append("STARTTLS")
+        if not self._scenario("no-auth"):
+            keywords += ["AUTH PLAIN LOGIN", "AUTH=PLAIN LOGIN"]
+        return [*keywords, "HELP"]
+
+    def smtp_STARTTLS(self, arg: str) -> bytes:
+        if self.config.tls_context is None:
+            return self._send(Reply(502, "5.5.1 STARTTLS is not offered (start the observer "
+                                    "with --tls-cert and --tls-key)"))
+        if arg:
+            return self._send(Reply(501, "5.5.4 Syntax: STARTTLS"))
+        if self.tls_active:
+            return self._send(Reply(503, "5.5.1 TLS is already active"))
+        if self._buffer:
+            self.remark("tls", f"The client sent {len(self._buffer)} octets after STARTTLS "
+                        "before TLS began; they were discarded, as RFC 3207 4.2 requires (a "
+                        "man in the middle could have injected them).")
+            del self._buffer[:]
+        # RFC 3207 4.2: after TLS starts, the session begins again, EHLO included.
+        self._helo, self._esmtp, self._authenticated, self._transaction = None, False, False, None
+        self.tls_requested = True
+        return self._send(Reply(220, "2.0.0 Ready to start TLS"))
 
     def smtp_NOOP(self, arg: str) -> bytes:
         return self._send(Reply(250, "2.0.0 OK"))
@@ -501,6 +584,8 @@ class SMTPSession:
     def smtp_AUTH(self, arg: str) -> bytes:
         mechanism, _, initial = arg.partition(" ")
         mechanism = mechanism.upper()
+        if self._scenario("no-auth"):
+            return self._send(Reply(502, "5.5.1 AUTH is not offered (lab scenario no-auth)"))
         if not self._esmtp:
             return self._send(Reply(503, "5.5.1 Send EHLO first"))
         if self._authenticated:
@@ -571,6 +656,9 @@ class SMTPSession:
             return self._send(Reply(503, "5.5.1 Send HELO/EHLO first"))
         if self._transaction is not None:
             return self._send(Reply(503, "5.5.1 Nested MAIL command (send RSET first)"))
+        if self._scenario("require-auth") and not self._authenticated:
+            return self._send(Reply(530, "5.7.0 Authentication required (lab scenario "
+                                    "require-auth)"))
         path = self._strip_keyword(arg, "FROM:")
         if path is None:
             return self._send(Reply(501, "5.5.4 Syntax: MAIL FROM:<address>"))
@@ -591,20 +679,26 @@ class SMTPSession:
         for param in params:
             key, _, value = param.partition("=")
             key = key.upper()
-            if not self._esmtp or key not in MAIL_PARAMETERS:
+            if not self._esmtp or key not in self._mail_parameters():
                 return Reply(555, f"5.5.4 Unsupported parameter {key}"), False, None
             if key == "SIZE":
                 if not value.isdigit():
                     return Reply(501, "5.5.4 SIZE wants a number"), False, None
                 declared = int(value)
-                if declared > self.config.max_size:
+                if declared > self.max_size:
                     return Reply(552, "5.3.4 Message size exceeds the limit of "
-                                 f"{self.config.max_size} octets"), False, None
+                                 f"{self.max_size} octets"), False, None
             elif key == "BODY":
                 if value.upper() not in ("7BIT", "8BITMIME"):
                     return Reply(501, "5.5.4 BODY must be 7BIT or 8BITMIME"), False, None
                 body_8bit = value.upper() == "8BITMIME"
         return None, body_8bit, declared
+
+    def _mail_parameters(self) -> set[str]:
+        """MAIL FROM parameters of the extensions advertised (RFC 1870, 6152, 6531, 4954)."""
+        hidden = {"BODY": "no-8bitmime", "AUTH": "no-auth"}
+        return {key for key in MAIL_PARAMETERS
+                if key not in hidden or not self._scenario(hidden[key])}
 
     def smtp_RCPT(self, arg: str) -> bytes:
         if self._transaction is None:
@@ -621,6 +715,12 @@ class SMTPSession:
             return self._send(Reply(452, "4.5.3 Too many recipients"))
         if not bracketed:
             self._remark_missing_brackets("RCPT TO", address)
+        if self._scenario("reject-recipient"):
+            return self._send(Reply(550, f"5.1.1 <{address}>: no such user here (lab scenario "
+                                    "reject-recipient)"))
+        if self._scenario("defer-recipient"):
+            return self._send(Reply(450, f"4.2.1 <{address}>: mailbox busy, try again later "
+                                    "(lab scenario defer-recipient)"))
         self._transaction.rcpt_to.append(address)
         return self._send(Reply(250, f"2.1.5 Recipient <{address}> OK"))
 
@@ -657,6 +757,10 @@ class SMTPSession:
         data += self._buffer
         del self._buffer[:]
         end = data.find(END_OF_DATA, look_from)
+        if self._scenario("drop-in-data") and len(data) - 2 > DROP_IN_DATA_AFTER \
+                and not 0 <= end - 2 <= DROP_IN_DATA_AFTER:
+            self._drop_in_data(data)
+            return False
         if end < 0:
             self._drop_data_over_limit(data)
             return False
@@ -667,9 +771,15 @@ class SMTPSession:
     def _drop_data_over_limit(self, data: bytearray) -> None:
         """Past the size limit, keep counting but stop keeping: only the look-back tail stays."""
         tail = len(END_OF_DATA) - 1
-        if self._data_dropped + len(data) - 2 > self.config.max_size:
+        if self._data_dropped + len(data) - 2 > self.max_size:
             self._data_dropped += len(data) - tail
             del data[:-tail]
+
+    def _drop_in_data(self, data: bytearray) -> None:
+        del data[2 + DROP_IN_DATA_AFTER:]
+        self.remark("scenario", f"The server hangs up after {DROP_IN_DATA_AFTER} octets of "
+                    "DATA (lab scenario drop-in-data).")
+        self.connection_lost(DISCONNECT_SCENARIO)
 
     def _end_data(self) -> bytes:
         message = self._finish_data(complete=True)
@@ -682,13 +792,16 @@ class SMTPSession:
         transaction, self._transaction = self._transaction, None
         size = self._data_dropped + len(data) - 2
         self._event(DataReceived, size=size, complete=complete)
-        too_large = size > self.config.max_size
+        too_large = size > self.max_size
+        self._remark_on_stuffing(data.count(b"\r\n."))
         raw = b"" if too_large else _unstuff(data)
         self._remark_on_data(raw, transaction)
+        if transaction.declared_size is not None and complete:
+            self._remark_on_declared_size(transaction.declared_size, len(raw) or size)
         reason = None
         if too_large:
             reason = (f"Message too big: {size:,} octets, the limit is "
-                      f"{self.config.max_size:,}; the data was read and discarded")
+                      f"{self.max_size:,}; the data was read and discarded")
         elif not complete:
             reason = "The client disconnected before the end of the data"
         envelope = Envelope(transaction.mail_from, tuple(transaction.rcpt_to),
@@ -697,11 +810,28 @@ class SMTPSession:
         self.completed.append(message)
         return message
 
+    def _remark_on_stuffing(self, stuffed_lines: int) -> None:
+        if stuffed_lines:
+            self.remark("dot-stuffing", f"{stuffed_lines} line(s) of the message begin with "
+                        "\".\": the client sent each with a second dot, and the server removed "
+                        "it (dot-stuffing, RFC 5321 4.5.2), so that only the line holding a "
+                        "lone \".\" ends the data.")
+
+    def _remark_on_declared_size(self, declared: int, actual: int) -> None:
+        comparison = ("exactly that" if declared == actual else
+                      f"{actual:,} octets (RFC 1870 lets a client estimate)")
+        self.remark("size", f"MAIL FROM declared SIZE={declared:,}; the message was "
+                    f"{comparison}.")
+
     def _remark_on_data(self, raw: bytes, transaction: _Transaction) -> None:
         bare_lf = raw.count(b"\n") - raw.count(b"\r\n") if _BARE_LF_RE.search(raw) else 0
         if bare_lf:
             self.remark("bare-lf", f"The message has {bare_lf} bare LF line end(s); SMTP wants "
                         "CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
+        bare_cr = raw.count(b"\r") - raw.count(b"\r\n")
+        if bare_cr:
+            self.remark("bare-lf", f"The message has {bare_cr} bare CR(s) not followed by LF; "
+                        "SMTP lines end with CRLF.")
         if _has_long_line(raw):
             self.remark("long-lines", f"The message has lines longer than {TEXT_LINE_LIMIT} "
                         "octets, the limit of RFC 5322; accepted as they are.")
@@ -799,6 +929,7 @@ class ObserverServer(socketserver.TCPServer):
         self._message_numbers = itertools.count(1)
         self._client: socket.socket | None = None
         self._client_lock = threading.Lock()
+        self._stopping_event = threading.Event()
         self._thread: threading.Thread | None = None
         if ":" in config.host:
             self.address_family = socket.AF_INET6
@@ -840,6 +971,7 @@ class ObserverServer(socketserver.TCPServer):
         if self.stopping:
             return
         self.stopping = True
+        self._stopping_event.set()
         # A synchronous server's shutdown() waits for the current client: end it first.
         with self._client_lock:
             if self._client is not None:
@@ -848,6 +980,17 @@ class ObserverServer(socketserver.TCPServer):
             self.shutdown()
             self._thread.join()
         self.server_close()
+
+    def wait_unless_stopping(self, seconds: float) -> bool:
+        """Pause (the "slow" scenario); True when the server began stopping meanwhile."""
+        return self._stopping_event.wait(seconds)
+
+    def set_scenarios(self, names: tuple[str, ...]) -> None:
+        """Lab scenarios for the connections that come next (the current one keeps its own)."""
+        self.config = dataclasses.replace(self.config, scenarios=tuple(names))
+        text = ("Lab scenarios for the next connection: " + ", ".join(names) if names
+                else "Lab scenarios switched off for the next connection.")
+        self.post(Remark(session=0, time=time.time(), text=text, kind="scenario"))
 
     def track_client(self, connection: socket.socket | None) -> None:
         with self._client_lock:
@@ -859,11 +1002,23 @@ class ObserverServer(socketserver.TCPServer):
         """Decode the session's finished messages (their replies have gone out) and post them."""
         while session.completed:
             message = session.completed.pop(0)
+            decoded = self._decode(session.number, message.raw)
+            if decoded is not None and message.complete:
+                self._remark_on_missing_headers(session.number, decoded)
             self.post(MessageReceived(
                 session=session.number, time=time.time(), number=next(self._message_numbers),
                 envelope=message.envelope, raw=message.raw, complete=message.complete,
-                accepted=message.accepted, reason=message.reason,
-                decoded=self._decode(session.number, message.raw)))
+                accepted=message.accepted, reason=message.reason, decoded=decoded))
+
+    def _remark_on_missing_headers(self, session_number: int,
+                                   decoded: decoder.DecodedMessage) -> None:
+        missing = [name for name, value in (("Date", decoded.date),
+                                            ("Message-ID", decoded.message_id)) if value is None]
+        if missing:
+            self.post(Remark(session=session_number, time=time.time(), kind="missing-header",
+                             text=f"The message has no {' and no '.join(missing)} header: RFC "
+                                  "5322 3.6 wants both; a submission server would add them. "
+                                  "(Outlook's account test message has neither.)"))
 
     def _decode(self, session_number: int, raw: bytes) -> decoder.DecodedMessage | None:
         if not (self.config.decode and raw):
@@ -891,12 +1046,15 @@ class SMTPHandler(socketserver.BaseRequestHandler):
         session = SMTPSession(server.config, server.next_session_number(),
                               format_peer(self.client_address), server.post)
         server.track_client(self.request)
+        self.connection: socket.socket = self.request  # replaced by its TLS wrapper on STARTTLS
         try:
             self._converse(session)
         except OSError:
             session.connection_lost(self._lost_reason(DISCONNECT_ERROR))
         finally:
             server.track_client(None)
+            if self.connection is not self.request:  # socketserver closes only the original
+                self.connection.close()
             server.deliver(session)
             server.post(Disconnected(session=session.number, time=time.time(),
                                      reason=session.close_reason or DISCONNECT_ERROR))
@@ -905,9 +1063,9 @@ class SMTPHandler(socketserver.BaseRequestHandler):
         return DISCONNECT_SERVER_STOPPING if self.server.stopping else otherwise
 
     def _converse(self, session: SMTPSession) -> None:
-        connection: socket.socket = self.request
+        connection = self.connection
         connection.settimeout(session.config.timeout)
-        connection.sendall(session.greeting())
+        self._send(connection, session, [session.greeting()])
         while not session.closed:
             try:
                 chunk = connection.recv(65536)
@@ -917,10 +1075,33 @@ class SMTPHandler(socketserver.BaseRequestHandler):
             if not chunk:
                 session.connection_lost(self._lost_reason(DISCONNECT_PEER_CLOSED))
                 return
-            replies = session.receive(chunk)
-            if replies:
-                connection.sendall(replies)
+            self._send(connection, session, session.receive(chunk))
             self.server.deliver(session)
+            if session.tls_requested:
+                connection = self.connection = self._start_tls(connection, session)
+
+    def _send(self, connection: socket.socket, session: SMTPSession,
+              replies: list[bytes]) -> None:
+        """Send replies: all in one write, or one by one after a pause in the "slow" scenario."""
+        if "slow" not in session.config.scenarios:
+            if replies:
+                connection.sendall(b"".join(replies))
+            return
+        for reply in replies:
+            if self.server.wait_unless_stopping(session.config.delay):
+                return
+            connection.sendall(reply)
+
+    def _start_tls(self, connection: socket.socket, session: SMTPSession) -> socket.socket:
+        session.tls_requested = False
+        try:
+            secure = session.config.tls_context.wrap_socket(connection, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            session.tls_failed(str(error))
+            return connection
+        self.server.track_client(secure)
+        session.tls_started(secure.version() or "", secure.cipher()[0])
+        return secure
 
 
 def _bind(config: ServerConfig, events: queue.Queue) -> tuple[ObserverServer, str | None]:
@@ -943,7 +1124,7 @@ def start_server(config: ServerConfig, events: queue.Queue) -> ObserverServer:
     server, fallback_reason = _bind(config, events)
     server.post(Listening(session=0, time=time.time(), host=config.host, port=server.port,
                           requested_port=config.port, fallback_reason=fallback_reason,
-                          hostname=config.hostname))
+                          hostname=config.hostname, scenarios=config.scenarios))
     server.start()
     return server
 
@@ -961,6 +1142,8 @@ def listening_lines(event: Listening) -> list[str]:
     if event.host in ("0.0.0.0", "::"):
         lines.append("WARNING: listening on every network interface: anyone who can reach "
                      "this computer can connect and send mail to the observer.")
+    lines += [f"Lab scenario {name}: {explain.SCENARIOS[name].what('en')}"
+              for name in event.scenarios]
     return lines
 
 
@@ -978,14 +1161,20 @@ def transcript_lines(event: ServerEvent) -> list[str]:
             return ["S: " + line for line
                     in Reply(event.code, *event.lines).wire().decode("utf-8").splitlines()]
         case DataReceived():
-            incomplete = "" if event.complete else ", incomplete: the client went away"
-            return [f"C: <message data: {event.size:,} bytes{incomplete}>"]
+            if not event.complete:
+                return [f"C: <message data: {event.size:,} bytes, incomplete: the connection "
+                        "ended before the final \".\">"]
+            return [f"C: <message data: {event.size:,} bytes>", "C: ."]
         case Remark():
             return [f"   note: {event.text}"]
         case MessageReceived():
             return message_summary(event)
         case Disconnected():
             return [f"--- session {event.session}: disconnected ({event.reason}) at {clock} ---"]
+        case TLSStarted():
+            return [f"--- session {event.session}: TLS started ({event.version}, "
+                    f"{event.cipher}); a packet capture now sees only ciphertext, the lines "
+                    "below are what TLS carries ---"]
         case ServerError():
             return [f"ERROR: {event.text}"]
     return []
@@ -1004,9 +1193,62 @@ def message_summary(event: MessageReceived) -> list[str]:
     return lines
 
 
-def print_transcript(event: ServerEvent) -> None:
-    for line in transcript_lines(event):
-        print(line)
+class Transcript:
+    """Prints the --no-gui transcript; with a language, explains each line under it."""
+
+    def __init__(self, explain_lang: str | None = None) -> None:
+        self._lang = explain_lang
+        self._last_reply_code: dict[int, int] = {}  # per session, to recognise AUTH answers
+
+    def __call__(self, event: ServerEvent) -> None:
+        for line in self.lines(event):
+            print(line)
+
+    def lines(self, event: ServerEvent) -> list[str]:
+        lines = transcript_lines(event)
+        if self._lang is not None:
+            lines += ["      | " + line for line in self._explanation(event).splitlines()]
+        if isinstance(event, ReplySent):
+            self._last_reply_code[event.session] = event.code
+        return lines
+
+    def _explanation(self, event: ServerEvent) -> str:
+        if isinstance(event, CommandReceived):
+            return explain.explain_command(
+                event.line, self._lang,
+                answers_challenge=self._last_reply_code.get(event.session) == 334)
+        if isinstance(event, ReplySent):
+            return explain.explain_reply(event.code, event.lines, self._lang)
+        return ""
+
+
+class SessionReports:
+    """--report DIR: write each session's lab report when it ends (only on request)."""
+
+    def __init__(self, directory: Path, lang: str) -> None:
+        self._directory = directory
+        self._lang = lang
+        self._listening: list[ServerEvent] = []
+        self._sessions: dict[int, list[ServerEvent]] = {}
+
+    def __call__(self, event: ServerEvent) -> None:
+        if isinstance(event, Listening):
+            self._listening = [event]
+        if event.session == 0:
+            return
+        self._sessions.setdefault(event.session, []).append(event)
+        if isinstance(event, Disconnected):
+            self._write(self._listening + self._sessions.pop(event.session))
+
+    def _write(self, events: list[ServerEvent]) -> None:
+        import report  # only when reports were asked for
+
+        try:
+            paths = report.write_session_report(self._directory, events, lang=self._lang)
+        except OSError as error:
+            print(f"smtp_observer: cannot write the report: {error}", file=sys.stderr)
+            return
+        print("Report written: " + ", ".join(str(path) for path in paths), file=sys.stderr)
 
 
 def print_jsonl(event: ServerEvent) -> None:
@@ -1026,6 +1268,7 @@ def _prepare_stdout(jsonl: bool) -> None:
 
 def run_headless(server: ObserverServer, events: queue.Queue,
                  show: Callable[[ServerEvent], None]) -> int:
+    """Show events until Ctrl+C; then stop the server and show what was still queued."""
     try:
         while True:
             try:
@@ -1073,9 +1316,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="print the dialogue and the decoded mail instead of opening a window")
     parser.add_argument("--jsonl", action="store_true",
                         help="print one JSON object per event (UTF-8); implies --no-gui")
-    parser.add_argument("--lang", choices=("zh", "en"), default=None,
-                        help="language of the window (default: the system's)")
+    parser.add_argument("--lang", choices=explain.LANGUAGES, default=None,
+                        help="language of the window, the explanations and the reports "
+                             "(default: the system's)")
+    parser.add_argument("--explain", action="store_true",
+                        help="with --no-gui, explain each command and reply under it")
+    parser.add_argument("--scenario", action="append", default=[],
+                        choices=sorted(explain.SCENARIOS), metavar="NAME",
+                        help="a lab scenario (may be repeated): "
+                             + ", ".join(sorted(explain.SCENARIOS)))
+    parser.add_argument("--delay", type=float, default=DEFAULT_DELAY, metavar="SECONDS",
+                        help=f"the pause before each reply in the 'slow' scenario "
+                             f"(default {DEFAULT_DELAY:g})")
+    parser.add_argument("--tls-cert", type=Path, metavar="FILE",
+                        help="a PEM certificate: offer STARTTLS (with --tls-key)")
+    parser.add_argument("--tls-key", type=Path, metavar="FILE",
+                        help="the PEM private key of --tls-cert")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="headless: write an HTML and a text report of each session to DIR")
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.delay < 0:
+        parser.error("--delay must not be negative")
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.max_size <= 0 or args.timeout <= 0:
@@ -1093,29 +1356,72 @@ def _load_gui():
     return gui
 
 
+def _tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        raise StartupError(f"cannot use the TLS certificate {cert} and key {key}: "
+                           f"{getattr(error, 'strerror', None) or error}") from None
+    return context
+
+
+def _report_directory(directory: Path) -> Path:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StartupError(f"cannot create the report folder {directory}: "
+                           f"{error.strerror or error}") from None
+    return directory
+
+
+class StartupError(Exception):
+    """The observer cannot start as asked; the message is one line a user can act on."""
+
+
+def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerEvent], None]:
+    printer = print_jsonl if args.jsonl else Transcript(lang if args.explain else None)
+    if args.report is None:
+        return printer
+    reports = SessionReports(args.report, lang)
+
+    def show(event: ServerEvent) -> None:
+        printer(event)
+        reports(event)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = ServerConfig(host=args.host, port=args.port,
-                          hostname=args.hostname or default_hostname(),
-                          max_size=args.max_size, timeout=args.timeout)
-    gui = None if args.no_gui or args.jsonl else _load_gui()
+    lang = args.lang or explain.detect_language()
+    gui = None if args.no_gui or args.jsonl or args.report else _load_gui()
     if gui is None:
         _prepare_stdout(args.jsonl)
     events: queue.Queue = queue.Queue()
     try:
+        tls_context = _tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+        if args.report is not None:
+            _report_directory(args.report)
+        config = ServerConfig(host=args.host, port=args.port,
+                              hostname=args.hostname or default_hostname(),
+                              max_size=args.max_size, timeout=args.timeout,
+                              scenarios=tuple(dict.fromkeys(args.scenario)), delay=args.delay,
+                              tls_context=tls_context)
         server = start_server(config, events)
-    except BindError as error:
+    except (BindError, StartupError) as error:
         print(f"smtp_observer: {error}", file=sys.stderr)
         if gui is not None:
-            gui.show_fatal(str(error), args.lang)
+            gui.show_fatal(str(error), lang)
         return 2
     if gui is not None:
         try:
-            return gui.run(events, stop_server=server.stop, lang=args.lang)
+            return gui.run(events, stop_server=server.stop, lang=lang,
+                           set_scenarios=server.set_scenarios, scenarios=config.scenarios)
         except gui.WindowUnavailable as error:
             print(f"The window cannot open ({error}); running headless instead.")
             _prepare_stdout(jsonl=False)
-    return run_headless(server, events, print_jsonl if args.jsonl else print_transcript)
+    return run_headless(server, events, _headless_consumer(args, lang))
 
 
 if __name__ == "__main__":

@@ -55,10 +55,11 @@ def test_transcript_shows_the_dialogue_in_order(observer):
                 "S: 250-observer.test Hello ideaPC", "S: 250-8BITMIME"]
     assert transcript[1:5] == expected
     after_ehlo = transcript[transcript.index("S: 250 HELP") + 1:]
-    assert after_ehlo[:8] == [
+    assert after_ehlo[:10] == [
         "C: mail FROM:<a@example.com> size=18", "S: 250 2.1.0 Sender <a@example.com> OK",
         "C: rcpt TO:<b@example.com>", "S: 250 2.1.5 Recipient <b@example.com> OK",
         "C: data", "S: 354 End data with <CR><LF>.<CR><LF>", "C: <message data: 18 bytes>",
+        "C: .", "   note: MAIL FROM declared SIZE=18; the message was exactly that.",
         "S: 250 2.0.0 OK: message received (not stored, not forwarded)"]
 
 
