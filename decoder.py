@@ -55,6 +55,20 @@ class HeaderField:
 
 
 @dataclass(frozen=True, slots=True)
+class HeaderWord:
+    """One run of a header value, for the encoding X-ray: an RFC 2047 encoded word such as
+    "=?gb2312?B?xPq6ww==?=", or the plain text between words (see `header_words`)."""
+
+    encoded: str  # the run as it came
+    charset: str | None  # the word's charset label; None for plain text
+    charset_used: str | None  # the codec really used (our superset table, or a fallback)
+    encoding: str | None  # "B" or "Q"; None for plain text
+    octets: bytes  # the bytes the word carries (of plain text: its UTF-8, or its raw bytes)
+    text: str
+    substitution: str | None = None  # a sentence for a student when charset_used is not the label
+
+
+@dataclass(frozen=True, slots=True)
 class ImageInfo:
     format: str  # Pillow's format name: "JPEG", "PNG", "BMP", "GIF", ...
     width: int
@@ -108,6 +122,19 @@ class Part:
     decoded_size: int  # of a multipart or message/*: the sum over the parts inside
     body_start: int  # byte offsets of the encoded body in the raw message: raw[start:end]
     body_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartXray:
+    """One part of the MIME tree as the encoding X-ray shows it (see `part_xray`): the bytes
+    that came over the wire, the bytes they encode, and the text those bytes are."""
+
+    encoded: bytes  # raw[part.body_start:part.body_end], exactly as received
+    decoded: bytes  # with the Content-Transfer-Encoding undone; b"" for multipart and message/*
+    text: str | None  # text/* only: decoded by its charset (line ends "\n"), as decode() does
+    charset_used: str | None  # the codec that decoded `text`
+    substitution: str | None  # why charset_used is not the charset label, for a student
+    is_binary: bool  # `decoded` is not text (a picture, a PDF...): show it as hex
 
 
 @dataclass(slots=True)
@@ -164,6 +191,16 @@ _CHARSET_SUPERSETS = {
     **dict.fromkeys(("shift-jis", "sjis", "x-sjis", "ms-kanji", "csshiftjis"), "cp932"),
     **dict.fromkeys(("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1"), "cp1252"),
 }
+# Why each superset above is used, as the X-ray tells a student (see `part_xray`).
+_SUPERSET_REASONS = {
+    "gb18030": "a superset: Outlook and Foxmail label GBK text gb2312",
+    "big5hkscs": "a superset: Big5 with the Hong Kong characters that Big5 mail often holds",
+    "cp949": "a superset: Windows' Korean code page, in which mail labelled EUC-KR is written",
+    "cp874": "a superset: Windows' Thai code page, in which mail labelled TIS-620 is written",
+    "cp932": "a superset: Windows' Japanese code page, with the NEC and IBM characters",
+    "cp1252": "a superset: readers decode ISO-8859-1 as windows-1252, as the WHATWG "
+              "Encoding Standard says",
+}
 _FALLBACK_CODECS = ("utf-8", "gb18030")  # then latin-1, which decodes any bytes
 _LONGEST_CHARACTER = 4  # bytes, in UTF-8 and GB18030
 
@@ -198,12 +235,18 @@ def _cut_off_at(error: ValueError, length: int) -> int | None:
     return None
 
 
+def _charset_codec(label: str | None) -> tuple[str, str]:
+    """The label as compared (lower case, unquoted; RFC 2045's us-ascii when there is none)
+    and the codec to decode it with."""
+    name = (label or "").strip().strip("\"'").lower() or "us-ascii"
+    return name, _CHARSET_SUPERSETS.get(name.replace("_", "-"), name)
+
+
 def _decode_bytes(data: bytes, label: str | None, may_be_cut_off: bool = False) -> _Text:
     """Decode text labelled `label` (None: RFC 2045's us-ascii), falling back when it fails.
     A body `may_be_cut_off` (the connection dropped): then an incomplete last character is
     replaced, as readers do, rather than the whole text going down the fallback chain."""
-    name = (label or "").strip().strip("\"'").lower() or "us-ascii"
-    codec = _CHARSET_SUPERSETS.get(name.replace("_", "-"), name)
+    name, codec = _charset_codec(label)
     try:
         return _Text(_strict_decode(data, codec), codecs.lookup(codec).name, None)
     except LookupError:
@@ -218,6 +261,17 @@ def _decode_bytes(data: bytes, label: str | None, may_be_cut_off: bool = False) 
         if (text := _try_decode(data, fallback)) is not None:
             return _Text(text, fallback, problem)
     return _Text(data.decode("latin-1"), "latin-1", problem)
+
+
+def _substitution(label: str | None, decoded: _Text) -> str | None:
+    """A sentence for a student when `decoded` was not decoded with the codec its label names:
+    a superset of the label, or a fallback because the label was unknown or wrong."""
+    name, codec = _charset_codec(label)
+    if decoded.problem is None and codec == name:
+        return None
+    labelled = f"labelled {name}" if label and label.strip() else "no charset label (us-ascii)"
+    reason = decoded.problem or _SUPERSET_REASONS[codec]  # a test checks every superset
+    return f"{labelled}, decoded as {decoded.codec} ({reason})"
 
 
 def _decode_8bit(value: str) -> tuple[str, str | None]:
@@ -274,44 +328,112 @@ def _decode_base64(text: str) -> tuple[bytes, str | None]:
     return data, None
 
 
-def _encoded_word_bytes(encoding: str, text: str) -> bytes:
-    if encoding in "bB":
-        return _b64decode_lenient(text)
-    return binascii.a2b_qp(text.encode("ascii"), header=True)
+def _word_octets(word: re.Match[str]) -> bytes:
+    """The bytes an encoded word carries, its "B" (base64) or "Q" encoding undone."""
+    if word[2] in "bB":
+        return _b64decode_lenient(word[3])
+    return binascii.a2b_qp(word[3].encode("ascii"), header=True)
 
 
-def _decode_encoded_words(value: str) -> tuple[str, list[str]]:
-    """Decode the RFC 2047 words in `value`, also inside quotes and next to other text, as
-    Outlook and Foxmail write file names. Whitespace between adjacent words is dropped, and the
-    bytes of adjacent words in one charset are joined before decoding, because clients split a
-    multibyte character across two words more often than RFC 2047 allows."""
-    runs: list[str | tuple[str, bytearray]] = []
+def _word_runs(value: str) -> Iterator[str | list[re.Match[str]]]:
+    """`value` cut into plain runs and groups of adjacent encoded words in one charset, also
+    inside quotes and next to other text, as Outlook and Foxmail write file names. Whitespace
+    between adjacent words is dropped (RFC 2047 6.2). The words of a group are decoded together,
+    because clients split a multibyte character across two words more often than RFC 2047
+    allows."""
+    group: list[re.Match[str]] = []  # not empty exactly when the last run was a word
     end = 0
     for word in _ENCODED_WORD.finditer(value):
         gap = value[end : word.start()]
-        follows_word = bool(runs) and isinstance(runs[-1], tuple) and (not gap or gap.isspace())
+        follows_word = bool(group) and (not gap or gap.isspace())
+        if group and not (follows_word and word[1].lower() == group[0][1].lower()):
+            yield group
+            group = []
         if gap and not follows_word:
-            runs.append(gap)
-        charset = word[1].lower()
-        data = _encoded_word_bytes(word[2], word[3])
-        previous = runs[-1] if follows_word else None
-        if isinstance(previous, tuple) and previous[0] == charset:
-            previous[1].extend(data)
-        else:
-            runs.append((charset, bytearray(data)))
+            yield gap
+        group.append(word)
         end = word.end()
-    runs.append(value[end:])
+    if group:
+        yield group
+    if end < len(value):
+        yield value[end:]
+
+
+def _decode_encoded_words(value: str) -> tuple[str, list[str]]:
+    """Decode the RFC 2047 words in `value` (see `_word_runs`); return the text and complaints."""
     pieces: list[str] = []
     complaints: list[str] = []
-    for run in runs:
+    for run in _word_runs(value):
         if isinstance(run, str):
             pieces.append(run)
             continue
-        decoded = _decode_bytes(bytes(run[1]), run[0])
+        decoded = _decode_bytes(b"".join(_word_octets(word) for word in run), run[0][1])
         pieces.append(decoded.text)
         if decoded.problem:
             complaints.append(f"encoded word: {decoded.problem}; decoded as {decoded.codec}")
     return "".join(pieces), complaints
+
+
+def _plain_octets(text: str) -> bytes:
+    """The bytes of plain header text: UTF-8, or the raw bytes where the parser kept 8-bit bytes
+    as surrogates (lone surrogates of other origin are written as UTF-8 would)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _shares_of_text(octets: list[bytes], decoded: _Text) -> list[str]:
+    """Each word's share of the text its group decoded to: the characters that end in its bytes,
+    so a character split across two words shows in the word that completes it. Should the codec
+    have no incremental decoder that agrees, the first word takes all the text."""
+    try:
+        incremental = codecs.getincrementaldecoder(decoded.codec)()
+        shares = [incremental.decode(data) for data in octets]
+        shares[-1] += incremental.decode(b"", final=True)
+        if "".join(shares) == decoded.text:
+            return shares
+    except Exception:  # e.g. rot-13: b"".decode() "succeeds" with it, but it is not a text codec
+        pass
+    return [decoded.text] + [""] * (len(octets) - 1)
+
+
+def _group_words(group: list[re.Match[str]]) -> list[HeaderWord]:
+    """The HeaderWords of adjacent encoded words in one charset, decoded together as in
+    HeaderField.value."""
+    octets = [_word_octets(word) for word in group]
+    label = group[0][1]
+    decoded = _decode_bytes(b"".join(octets), label)
+    substitution = _substitution(label, decoded)
+    return [
+        HeaderWord(word[0], word[1], decoded.codec, word[2].upper(), data, text, substitution)
+        for word, data, text in zip(group, octets, _shares_of_text(octets, decoded), strict=True)
+    ]
+
+
+def header_words(value: str) -> list[HeaderWord]:
+    """The runs of one header value (as HeaderField.raw: unfolded, 8-bit bytes decoded): each
+    RFC 2047 encoded word and each plain run between them, for the encoding X-ray. Joined, their
+    texts give HeaderField.value (before its surrounding whitespace is stripped).
+
+    Pure and total: a bad word degrades as in decode(); even a bug here only costs the split,
+    and the whole value comes back as one plain run."""
+    try:
+        words: list[HeaderWord] = []
+        for run in _word_runs(value):
+            if isinstance(run, str):
+                words.append(HeaderWord(run, None, None, None, _plain_octets(run), run))
+            else:
+                words += _group_words(run)
+        return words
+    except Exception:
+        return [HeaderWord(value, None, None, None, _plain_octets(value), value)]
+
+
+def hex_octets(data: bytes, limit: int = 4096) -> str:
+    """Bytes as the X-ray shows them, "c4 fa ba c3"; past `limit` bytes cut off with "…"."""
+    shown = data[: max(limit, 0)].hex(" ")
+    return shown + " …" if len(data) > limit else shown
 
 
 def _decode_header_value(raw_value: str) -> _HeaderText:
@@ -815,6 +937,24 @@ def _declared_transfer_encoding(part: Message) -> str:
     return str(part.get("content-transfer-encoding", "")).lower()
 
 
+def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list[str]]:
+    """The body of a leaf with its Content-Transfer-Encoding (as `_prepare_transfer_encoding`
+    reports it) undone, and what was wrong with it."""
+    problems = []
+    if transfer_encoding == "base64":
+        data, problem = _decode_base64(part.get_payload())
+        if problem:
+            problems.append(problem)
+    else:
+        data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return b"", problems
+    if transfer_encoding == "7bit" and not data.isascii():
+        problems.append("the body has 8-bit bytes, but its transfer encoding is 7bit "
+                        "(declared, or by default)")
+    return data, problems
+
+
 def _generated_name(path: str, content_type: str, image: ImageInfo | None) -> str:
     if image is not None:
         extension = _IMAGE_EXTENSIONS.get(image.format, "." + image.format.lower())
@@ -1004,17 +1144,9 @@ class _Decoding:
         return token
 
     def _decoded_body(self, part: Message, transfer_encoding: str, where: str) -> bytes:
-        if transfer_encoding == "base64":
-            data, problem = _decode_base64(part.get_payload())
-            if problem:
-                self.remark(f"{where}: {problem}.")
-        else:
-            data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):
-            return b""
-        if transfer_encoding == "7bit" and not data.isascii():
-            self.remark(f"{where}: the body has 8-bit bytes, but its transfer encoding is 7bit "
-                        "(declared, or by default).")
+        data, problems = _transfer_decode(part, transfer_encoding)
+        for problem in problems:
+            self.remark(f"{where}: {problem}.")
         return data
 
     def _parsed_body_end(
@@ -1117,6 +1249,43 @@ def decode(raw: bytes) -> DecodedMessage:
     return decoding.finish()
 
 
+# --- Encoding X-ray ------------------------------------------------------------------------
+
+
+def _undo_transfer_encoding(encoded: bytes, transfer_encoding: str) -> bytes:
+    """`encoded` with its transfer encoding undone by the code decode() uses. The parser holds a
+    body as ASCII text with 8-bit bytes as surrogates, so a bare message carrying just these
+    bytes decodes exactly as the part did inside its message (base64 repairs included)."""
+    if transfer_encoding not in _DECODING_ENCODINGS:
+        return encoded  # 7bit, 8bit, binary, or unknown: taken as it is, as decode() does
+    carrier = Message()
+    carrier["Content-Transfer-Encoding"] = transfer_encoding
+    carrier.set_payload(encoded.decode("ascii", "surrogateescape"))
+    return _transfer_decode(carrier, transfer_encoding)[0]
+
+
+def part_xray(raw: bytes, part: Part) -> PartXray:
+    """The X-ray of one node of ``decode(raw).parts``: its encoded body as it came over the wire,
+    the bytes after its Content-Transfer-Encoding, and for text/* parts the text by the same
+    charset rules as decode(). A multipart or message/* node has no bytes of its own: its
+    `encoded` is its whole span, `decoded` is empty and `text` None (even when the parser could
+    not split it into parts, which decode() remarks on).
+
+    Slices once and decodes only this part, so it is quick on a 20 MB message. Pure; never
+    raises, whatever the Part says."""
+    start = min(max(part.body_start, 0), len(raw))
+    encoded = raw[start : min(max(part.body_end, start), len(raw))]
+    maintype = part.content_type.partition("/")[0].lower()
+    if maintype in _CONTAINER_MAINTYPES:
+        return PartXray(encoded, b"", None, None, None, is_binary=False)
+    decoded = _undo_transfer_encoding(encoded, part.transfer_encoding.lower())
+    if maintype != "text":
+        return PartXray(encoded, decoded, None, None, None, is_binary=True)
+    text = _decode_bytes(decoded, part.charset, may_be_cut_off=True)
+    return PartXray(encoded, decoded, _normalise_line_ends(text.text), text.codec,
+                    _substitution(part.charset, text), is_binary=False)
+
+
 # --- Report --------------------------------------------------------------------------------
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -1127,7 +1296,8 @@ def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
-def _describe_part(part: Part) -> str:
+def describe_part(part: Part) -> str:
+    """One line of the MIME tree: indented by depth, with type, charset, sizes and byte range."""
     details = [f"{part.path} {part.content_type}"]
     if part.charset:
         used = part.charset_used
@@ -1150,13 +1320,16 @@ def _describe_attachment(attachment: Attachment) -> str:
     return line + f"  (part {attachment.part})"
 
 
+def summary_fields(decoded: DecodedMessage) -> list[tuple[str, str | None]]:
+    """The header fields a report leads with, by name, decoded (None when absent)."""
+    return [("Subject", decoded.subject), ("From", decoded.from_), ("To", decoded.to),
+            ("Cc", decoded.cc), ("Date", decoded.date), ("Message-ID", decoded.message_id)]
+
+
 def format_report(decoded: DecodedMessage) -> str:
     """The human-readable report of a decoded message (CLI and the server's --no-gui mode)."""
-    lines = []
-    for label, value in (("Subject", decoded.subject), ("From", decoded.from_),
-                         ("To", decoded.to), ("Cc", decoded.cc), ("Date", decoded.date),
-                         ("Message-ID", decoded.message_id)):
-        lines.append(f"{label + ':':<12}{value if value is not None else '(none)'}")
+    lines = [f"{name + ':':<12}{value if value is not None else '(none)'}"
+             for name, value in summary_fields(decoded)]
     if decoded.outlook_test:
         lines.append("            (Outlook's account test message)")
     source = " (rendered from the HTML body)" if decoded.text_from_html else ""
@@ -1164,7 +1337,7 @@ def format_report(decoded: DecodedMessage) -> str:
     lines += ["", f"--- Text{source} ---", text, "",
               f"--- Attachments ({len(decoded.attachments)}) ---"]
     lines += [_describe_attachment(attachment) for attachment in decoded.attachments]
-    lines += ["", "--- MIME tree ---"] + [_describe_part(part) for part in decoded.parts]
+    lines += ["", "--- MIME tree ---"] + [describe_part(part) for part in decoded.parts]
     lines += ["", f"--- Remarks ({len(decoded.remarks)}) ---"]
     lines += [f"  - {remark}" for remark in decoded.remarks]
     return _printable("\n".join(lines))

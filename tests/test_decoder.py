@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from corpus import CORPUS, corpus_files, corpus_id, require_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from messages import (
@@ -34,8 +35,6 @@ from PIL import Image
 import decoder
 
 DECODER_SCRIPT = Path(decoder.__file__).resolve()
-# The public corpus lives beside the repository (../shared), in CI as on a developer's machine.
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 INTERNAL_ERROR = "internal error"
 
 
@@ -731,24 +730,6 @@ def test_main_in_process(seed_file, capsys):
 
 
 # --- The public corpus ---------------------------------------------------------------------
-
-
-def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(path for path in CORPUS.rglob("*") if path.is_file())
-
-
-def require_corpus() -> None:
-    if not CORPUS.is_dir():
-        message = f"the corpus is missing: {CORPUS}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def corpus_id(path: Path) -> str:
-    return path.relative_to(CORPUS).as_posix()
 
 
 def readable_text_expected(raw: bytes) -> bool:

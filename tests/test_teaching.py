@@ -395,7 +395,6 @@ def test_scenarios_on_the_command_line_are_announced_and_combined():
 
 
 def test_report_folder_gets_one_html_and_one_text_file_per_session(tmp_path):
-    pytest.importorskip("report")
     process = run_cli("--report", str(tmp_path / "reports"))
     port = port_of(process)
     for _ in range(2):

@@ -1,0 +1,512 @@
+"""The lab report: one SMTP session as a self-contained HTML page and as a plain-text transcript.
+
+What a student hands in: the dialogue with its timings and what each line means (explain.py),
+then every message of the session as decoder.py sees it: envelope, headers, text, attachments
+with thumbnails, the MIME tree and the decoder's remarks. The window's "Export session" and
+``smtp_observer.py --report DIR`` call this module, and only on request:
+``write_session_report`` is the one function here that writes anything.
+
+Events are read by attribute and told apart by their ``event`` name, exactly as smtp_observer
+defines them; this module imports neither smtp_observer (run as a script it is ``__main__``)
+nor tkinter. A report is meant to be handed on, so it never shows a password: it does not read
+``Remark.secret``, and it masks the base64 lines that carry AUTH credentials.
+
+The HTML needs no network and no JavaScript: the style is inline and the pictures are data:
+URIs. Making the thumbnails decodes pictures, so call ``session_html`` off the Tk thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import decoder
+from explain import SCENARIOS, Text, explain_command, explain_reply
+
+# An event of smtp_observer (a frozen dataclass), typed loosely: see the module docstring.
+ServerEvent = Any
+
+BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
+THUMBNAIL_SIZE = (320, 240)
+THUMBNAIL_JPEG_QUALITY = 85
+AUTH_CHALLENGE = 334  # the reply after which the client's next line is a credential
+
+LABELS: dict[str, Text] = {
+    "title": Text("SMTP session {number}", "SMTP 会话 {number}"),
+    "client": Text("Client", "客户端"),
+    "started": Text("Started", "开始时间"),
+    "duration": Text("Duration", "时长"),
+    "still_open": Text("{seconds} so far (the session was still open)",
+                       "{seconds}（导出时会话尚未结束）"),
+    "server": Text("Server", "服务器"),
+    "server_value": Text("{hostname} listening on {host}:{port}",
+                         "{hostname}，监听 {host}:{port}"),
+    "scenarios": Text("Lab scenarios", "实验场景"),
+    "dialogue": Text("Dialogue", "对话"),
+    "col_time": Text("Time", "时间"),
+    "col_direction": Text("Dir.", "方向"),
+    "col_line": Text("Line", "内容"),
+    "col_explanation": Text("Explanation", "解释"),
+    "connected": Text("Connected from {peer}", "客户端 {peer} 已连接"),
+    "disconnected": Text("Disconnected ({reason})", "连接断开（{reason}）"),
+    "data": Text("<message data: {size} bytes{incomplete}>", "<邮件数据：{size} 字节{incomplete}>"),
+    "data_incomplete": Text(", incomplete: the client went away", "，不完整：客户端中途断开"),
+    "data_explanation": Text(
+        "The message itself: headers, a blank line and the body, ended by a line holding only "
+        "\".\" (RFC 5321 4.1.1.4). It is decoded below.",
+        "邮件本身：信头、一个空行和正文，以只含“.”的一行结束（RFC 5321 4.1.1.4）。"
+        "解码结果见下文。"),
+    "tls": Text("TLS started: {version}, {cipher}", "已启用 TLS：{version}，{cipher}"),
+    "tls_explanation": Text(
+        "From here on the lines travel encrypted: a packet capture sees only ciphertext.",
+        "此后的内容都经过加密传输：抓包只能看到密文。"),
+    "note": Text("Note: {text}", "提示：{text}"),
+    "error": Text("Server error: {text}", "服务器错误：{text}"),
+    "state": Text("state: {state}", "状态：{state}"),
+    "message_received": Text("Message {number} received (below)", "收到邮件 {number}（见下文）"),
+    "masked": Text("[{length} characters of base64 credentials, masked in the report]",
+                   "[{length} 个字符的 base64 登录凭据，报告中已隐去]"),
+    "message": Text("Message {number}: {size} bytes, {status}",
+                    "邮件 {number}：{size} 字节，{status}"),
+    "bytes": Text("{size} bytes", "{size} 字节"),
+    "accepted": Text("accepted", "已接受"),
+    "not_accepted": Text("NOT accepted: {reason}", "未被接受：{reason}"),
+    "envelope": Text("Envelope", "信封"),
+    "headers": Text("Headers", "信头"),
+    "none": Text("(none)", "（无）"),
+    "outlook_test": Text("This is Outlook's account test message.",
+                         "这是 Outlook 的账户测试邮件。"),
+    "text": Text("Text", "正文"),
+    "text_from_html": Text("Text (rendered from the HTML body)", "正文（由 HTML 正文转换而来）"),
+    "no_text": Text("(no text body)", "（没有文本正文）"),
+    "text_cut": Text("The text has {length} characters; the first {limit} are shown.",
+                     "正文共 {length} 个字符，这里只显示前 {limit} 个。"),
+    "attachments": Text("Attachments ({count})", "附件（{count}）"),
+    "col_name": Text("Name", "文件名"),
+    "col_type": Text("Type", "类型"),
+    "col_size": Text("Size", "大小"),
+    "col_picture": Text("Picture", "图片"),
+    "part": Text("MIME part {path}", "MIME 部分 {path}"),
+    "mime_tree": Text("MIME tree", "MIME 结构"),
+    "decoder_remarks": Text("Decoder remarks ({count})", "解码提示（{count}）"),
+    "not_decoded": Text("The message was not decoded.", "这封邮件没有被解码。"),
+    "exported": Text("Exported by SMTP Observer on {time}.", "由 SMTP Observer 于 {time} 导出。"),
+}
+
+
+def label(key: str, lang: str, **values: object) -> str:
+    return LABELS[key](lang).format(**values)
+
+
+# --------------------------------------------------------------------------------------------
+# Picking a session's events
+
+
+def session_events(events: Iterable[ServerEvent], session: int) -> list[ServerEvent]:
+    """The events of one session, in arrival order, after the listening event if there is one
+    (it tells the server's address and lab scenarios)."""
+    listening: list[ServerEvent] = []
+    chosen: list[ServerEvent] = []
+    for event in events:
+        if event.event == "listening":
+            listening = [event]
+        elif event.session == session:
+            chosen.append(event)
+    return listening + chosen
+
+
+def _split(events: Sequence[ServerEvent]) -> tuple[ServerEvent | None, list[ServerEvent]]:
+    """The listening event (or None) and the events of the session the first other event is
+    from; events of any other session are left out."""
+    listening = next((event for event in events if event.event == "listening"), None)
+    own = [event for event in events if event.event != "listening"]
+    if not own:
+        return listening, []
+    return listening, [event for event in own if event.session == own[0].session]
+
+
+def report_basename(events: Sequence[ServerEvent]) -> str:
+    """The file name, without extension, for a session's report: "smtp-session-3-20261129-193012"
+    (the session number and when it began, in local time)."""
+    _, own = _split(events)
+    if not own:
+        return "smtp-session"
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(own[0].time))
+    return f"smtp-session-{own[0].session}-{stamp}"
+
+
+# --------------------------------------------------------------------------------------------
+# What a report shows, apart from how
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueRow:
+    """One line of the dialogue as the report shows it."""
+
+    offset: float  # seconds since the session began
+    kind: str  # "client", "server", "note", "marker" or "error": the style of the row
+    direction: str  # "C→S", "S→C" or ""
+    lines: tuple[str, ...]  # what was said, as on the wire (a reply has a line per wire line)
+    explanation: str = ""  # may hold line breaks
+    state: str | None = None  # the protocol state after a reply
+
+
+def _clock(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.3f} s"
+
+
+def _offset(seconds: float) -> str:
+    """Time since the session began, e.g. "+0.012 s"."""
+    return "+" + _seconds(seconds)
+
+
+def _summary_items(listening: ServerEvent | None, own: list[ServerEvent],
+                   lang: str) -> list[tuple[str, str]]:
+    """The facts at the top of a report, as (label, value) pairs."""
+    items = []
+    connect = next((event for event in own if event.event == "connect"), None)
+    if connect is not None:
+        items.append((label("client", lang), connect.peer))
+    if own:
+        start, last = own[0].time, own[-1].time
+        duration = _seconds(last - start)
+        if own[-1].event != "disconnect":
+            duration = label("still_open", lang, seconds=duration)
+        items += [(label("started", lang), _clock(start)), (label("duration", lang), duration)]
+    if listening is not None:
+        items.append((label("server", lang), label(
+            "server_value", lang, hostname=listening.hostname, host=listening.host,
+            port=listening.port)))
+        if listening.scenarios:
+            items.append((label("scenarios", lang),
+                           "; ".join(_scenario(name, lang) for name in listening.scenarios)))
+    return items
+
+
+def _scenario(name: str, lang: str) -> str:
+    info = SCENARIOS.get(name)
+    return f"{name}: {info.what(lang)}" if info is not None else name
+
+
+def _masked_command(line: str, answers_challenge: bool, lang: str) -> str:
+    """A command line with the AUTH credentials in it (base64: as good as clear text) masked:
+    an answer to a 334 challenge, or the initial response after AUTH <mechanism>."""
+    if answers_challenge:
+        return line if line.strip() == "*" else label("masked", lang, length=len(line))
+    verb, _, rest = line.partition(" ")
+    mechanism, _, response = rest.strip().partition(" ")
+    if verb.upper() != "AUTH" or not response.strip():
+        return line
+    return f"{verb} {mechanism} {label('masked', lang, length=len(response.strip()))}"
+
+
+def _wire_lines(code: int, lines: Sequence[str]) -> tuple[str, ...]:
+    """A reply as it went over the wire: "250-first", ..., "250 last"."""
+    last = len(lines) - 1
+    return tuple(f"{code}{' ' if index == last else '-'}{line}"
+                 for index, line in enumerate(lines)) or (str(code),)
+
+
+def _dialogue(own: list[ServerEvent], lang: str) -> list[DialogueRow]:
+    rows = []
+    start = own[0].time if own else 0.0
+    last_reply_code = None
+    for event in own:
+        row = _dialogue_row(event, event.time - start, last_reply_code == AUTH_CHALLENGE, lang)
+        if row is not None:
+            rows.append(row)
+        if event.event == "reply":
+            last_reply_code = event.code
+    return rows
+
+
+def _dialogue_row(event: ServerEvent, offset: float, answers_challenge: bool,
+                  lang: str) -> DialogueRow | None:
+    name = event.event
+    if name == "command":
+        return DialogueRow(offset, "client", "C→S",
+                           (_masked_command(event.line, answers_challenge, lang),),
+                           explain_command(event.line, lang, answers_challenge=answers_challenge))
+    if name == "reply":
+        return DialogueRow(offset, "server", "S→C", _wire_lines(event.code, event.lines),
+                           explain_reply(event.code, event.lines, lang), event.state)
+    if name == "data":
+        incomplete = "" if event.complete else label("data_incomplete", lang)
+        return DialogueRow(offset, "client", "C→S", (label(
+            "data", lang, size=f"{event.size:,}", incomplete=incomplete),),
+            label("data_explanation", lang))
+    if name == "remark":  # .text only: the password is masked there, and .secret is not read
+        return DialogueRow(offset, "note", "", (label("note", lang, text=event.text),))
+    if name == "tls":
+        return DialogueRow(offset, "marker", "", (label(
+            "tls", lang, version=event.version, cipher=event.cipher),),
+            label("tls_explanation", lang))
+    if name == "connect":
+        return DialogueRow(offset, "marker", "", (label("connected", lang, peer=event.peer),))
+    if name == "message":
+        return DialogueRow(offset, "marker", "",
+                           (label("message_received", lang, number=event.number),))
+    if name == "disconnect":
+        return DialogueRow(offset, "marker", "",
+                           (label("disconnected", lang, reason=event.reason),))
+    if name == "error":
+        return DialogueRow(offset, "error", "", (label("error", lang, text=event.text),))
+    return None
+
+
+def _message_heading(event: ServerEvent, lang: str) -> str:
+    status = (label("accepted", lang) if event.accepted
+              else label("not_accepted", lang, reason=event.reason))
+    return label("message", lang, number=event.number, size=f"{len(event.raw):,}", status=status)
+
+
+def _envelope_items(envelope: Any) -> list[tuple[str, str]]:
+    sender = f"<{envelope.mail_from}>" + "".join(f" {p}" for p in envelope.mail_params)
+    return [("MAIL FROM", sender),
+            ("RCPT TO", ", ".join(f"<{recipient}>" for recipient in envelope.rcpt_to))]
+
+
+def _shown_text(decoded: decoder.DecodedMessage, lang: str) -> tuple[str, str | None]:
+    """The message text for a report (at most BODY_LIMIT characters), and a note if cut."""
+    text = decoded.text.rstrip() if decoded.text is not None else label("no_text", lang)
+    if len(text) <= BODY_LIMIT:
+        return text, None
+    return text[:BODY_LIMIT], label("text_cut", lang, length=f"{len(text):,}",
+                                    limit=f"{BODY_LIMIT:,}")
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text
+
+
+def session_text(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
+    """The plain-text transcript of a session: each line with its time and, under it, what it
+    means; then decoder.format_report() of each message."""
+    listening, own = _split(events)
+    number = own[0].session if own else "?"
+    lines = [label("title", lang, number=number), ""]
+    lines += [f"{name}: {value}" for name, value in _summary_items(listening, own, lang)]
+    lines += ["", f"=== {label('dialogue', lang)} ==="]
+    for row in _dialogue(own, lang):
+        lines += _text_row(row, lang)
+    for event in own:
+        if event.event == "message":
+            lines += ["", _text_message(event, lang)]
+    return "\n".join(lines) + "\n"
+
+
+_TEXT_INDENT = " " * 16  # under the line: past "  +0.012 s  C→S "
+
+
+def _text_row(row: DialogueRow, lang: str) -> list[str]:
+    head = f"{_offset(row.offset):>10}  {row.direction:3} "
+    lines = [head + row.lines[0]] + [_TEXT_INDENT + line for line in row.lines[1:]]
+    explanation = row.explanation.splitlines()
+    if row.state is not None:
+        explanation.append(label("state", lang, state=row.state))
+    return lines + [_TEXT_INDENT + "  " + line for line in explanation]
+
+
+def _text_message(event: ServerEvent, lang: str) -> str:
+    lines = [f"=== {_message_heading(event, lang)} ==="]
+    lines += [f"{name}: {value}" for name, value in _envelope_items(event.envelope)]
+    lines.append("")
+    lines.append(decoder.format_report(event.decoded) if event.decoded is not None
+                 else label("not_decoded", lang))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+_STYLE = """
+body { font-family: "Segoe UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
+       "WenQuanYi Micro Hei", system-ui, sans-serif; font-size: 15px; line-height: 1.45;
+       color: #1f2328; background: #fff; margin: 0; }
+main { max-width: 1160px; margin: 0 auto; padding: 20px 24px 40px; }
+h1 { font-size: 26px; margin: 0 0 12px; }
+h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #d0d7de; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+code, pre, .line { font-family: Consolas, "Noto Sans Mono CJK SC", "WenQuanYi Micro Hei Mono",
+       "DejaVu Sans Mono", monospace; font-size: 13.5px; }
+pre, .line, .about, .explanation { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; }
+dl.facts dt { font-weight: 600; color: #57606a; }
+dl.facts dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; }
+th { text-align: left; background: #f6f8fa; font-weight: 600; }
+th, td { border: 1px solid #d0d7de; padding: 4px 8px; vertical-align: top; }
+table.dialogue { table-layout: fixed; }
+table.dialogue col.time { width: 6.5em; }
+table.dialogue col.direction { width: 3.6em; }
+table.dialogue col.line { width: 44%; }
+td.time, td.direction { white-space: nowrap; color: #57606a; font-size: 13px; }
+tr.client td.line { color: #0b5cad; }
+tr.server td.line { color: #1a7f37; }
+tr.note td { background: #f5f0ff; color: #6639ba; }
+tr.marker td { background: #f6f8fa; color: #57606a; }
+tr.error td { background: #ffebe9; color: #cf222e; }
+td.explanation { color: #424a53; font-size: 13.5px; }
+.state { display: inline-block; margin-top: 3px; padding: 0 6px; border-radius: 8px;
+         background: #ddf4ff; color: #0969da; font-size: 12px; }
+pre.text { background: #f6f8fa; border: 1px solid #d0d7de; padding: 10px 12px; }
+pre.tree { background: #f6f8fa; padding: 8px 12px; }
+.note { color: #9a6700; }
+td.picture img { display: block; max-width: 100%; height: auto; }
+@media print {
+  body { font-size: 10.5pt; }
+  tr, img, pre.tree { break-inside: avoid; }
+}
+"""
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def session_html(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
+    """One session as a self-contained HTML page (inline style, pictures as data: URIs)."""
+    listening, own = _split(events)
+    number = own[0].session if own else "?"
+    title = label("title", lang, number=number)
+    sections = [f"<h1>{escape(title)}</h1>", _html_facts(_summary_items(listening, own, lang)),
+                _html_dialogue(_dialogue(own, lang), lang)]
+    sections += [_html_message(event, lang) for event in own if event.event == "message"]
+    sections.append(f'<p class="note">{escape(label("exported", lang, time=_clock(time.time())))}'
+                    "</p>")
+    return ('<!DOCTYPE html>\n'
+            f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            "<body>\n<main>\n" + "\n".join(sections) + "\n</main>\n</body>\n</html>\n")
+
+
+def _html_facts(items: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in items)
+    return f'<dl class="facts">{rows}</dl>'
+
+
+def _html_dialogue(rows: list[DialogueRow], lang: str) -> str:
+    head = "".join(f"<th>{escape(label(key, lang))}</th>" for key in
+                   ("col_time", "col_direction", "col_line", "col_explanation"))
+    body = "\n".join(_html_dialogue_row(row, lang) for row in rows)
+    return (f"<h2>{escape(label('dialogue', lang))}</h2>\n<table class=\"dialogue\">"
+            '<colgroup><col class="time"><col class="direction"><col class="line"><col>'
+            f"</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>")
+
+
+def _html_dialogue_row(row: DialogueRow, lang: str) -> str:
+    line = escape("\n".join(row.lines))
+    if row.state is not None:
+        line += f'\n<span class="state">{escape(label("state", lang, state=row.state))}</span>'
+    cells = (f'<td class="time">{escape(_offset(row.offset))}</td>'
+             f'<td class="direction">{escape(row.direction)}</td>')
+    # What went over the wire is monospaced; notes and markers about it are not.
+    line_class = "line" if row.direction else "about"
+    if row.explanation:
+        cells += (f'<td class="{line_class}">{line}</td>'
+                  f'<td class="explanation">{escape(row.explanation)}</td>')
+    else:
+        cells += f'<td class="{line_class}" colspan="2">{line}</td>'
+    return f'<tr class="{row.kind}">{cells}</tr>'
+
+
+def _html_message(event: ServerEvent, lang: str) -> str:
+    parts = [f'<h2 id="message-{event.number}">{escape(_message_heading(event, lang))}</h2>',
+             f"<h3>{escape(label('envelope', lang))}</h3>",
+             _html_facts(_envelope_items(event.envelope))]
+    decoded = event.decoded
+    if decoded is None:
+        parts.append(f"<p>{escape(label('not_decoded', lang))}</p>")
+        return "<section>\n" + "\n".join(parts) + "\n</section>"
+    none = label("none", lang)
+    parts += [f"<h3>{escape(label('headers', lang))}</h3>",
+              _html_facts([(name, none if value is None else value)
+                            for name, value in decoder.summary_fields(decoded)])]
+    if decoded.outlook_test:
+        parts.append(f'<p class="note">{escape(label("outlook_test", lang))}</p>')
+    text, cut_note = _shown_text(decoded, lang)
+    parts += [f"<h3>{escape(label('text_from_html' if decoded.text_from_html else 'text', lang))}"
+              f'</h3>\n<pre class="text">{escape(text)}</pre>']
+    if cut_note:
+        parts.append(f'<p class="note">{escape(cut_note)}</p>')
+    parts += [_html_attachments(decoded.attachments, lang),
+              f"<h3>{escape(label('mime_tree', lang))}</h3>",
+              '<pre class="tree">' + escape("\n".join(map(decoder.describe_part, decoded.parts)))
+              + "</pre>",
+              f"<h3>{escape(label('decoder_remarks', lang, count=len(decoded.remarks)))}</h3>",
+              "<ul>" + "".join(f"<li>{escape(remark)}</li>" for remark in decoded.remarks)
+              + "</ul>"]
+    return "<section>\n" + "\n".join(parts) + "\n</section>"
+
+
+def _html_attachments(attachments: list[decoder.Attachment], lang: str) -> str:
+    heading = f"<h3>{escape(label('attachments', lang, count=len(attachments)))}</h3>"
+    if not attachments:
+        return heading
+    head = "".join(f"<th>{escape(label(key, lang))}</th>"
+                   for key in ("col_name", "col_type", "col_size", "col_picture"))
+    rows = "\n".join(_html_attachment(attachment, lang) for attachment in attachments)
+    return f"{heading}\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+
+
+def _html_attachment(attachment: decoder.Attachment, lang: str) -> str:
+    size = escape(label("bytes", lang, size=f"{attachment.size:,}"))
+    picture = ""
+    if attachment.image is not None:
+        image = attachment.image
+        size += f"<br>{escape(image.format)} {image.width}×{image.height}"
+        uri = _thumbnail_uri(attachment.data)
+        if uri is not None:
+            picture = f'<img src="{uri}" alt="{escape(attachment.filename)}">'
+    part = escape(label("part", lang, path=attachment.part))
+    return (f"<tr><td>{escape(attachment.filename)}<br><small>{part}</small></td>"
+            f"<td>{escape(attachment.content_type)}</td><td>{size}</td>"
+            f'<td class="picture">{picture}</td></tr>')
+
+
+def _thumbnail_uri(data: bytes) -> str | None:
+    """A thumbnail of a picture as a data: URI (PNG when it has transparency, else JPEG), or
+    None when the picture cannot be shown."""
+    image = decoder.thumbnail(data, THUMBNAIL_SIZE)
+    if image is None:
+        return None
+    buffer = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buffer, "PNG", optimize=True)
+        media_type = "image/png"
+    else:
+        image.save(buffer, "JPEG", quality=THUMBNAIL_JPEG_QUALITY)
+        media_type = "image/jpeg"
+    return f"data:{media_type};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_session_report(directory: Path, events: Sequence[ServerEvent], *,
+                         lang: str) -> list[Path]:
+    """Write ``<basename>.html`` and ``<basename>.txt`` for a session into `directory` (made if
+    missing) and return their paths. The text file is UTF-8 with a BOM and CRLF line ends on
+    every system, so that Notepad on an older Windows lab PC shows the Chinese and the lines;
+    the HTML says its charset itself. OSError goes to the caller; a stray lone surrogate is
+    written as \\udcxx rather than costing the report."""
+    directory.mkdir(parents=True, exist_ok=True)
+    base = report_basename(events)
+    page, transcript = directory / f"{base}.html", directory / f"{base}.txt"
+    page.write_text(session_html(events, lang=lang), encoding="utf-8",
+                    errors="backslashreplace", newline="\n")
+    transcript.write_text(session_text(events, lang=lang), encoding="utf-8-sig",
+                          errors="backslashreplace", newline="\r\n")
+    return [page, transcript]
