@@ -1,26 +1,28 @@
-"""The observer's window: the live SMTP dialogue, the mail received, its body and pictures.
+"""The observer's window: the live SMTP dialogue, the mail received, its body and pictures,
+and the teaching views: each line explained, the protocol state, a sequence diagram, the
+encoding X-ray and the lab scenarios.
 
 ``run(events, stop_server=...)`` opens the window; the server thread only puts events on
 ``events`` and this module drains the queue on the Tk thread with ``after()`` in bounded
 batches. It reads events by attribute name and dispatches on ``ev.event``: it never imports
 smtp_observer (run as a script that module is ``__main__``, and a second import would make a
-second set of event classes). It imports decoder (pure) for ``decoder.thumbnail``, which runs
-on a worker thread; only ``ImageTk.PhotoImage`` is made on the Tk thread.
+second set of event classes). It imports decoder (pure) for ``decoder.thumbnail`` and
+``decoder.part_xray``, which run on a worker thread for large inputs; only
+``ImageTk.PhotoImage`` is made on the Tk thread.
 
-Nothing received is written anywhere unless the user asks: the Save buttons and the "open
-HTML" button (a temporary file, removed when the window closes) are the only writers.
+Nothing received is written anywhere unless the user asks: the Save buttons, "Export
+session…" (report.py writes the report) and the "open HTML" button (a temporary file, removed
+when the window closes) are the only writers.
 
 The formatting of what the widgets show is done by pure functions (the first half of this
-module), so it is testable without a display; ``ObserverWindow`` only puts their results into
-widgets.
+module, and gui_teaching.py for the teaching views), so it is testable without a display;
+``ObserverWindow`` only puts their results into widgets.
 """
 
 from __future__ import annotations
 
 import codecs
-import locale
 import logging
-import os
 import queue
 import re
 import signal
@@ -42,6 +44,12 @@ from typing import Any
 from PIL import ImageTk
 
 import decoder
+import explain
+from explain import detect_language
+import gui_teaching
+import report
+from gui_teaching import (PROTOCOL_STATES, DialogueEntry, Explanation, SessionTrack, WireStep,
+                          XrayPanes, XrayRow)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,8 @@ THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PI
 MANY_PICTURES = 4
 THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
 STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
+ELAPSED_WIDTH = 8  # columns of the dialogue's "+12.345" (seconds since the session began)
+XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
 
 TAG_TIME = "time"
 TAG_CLIENT = "client"
@@ -76,6 +86,9 @@ TAG_MARKER = "marker"
 TAG_ERROR = "error"
 TAG_HEADER_NAME = "header_name"
 TAG_NOTE = "note"
+TAG_TLS = "tls"
+TAG_ENCRYPTED = "encrypted"  # dialogue lines that travelled inside TLS
+TAG_SELECTED = "selected"  # the dialogue line(s) the explanation panel explains
 
 COLOURS = {
     TAG_TIME: "#8c959f",
@@ -85,8 +98,13 @@ COLOURS = {
     TAG_MARKER: "#6e7781",
     TAG_ERROR: "#cf222e",
     TAG_NOTE: "#9a6700",
+    TAG_TLS: "#0a7b83",
 }
 BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
+BACKGROUNDS = {TAG_ENCRYPTED: "#e3f4f1", TAG_SELECTED: "#cfe2ff"}
+CURRENT_STATE_COLOURS = {"background": "#0b5cad", "foreground": "#ffffff"}
+LATER_STATE_COLOURS = {"foreground": "#8c959f"}
+RULE_COLOURS = {"background": "#ffebe9", "foreground": "#cf222e"}
 
 # Fonts that have Chinese glyphs, best first; without one Tk draws boxes (checked on Xvfb).
 UI_FONTS = {
@@ -163,6 +181,7 @@ LABELS: dict[str, dict[str, str]] = {
         "save_failed": "Could not save {path}: {error}",
         "html_failed": "Could not open the HTML in a browser: {error}",
         "fatal_title": "SMTP Observer cannot start",
+        **gui_teaching.LABELS["en"],
     },
     "zh": {
         "title": "SMTP Observer",
@@ -225,44 +244,12 @@ LABELS: dict[str, dict[str, str]] = {
         "save_failed": "无法保存 {path}：{error}",
         "html_failed": "无法在浏览器中打开 HTML：{error}",
         "fatal_title": "SMTP Observer 无法启动",
+        **gui_teaching.LABELS["zh"],
     },
 }
 
 # --------------------------------------------------------------------------------------------
 # Language and fonts
-
-LANG_CHINESE = 0x04  # primary language id of Windows LANGIDs for every Chinese variant
-
-
-def language_from_locale_name(name: str) -> str:
-    """ "zh" for a Chinese locale name (POSIX "zh_CN.UTF-8", Windows "Chinese_China")."""
-    return "zh" if name.lower().startswith(("zh", "chinese")) else "en"
-
-
-def _windows_ui_language() -> str | None:
-    """The language of the Windows user interface, or None when it cannot be asked."""
-    import ctypes  # only here: ctypes.windll exists on Windows alone
-
-    try:
-        lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-    except (AttributeError, OSError):
-        return None
-    return "zh" if lang_id & 0x3FF == LANG_CHINESE else "en"
-
-
-def detect_language() -> str:
-    """ "zh" when the user's system speaks Chinese, else "en"."""
-    if sys.platform == "win32":
-        language = _windows_ui_language()
-        if language is not None:
-            return language
-    # The POSIX precedence for the language of messages, then what Python set LC_CTYPE from.
-    for name in (os.environ.get("LC_ALL"), os.environ.get("LC_MESSAGES"),
-                 os.environ.get("LANG"), locale.getlocale()[0]):
-        if name:
-            return language_from_locale_name(name)
-    return "en"
-
 
 def pick_font_family(available: Iterable[str], preferred: Sequence[str]) -> str | None:
     """The first of ``preferred`` that is installed (case-insensitive), spelled as installed."""
@@ -376,6 +363,7 @@ _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] =
         number=ev.number, size=format_size(len(ev.raw)), status=message_status(ev, t))),
     "disconnect": lambda ev, t: (TAG_MARKER, t["mark_disconnect"].format(
         session=ev.session, reason=ev.reason)),
+    "tls": lambda ev, t: (TAG_TLS, t["mark_tls"].format(version=ev.version, cipher=ev.cipher)),
     "error": lambda ev, t: (TAG_ERROR, t["error"].format(text=ev.text)),
 }
 
@@ -398,6 +386,13 @@ def dialogue_lines(ev: ServerEvent, labels: Labels) -> list[DialogueLine]:
     lines = display_text(text).split("\n")
     return [DialogueLine(clock if i == 0 else " " * len(clock), line, tag)
             for i, line in enumerate(lines)]
+
+
+def dialogue_prefix(clock: str, elapsed: float | None) -> str:
+    """What comes before a dialogue line: the clock and, in a session, the seconds since the
+    session began ("+0.012"); blanks of the same width on the further lines of one event."""
+    shown = gui_teaching.format_elapsed(elapsed) if elapsed is not None else ""
+    return f"{clock} {shown:>{ELAPSED_WIDTH}}  "
 
 
 def format_addresses(addresses: Sequence[str]) -> str:
@@ -482,6 +477,12 @@ def safe_filename(name: str, fallback: str) -> str:
     """A name the Save dialog can propose on Windows and Linux (no folders, no reserved chars)."""
     cleaned = _UNSAFE_FILENAME_CHARS.sub("_", name).strip(" .")
     return cleaned or fallback
+
+
+def initial_window_size(screen_width: int, screen_height: int) -> tuple[int, int]:
+    """The window's first size (without title and menu bar): up to 1280x860, leaving room for
+    the taskbar, the title bar and the menu bar (1280x800 lab screens get 1240x690)."""
+    return min(1280, screen_width - 40), min(860, screen_height - 110)
 
 
 def fit_box(cap: tuple[int, int], available: tuple[int, int]) -> tuple[int, int]:
@@ -608,6 +609,265 @@ class AttachmentCard:
         self.photo = None
 
 
+class StateStrip:
+    """Where a session stands: connected → greeted → mail → rcpt → data → done, the rule a 503
+    reply names, and the button that exports the session. Holds no reference to the window."""
+
+    def __init__(self, parent: tk.Misc, labels: Labels, on_export: Callable[[], None]) -> None:
+        self.labels = labels
+        self.frame = ttk.Frame(parent, padding=(6, 3))
+        self.session_label = ttk.Label(self.frame)
+        self.session_label.pack(side="left", padx=(0, 6))
+        self.state_labels: dict[str, tk.Label] = {}
+        for index, state in enumerate(PROTOCOL_STATES):
+            if index:
+                ttk.Label(self.frame, text="→").pack(side="left")
+            label = tk.Label(self.frame, text=labels[f"state_{state}"], padx=6, pady=1)
+            label.pack(side="left", padx=2)
+            self.state_labels[state] = label
+        self._plain_colours = {"background": label.cget("background"),
+                               "foreground": label.cget("foreground")}
+        self.rule_label = tk.Label(self.frame, padx=6, pady=1, **RULE_COLOURS)
+        self.export_button = ttk.Button(self.frame, text=labels["export_session"],
+                                        command=on_export, state="disabled")
+        self.export_button.pack(side="right")
+        self.show(None)
+
+    def show(self, session: int | None, state: str | None = None,
+             broken_rule: str | None = None, at_line: bool = False) -> None:
+        """Show ``session`` in ``state`` (as of the selected line when ``at_line``)."""
+        labels = self.labels
+        if session is None:
+            self.session_label.configure(text=labels["strip_none"])
+        else:
+            caption = labels["strip_session"].format(session=session)
+            self.session_label.configure(
+                text=f"{caption} {labels['strip_at_line']}" if at_line else caption)
+        current = PROTOCOL_STATES.index(state) if state in PROTOCOL_STATES else -1
+        for index, label in enumerate(self.state_labels.values()):
+            colours = (CURRENT_STATE_COLOURS if index == current
+                       else self._plain_colours if index < current
+                       else {**self._plain_colours, **LATER_STATE_COLOURS})
+            label.configure(**colours)
+        if broken_rule:
+            self.rule_label.configure(text=labels["strip_rule"].format(reply=broken_rule))
+            self.rule_label.pack(side="left", padx=(12, 0))
+        else:
+            self.rule_label.pack_forget()
+        self.export_button.configure(state="disabled" if session is None else "normal")
+
+
+class SequenceView:
+    """The sequence diagram of one session on a Canvas: the client's and the server's columns,
+    one arrow per line with its size in octets, and each reply's round trip.
+
+    Arrows only ever get added to a session, so ``show`` draws just the new ones, and draws
+    everything again only for another session or width. Canvas items carry tags: "arrow",
+    "label", "bytes", "time" and "rtt", plus the step's kind ("command", "reply", "data" or,
+    for the line where TLS starts, "tls").
+    """
+
+    SLANT = 8  # pixels an arrow drops from sender to receiver: a line takes time to travel
+
+    def __init__(self, parent: tk.Misc, labels: Labels) -> None:
+        self.labels = labels
+        self.frame = ttk.Frame(parent)
+        self.canvas = tk.Canvas(self.frame, background="#ffffff", highlightthickness=0,
+                                width=420, height=300)
+        bar = ttk.Scrollbar(self.frame, orient="vertical", command=self.canvas.yview)
+        self.canvas.configure(yscrollcommand=bar.set)
+        self.canvas.grid(row=0, column=0, sticky="nsew")
+        bar.grid(row=0, column=1, sticky="ns")
+        self.frame.rowconfigure(0, weight=1)
+        self.frame.columnconfigure(0, weight=1)
+        font = tkfont.nametofont("TkDefaultFont", self.canvas)
+        self._line_height = font.metrics("linespace")
+        self._char_width = font.measure("0")
+        self._time_width = font.measure(gui_teaching.format_elapsed(999.999) + "  ")
+        self._rtt_width = font.measure(labels["sequence_round_trip"].format(duration="999 ms"))
+        self._track: SessionTrack | None = None
+        self._width = 0
+        self._drawn = 0
+
+    def show(self, track: SessionTrack | None) -> None:
+        """Bring the drawing up to date with ``track`` (None: no session yet)."""
+        width = self.canvas.winfo_width()
+        if width <= 1:  # not laid out yet; its first <Configure> brings it back here
+            return
+        if track is not self._track or width != self._width:
+            self._start(track, width)
+        if track is None:
+            return
+        following = self.canvas.yview()[1] >= 1.0
+        new_steps = track.steps[self._drawn:gui_teaching.MAX_SEQUENCE_STEPS]
+        for step in new_steps:
+            self._draw_step(step, self._drawn)
+            self._drawn += 1
+        self._draw_end(len(track.steps))
+        if new_steps and following:
+            self.canvas.yview_moveto(1.0)
+
+    @property
+    def _client_x(self) -> int:
+        return self._time_width + 30
+
+    @property
+    def _server_x(self) -> int:
+        return max(self._width - self._rtt_width - 24, self._client_x + 120)
+
+    def _step_y(self, index: int) -> int:
+        """Where the arrow of the index-th step starts; its label sits above, its size below."""
+        return (4 * self._line_height + 8) + index * (2 * self._line_height + 12)
+
+    def _start(self, track: SessionTrack | None, width: int) -> None:
+        canvas, labels = self.canvas, self.labels
+        canvas.delete("all")
+        self._track, self._width, self._drawn = track, width, 0
+        line = self._line_height
+        if track is None:
+            canvas.create_text(12, 12, text=labels["sequence_empty"], anchor="nw",
+                               fill=COLOURS[TAG_MARKER], tags=("note",))
+            return
+        canvas.create_text(12, 8, text=labels["sequence_title"].format(session=track.number),
+                           anchor="nw", fill=COLOURS[TAG_MARKER])
+        for x, key, colour in ((self._client_x, "sequence_client", COLOURS[TAG_CLIENT]),
+                               (self._server_x, "sequence_server", COLOURS[TAG_SERVER])):
+            canvas.create_text(x, 2 * line + 12, text=labels[key], anchor="s", fill=colour)
+            canvas.create_line(x, 2 * line + 16, x, 2 * line + 16, fill="#afb8c1", dash=(3, 3),
+                               tags=("lifeline",))
+
+    def _draw_step(self, step: WireStep, index: int) -> None:
+        canvas, kind = self.canvas, step.kind
+        y = self._step_y(index)
+        middle = (self._client_x + self._server_x) // 2
+        if kind == "tls":  # a line across the whole diagram, so its label may be as wide
+            label = gui_teaching.step_label(step, self.labels, self._width // self._char_width - 4)
+            canvas.create_line(self._client_x - 24, y, self._server_x + 24, y, dash=(6, 3),
+                               fill=COLOURS[TAG_TLS], width=2, tags=("tls",))
+            canvas.create_text(middle, y - 3, text=label, anchor="s", fill=COLOURS[TAG_TLS],
+                               tags=("label", "tls"))
+            return
+        label = gui_teaching.step_label(
+            step, self.labels, (self._server_x - self._client_x) // self._char_width)
+        reply = kind == "reply"
+        colour = COLOURS[TAG_SERVER if reply else TAG_CLIENT]
+        start, end = ((self._server_x, self._client_x) if reply
+                      else (self._client_x, self._server_x))
+        canvas.create_line(start, y, end, y + self.SLANT, arrow="last", fill=colour,
+                           width=3 if kind == "data" else 1, tags=("arrow", kind))
+        canvas.create_text(middle, y - 2, text=label, anchor="s", fill=colour,
+                           tags=("label", kind))
+        canvas.create_text(middle, y + self.SLANT // 2 + 3, text=f"{step.octets:,} B",
+                           anchor="n", fill=COLOURS[TAG_TIME], tags=("bytes", kind))
+        canvas.create_text(6, y, text=gui_teaching.format_elapsed(step.elapsed), anchor="w",
+                           fill=COLOURS[TAG_TIME], tags=("time", kind))
+        if step.round_trip is not None:
+            rtt = self.labels["sequence_round_trip"].format(
+                duration=gui_teaching.format_duration(step.round_trip))
+            canvas.create_text(self._server_x + 8, y, text=rtt, anchor="w", fill=colour,
+                               tags=("rtt", kind))
+
+    def _draw_end(self, steps: int) -> None:
+        """Lengthen the lifelines to the last arrow, say what was left out, set the scroll area."""
+        canvas = self.canvas
+        bottom = self._step_y(self._drawn)
+        for lifeline in canvas.find_withtag("lifeline"):
+            x, top, *_ = canvas.coords(lifeline)
+            canvas.coords(lifeline, x, top, x, bottom)
+        canvas.delete("capped")
+        if steps > self._drawn:
+            canvas.create_text(12, bottom, anchor="nw", fill=COLOURS[TAG_NOTE], tags=("capped",),
+                               text=self.labels["sequence_capped"].format(
+                                   shown=self._drawn, count=steps))
+        canvas.configure(scrollregion=(0, 0, self._width, bottom + 2 * self._line_height))
+
+
+class XrayView:
+    """The encoding X-ray: the MIME tree and the encoded headers of the shown message, over
+    three panes side by side: as sent, the bytes after transfer decoding, and the text."""
+
+    PANES = ("encoded", "octets", "text")  # the fields of gui_teaching.XrayPanes, in order
+
+    def __init__(self, parent: tk.Misc, labels: Labels) -> None:
+        self.frame = ttk.Frame(parent)
+        split = ttk.PanedWindow(self.frame, orient="vertical")
+        split.pack(fill="both", expand=True)
+        split.add(self._build_tree(split, labels), weight=1)
+        split.add(self._build_panes(split), weight=2)
+
+    def _build_tree(self, parent: tk.Misc, labels: Labels) -> ttk.Frame:
+        frame = ttk.Frame(parent)
+        widths = {"type": 140, "charset": 135, "encoding": 70, "disposition": 80, "name": 80,
+                  "sizes": 120}
+        self.tree = ttk.Treeview(frame, columns=gui_teaching.XRAY_COLUMNS, height=6,
+                                 selectmode="browse")
+        self.tree.heading("#0", text=labels["xray_col_part"], anchor="w")
+        self.tree.column("#0", width=90, minwidth=50, stretch=False)
+        for column in gui_teaching.XRAY_COLUMNS:
+            self.tree.heading(column, text=labels[f"xray_col_{column}"], anchor="w")
+            self.tree.column(column, width=widths[column], minwidth=40, stretch=column == "name")
+        vertical = ttk.Scrollbar(frame, orient="vertical", command=self.tree.yview)
+        horizontal = ttk.Scrollbar(frame, orient="horizontal", command=self.tree.xview)
+        self.tree.configure(yscrollcommand=vertical.set, xscrollcommand=horizontal.set)
+        self.tree.grid(row=0, column=0, sticky="nsew")
+        vertical.grid(row=0, column=1, sticky="ns")
+        horizontal.grid(row=1, column=0, sticky="ew")
+        frame.rowconfigure(0, weight=1)
+        frame.columnconfigure(0, weight=1)
+        return frame
+
+    def _build_panes(self, parent: tk.Misc) -> ttk.Frame:
+        frame = ttk.Frame(parent)
+        self.summary_label = ttk.Label(frame, anchor="w", justify="left",
+                                       foreground=COLOURS[TAG_NOTE])
+        self.summary_label.pack(fill="x", pady=(2, 2))
+        # Keep the summary wrapped to the width it has, however the window is sized.
+        self.summary_label.bind("<Configure>", lambda e: self.summary_label.configure(
+            wraplength=max(e.width - 8, 100)))
+        side_by_side = ttk.PanedWindow(frame, orient="horizontal")
+        side_by_side.pack(fill="both", expand=True)
+        self.titles: dict[str, ttk.Label] = {}
+        self.texts: dict[str, tk.Text] = {}
+        for name in self.PANES:
+            box = ttk.Frame(side_by_side)
+            self.titles[name] = ttk.Label(box, anchor="w", justify="left")
+            self.titles[name].pack(fill="x")
+            self.titles[name].bind("<Configure>", lambda e, label=self.titles[name]:
+                                   label.configure(wraplength=max(e.width - 4, 60)))
+            font = "TkTextFont" if name == "text" else "TkFixedFont"
+            text_frame, self.texts[name] = _scrolled_text(
+                box, wrap="word" if name == "text" else "char", font=font, width=24, height=8)
+            self.texts[name].tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
+            text_frame.pack(fill="both", expand=True)
+            side_by_side.add(box, weight=1)
+        return frame
+
+    def show_tree(self, rows: Sequence[XrayRow]) -> None:
+        self.tree.delete(*self.tree.get_children())
+        for row in rows:
+            self.tree.insert(row.parent, "end", iid=row.iid, text=row.text, values=row.values,
+                             open=True)
+
+    def selected(self) -> str | None:
+        selection = self.tree.selection()
+        return selection[0] if selection else None
+
+    def show_panes(self, panes: XrayPanes) -> None:
+        for name in self.PANES:
+            pane = getattr(panes, name)
+            self.titles[name].configure(text=pane.title)
+            segments = [(display_text(pane.text), "")]
+            if pane.note:
+                segments.append(("\n" + pane.note, TAG_NOTE))
+            _replace_text(self.texts[name], segments)
+        self.summary_label.configure(text=panes.summary)
+
+    def show_note(self, note: str) -> None:
+        """Empty panes with ``note`` above them (a hint, or "Decoding…")."""
+        empty = gui_teaching.XrayPane("", "")
+        self.show_panes(XrayPanes(empty, empty, empty, note))
+
+
 @dataclass(frozen=True, slots=True)
 class _Thumbnail:
     """A finished thumbnail job, handed from the worker thread to the Tk thread."""
@@ -617,46 +877,74 @@ class _Thumbnail:
     future: Future
 
 
+@dataclass(frozen=True, slots=True)
+class _PartXray:
+    """A finished X-ray of a large part, handed from the worker thread to the Tk thread."""
+
+    generation: int  # which selection in the X-ray tree asked for it; older ones are dropped
+    part: Any
+    future: Future
+
+
 class ObserverWindow:
     """The observer's window, built into ``root``; fed by the server's event queue.
 
     ``poll=False`` leaves the draining to the caller (tests call ``pump()``). ``on_close`` is
     called after the window has stopped its own work when the user closes it; without it the
-    root is destroyed.
+    root is destroyed. ``set_scenarios`` (the server's) is called with the lab scenarios the
+    user ticks in the Scenarios menu; ``scenarios`` are the ones in force at the start.
     """
 
     def __init__(self, root: tk.Tk, events: queue.Queue, *, lang: str = "en", poll: bool = True,
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_close: Callable[[], None] | None = None,
+                 set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
+                 scenarios: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.lang = lang
         self.labels = LABELS[lang]
         self._events = events
         self._on_close = on_close
+        self._set_scenarios = set_scenarios
         self._closed = False
         self._poll_id: str | None = None
         self._raw_loader_id: str | None = None
         self._raw_rest: Iterator[bytes] = iter(())  # raw content not inserted yet
         self._raw_shown = 0  # bytes of raw content inserted
         self._refit_id: str | None = None
+        self._sequence_resize_id: str | None = None
         self._pending_dialogue: list[str] = []  # insert() arguments: text, tags, text, tags...
+        self._pending_rows: list[DialogueEntry | None] = []  # one per pending line
+        # The event behind each dialogue line: _dialogue_rows[n - 1] is line n of the Text
+        # (None for the window's own error lines); trimmed together with the Text.
+        self._dialogue_rows: list[DialogueEntry | None] = []
+        self._selected_entry: DialogueEntry | None = None
         self._follow_dialogue = True  # the newest lines are in view: keep them there
+        self._tracks: dict[int, SessionTrack] = {}  # by session number, oldest first
+        self._received: list[ServerEvent] = []  # every event, for exporting a session
         self._messages: dict[str, ServerEvent] = {}  # message list item id -> message event
         self._shown_item: str | None = None
         self._newest_to_show: str | None = None
         self._follow_newest = True
         self._counts = {"connections": 0, "commands": 0, "messages": 0}
         self.attachment_cards: list[AttachmentCard] = []
-        self._thumbnailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnail")
+        # Scales pictures and X-rays large parts, off the Tk thread.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-worker")
         self._thumbnails: queue.Queue[_Thumbnail] = queue.Queue()
         self._thumbnail_generation = 0
         self._thumbnail_box: tuple[int, int] | None = None
+        self._xrays: queue.Queue[_PartXray] = queue.Queue()
+        self._xray_generation = 0
         self._temp_files: list[Path] = []
 
         root.report_callback_exception = self._report_callback_exception
         root.title(self.labels["title"])
         root.protocol("WM_DELETE_WINDOW", self._on_delete_window)
         configure_fonts(root)
+        self._scenario_vars = {name: tk.BooleanVar(master=root, value=name in scenarios)
+                               for name in explain.SCENARIOS}
         self._build_widgets()
         self._update_status()
+        self._show_scenarios_in_status()
         if poll:
             self._schedule_poll()
 
@@ -664,41 +952,63 @@ class ObserverWindow:
 
     def _build_widgets(self) -> None:
         root, labels = self.root, self.labels
-        root.geometry(self._initial_geometry())
+        root.geometry("{}x{}".format(*initial_window_size(root.winfo_screenwidth(),
+                                                           root.winfo_screenheight())))
         root.minsize(800, 500)
-        root.rowconfigure(1, weight=1)
+        root.rowconfigure(2, weight=1)
         root.columnconfigure(0, weight=1)
         self._build_fonts()
+        self._build_menu()
 
         self.fallback_banner = tk.Label(root, anchor="w", justify="left", padx=8, pady=4,
                                         **BANNER_COLOURS)
+        self.state_strip = StateStrip(root, labels, self.export_session)
+        self.state_strip.frame.grid(row=1, column=0, sticky="ew")
         self.panes = ttk.PanedWindow(root, orient="horizontal")
-        self.panes.grid(row=1, column=0, sticky="nsew", padx=4, pady=(4, 0))
+        self.panes.grid(row=2, column=0, sticky="nsew", padx=4)
         left = ttk.PanedWindow(self.panes, orient="vertical")
         right = ttk.PanedWindow(self.panes, orient="vertical")
         self.panes.add(left, weight=1)
         self.panes.add(right, weight=1)
 
-        left.add(self._build_dialogue(left), weight=3)
+        left.add(self._build_dialogue_tabs(left), weight=3)
+        left.add(self._build_explanation(left), weight=1)
         left.add(self._build_raw(left), weight=2)
         right.add(self._build_message_list(right), weight=1)
-        right.add(self._build_body(right), weight=2)
-        right.add(self._build_attachments(right), weight=3)
+        right.add(self._build_message_tabs(right), weight=5)
+        self._build_status_bar()
 
-        status = ttk.Frame(root, padding=(6, 2))
-        status.grid(row=2, column=0, sticky="ew")
+    def _build_status_bar(self) -> None:
+        labels = self.labels
+        status = ttk.Frame(self.root, padding=(6, 2))
+        status.grid(row=3, column=0, sticky="ew")
         self.address_label = ttk.Label(status, text=labels["status_starting"])
         self.connection_label = ttk.Label(status, text=labels["status_idle"])
+        self.scenario_label = ttk.Label(status)
         self.counts_label = ttk.Label(status)
         self.address_label.pack(side="left")
         ttk.Separator(status, orient="vertical").pack(side="left", fill="y", padx=10)
         self.connection_label.pack(side="left")
+        ttk.Separator(status, orient="vertical").pack(side="left", fill="y", padx=10)
+        self.scenario_label.pack(side="left")
         self.counts_label.pack(side="right")
 
-    def _initial_geometry(self) -> str:
-        width = min(1280, self.root.winfo_screenwidth() - 40)
-        height = min(860, self.root.winfo_screenheight() - 80)
-        return f"{width}x{height}"
+    def _build_menu(self) -> None:
+        labels = self.labels
+        menubar = tk.Menu(self.root)
+        session_menu = tk.Menu(menubar, tearoff=False)
+        session_menu.add_command(label=labels["export_session"], command=self.export_session)
+        session_menu.add_command(label=labels["clear"], command=self.clear)
+        menubar.add_cascade(label=labels["menu_session"], menu=session_menu)
+        self.scenario_menu = tk.Menu(menubar, tearoff=False)
+        # Without the server's set_scenarios the menu could change nothing: show it disabled.
+        state = "normal" if self._set_scenarios is not None else "disabled"
+        for name, variable in self._scenario_vars.items():
+            self.scenario_menu.add_checkbutton(
+                label=name, variable=variable, state=state,
+                command=lambda name=name: self._on_scenario_toggled(name))
+        menubar.add_cascade(label=labels["menu_scenarios"], menu=self.scenario_menu)
+        self.root.configure(menu=menubar)
 
     def _build_fonts(self) -> None:
         text_font = tkfont.nametofont("TkTextFont", self.root)
@@ -708,15 +1018,46 @@ class ObserverWindow:
         line_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace")
         style.configure("Treeview", rowheight=line_height + 6)
 
-    def _build_dialogue(self, parent: tk.Misc) -> ttk.Labelframe:
-        box = ttk.Labelframe(parent, text=self.labels["dialogue"], padding=2)
-        frame, self.dialogue_text = _scrolled_text(box, wrap="word", font="TkFixedFont",
-                                                   width=64, height=20)
+    def _build_dialogue_tabs(self, parent: tk.Misc) -> ttk.Notebook:
+        self.dialogue_tabs = ttk.Notebook(parent)
+        self.dialogue_tabs.add(self._build_dialogue(self.dialogue_tabs),
+                               text=self.labels["dialogue"])
+        self.sequence_view = SequenceView(self.dialogue_tabs, self.labels)
+        self.dialogue_tabs.add(self.sequence_view.frame, text=self.labels["sequence"])
+        self.dialogue_tabs.bind("<<NotebookTabChanged>>", lambda _e: self._refresh_sequence())
+        self.sequence_view.canvas.bind("<Configure>", self._on_sequence_resized, add=True)
+        return self.dialogue_tabs
+
+    def _build_dialogue(self, parent: tk.Misc) -> ttk.Frame:
+        frame, self.dialogue_text = _scrolled_text(parent, wrap="word", font="TkFixedFont",
+                                                   width=64, height=16)
+        text = self.dialogue_text
         # Wrapped lines start under the text, not under the clock.
-        indent = tkfont.nametofont("TkFixedFont", self.root).measure(format_clock(0) + "  ")
+        indent = tkfont.nametofont("TkFixedFont", self.root).measure(dialogue_prefix("", None))
         for tag, colour in COLOURS.items():
-            self.dialogue_text.tag_configure(tag, foreground=colour, lmargin2=indent)
+            text.tag_configure(tag, foreground=colour, lmargin2=indent)
+        for tag, colour in BACKGROUNDS.items():
+            text.tag_configure(tag, background=colour)
+        text.tag_raise(TAG_SELECTED)
+        text.bind("<Button-1>", self._on_dialogue_click, add=True)
+        text.bind("<Up>", lambda _e: self._move_selection(-1))
+        text.bind("<Down>", lambda _e: self._move_selection(+1))
+        text.bind("<Escape>", lambda _e: self._clear_selection())
+        return frame
+
+    def _build_explanation(self, parent: tk.Misc) -> ttk.Labelframe:
+        box = ttk.Labelframe(parent, text=self.labels["explanation"], padding=2)
+        self.show_password_button = ttk.Button(box, text=self.labels["show_password"],
+                                               command=self._reveal_secret)  # packed when needed
+        # Tk wraps "words" only at spaces; Chinese text wraps between any two characters.
+        wrap = "char" if self.lang == "zh" else "word"
+        frame, self.explanation_text = _scrolled_text(box, wrap=wrap, font="TkTextFont",
+                                                      width=64, height=7)
+        self.explanation_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
+        self.explanation_text.tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
+        self.explanation_text.tag_configure(TAG_SELECTED, background=BACKGROUNDS[TAG_SELECTED])
         frame.pack(fill="both", expand=True)
+        self._show_explanation_hint()
         return box
 
     def _build_raw(self, parent: tk.Misc) -> ttk.Labelframe:
@@ -731,7 +1072,7 @@ class ObserverWindow:
         self.save_message_button.pack(side="left")
         self.raw_info_label.pack(side="left", padx=8)
         frame, self.raw_text = _scrolled_text(box, horizontal=True, wrap="none",
-                                              font="TkFixedFont", width=64, height=12)
+                                              font="TkFixedFont", width=64, height=9)
         frame.pack(fill="both", expand=True, pady=(2, 0))
         return box
 
@@ -757,6 +1098,20 @@ class ObserverWindow:
         box.rowconfigure(0, weight=1)
         box.columnconfigure(0, weight=1)
         return box
+
+    def _build_message_tabs(self, parent: tk.Misc) -> ttk.Notebook:
+        """The message area: the seed's body and attachments, and the encoding X-ray."""
+        self.message_tabs = ttk.Notebook(parent)
+        body_and_attachments = ttk.PanedWindow(self.message_tabs, orient="vertical")
+        body_and_attachments.add(self._build_body(body_and_attachments), weight=2)
+        body_and_attachments.add(self._build_attachments(body_and_attachments), weight=3)
+        self.message_tabs.add(body_and_attachments, text=self.labels["message_tab"])
+        self.xray = XrayView(self.message_tabs, self.labels)
+        self.xray.show_note(self.labels["xray_hint"])
+        self.xray.tree.bind("<<TreeviewSelect>>", self._on_xray_selected)
+        self.message_tabs.add(self.xray.frame, text=self.labels["xray_tab"])
+        self.message_tabs.bind("<<NotebookTabChanged>>", self._on_message_tab_changed)
+        return self.message_tabs
 
     def _build_body(self, parent: tk.Misc) -> ttk.Labelframe:
         box = ttk.Labelframe(parent, text=self.labels["body"], padding=2)
@@ -817,20 +1172,39 @@ class ObserverWindow:
             self._show_message(self._newest_to_show)
             self._newest_to_show = None
         self._take_thumbnails(deadline)
+        self._take_xrays()
         if handled:
             self._update_status()
+            self._refresh_session_views()
         return handled
 
     def handle_event(self, ev: ServerEvent) -> None:
-        for line in dialogue_lines(ev, self.labels):
-            self._pending_dialogue += [line.clock + "  ", TAG_TIME, line.text + "\n", line.tag]
+        self._received.append(ev)
+        entry = self._dialogue_entry(ev)
+        for index, line in enumerate(dialogue_lines(ev, self.labels)):
+            prefix = dialogue_prefix(line.clock, entry.elapsed if index == 0 else None)
+            tags = (line.tag, TAG_ENCRYPTED) if entry.encrypted else line.tag
+            self._pending_dialogue += [prefix, TAG_TIME, line.text + "\n", tags]
+            self._pending_rows.append(entry)
         handler = getattr(self, f"on_{ev.event}", None)
         if handler is not None:
             handler(ev)
 
+    def _dialogue_entry(self, ev: ServerEvent) -> DialogueEntry:
+        """The event with its session's state, keeping the session's track up to date."""
+        if not ev.session:
+            return DialogueEntry(ev)
+        track = self._tracks.get(ev.session)
+        if track is None:  # normally at "connect"; later after a Clear in mid-session
+            track = self._tracks[ev.session] = SessionTrack(ev.session, ev.time)
+        return track.add(ev)
+
     # ---- event handlers (the dialogue line is already queued by handle_event)
 
     def on_listening(self, ev: ServerEvent) -> None:
+        for name, variable in self._scenario_vars.items():  # what the server really has
+            variable.set(name in ev.scenarios)
+        self._show_scenarios_in_status()
         address = listening_address(ev)
         self.address_label.configure(text=self.labels["status_listening"].format(address=address))
         title = "title_listening" if ev.fallback_reason is None else "title_fallback"
@@ -875,9 +1249,15 @@ class ObserverWindow:
         text.configure(state="normal")
         text.insert("end", *self._pending_dialogue)
         self._pending_dialogue.clear()
+        self._dialogue_rows += self._pending_rows
+        self._pending_rows.clear()
         lines = int(text.index("end-1c").split(".")[0])
         if lines > MAX_DIALOGUE_LINES:
-            text.delete("1.0", f"{lines - MAX_DIALOGUE_LINES + DIALOGUE_TRIM_LINES}.0")
+            first_kept = lines - MAX_DIALOGUE_LINES + DIALOGUE_TRIM_LINES
+            text.delete("1.0", f"{first_kept}.0")
+            del self._dialogue_rows[:first_kept - 1]
+            if self._selected_entry is not None and not text.tag_ranges(TAG_SELECTED):
+                self._clear_selection()  # its lines were trimmed away
         text.configure(state="disabled")
         if self._follow_dialogue:
             text.see("end")
@@ -894,8 +1274,10 @@ class ObserverWindow:
         return bool(text.bbox("end-1c"))
 
     def _append_dialogue_error(self, message: str) -> None:
-        clock = format_clock(time.time())
-        self._pending_dialogue += [clock + "  ", TAG_TIME, display_text(message) + "\n", TAG_ERROR]
+        lines = display_text(message).split("\n")
+        self._pending_dialogue += [dialogue_prefix(format_clock(time.time()), None), TAG_TIME,
+                                   "\n".join(lines) + "\n", TAG_ERROR]
+        self._pending_rows += [None] * len(lines)  # the window's own lines: nothing to explain
 
     def report_error(self, message: str) -> None:
         """Show a problem of the window itself (not of the server) in the dialogue."""
@@ -915,6 +1297,221 @@ class ObserverWindow:
 
     def _update_status(self) -> None:
         self.counts_label.configure(text=self.labels["status_counts"].format(**self._counts))
+
+    def _show_scenarios_in_status(self) -> None:
+        active = self.active_scenarios
+        self.scenario_label.configure(
+            text=self.labels["status_scenarios"].format(names=", ".join(active)) if active
+            else self.labels["status_no_scenario"],
+            foreground=COLOURS[TAG_NOTE] if active else "")
+
+    # ---- lab scenarios
+
+    @property
+    def active_scenarios(self) -> tuple[str, ...]:
+        return tuple(name for name, variable in self._scenario_vars.items() if variable.get())
+
+    def _on_scenario_toggled(self, name: str) -> None:
+        """Tell the server (for its next connection) and show what the scenario does."""
+        if self._set_scenarios is not None:
+            self._set_scenarios(self.active_scenarios)
+        self._show_scenarios_in_status()
+        self._clear_selection()
+        active = self._scenario_vars[name].get()
+        self._show_explanation(name, gui_teaching.explain_scenario(name, active, self.labels,
+                                                                   self.lang))
+
+    # ---- selecting a dialogue line and explaining it
+
+    def _on_dialogue_click(self, event: tk.Event) -> None:
+        self.dialogue_text.focus_set()  # for Up, Down and Esc
+        self.select_dialogue_line(int(self.dialogue_text.index(f"@{event.x},{event.y}")
+                                      .split(".")[0]))
+
+    def select_dialogue_line(self, line: int) -> None:
+        """Select the event shown on ``line`` of the dialogue (all of its lines), explain it,
+        and show its session in the state strip and the sequence view."""
+        rows = self._dialogue_rows
+        entry = rows[line - 1] if 1 <= line <= len(rows) else None
+        if entry is None:
+            return
+        first, last = line, line
+        while first > 1 and rows[first - 2] is entry:
+            first -= 1
+        while last < len(rows) and rows[last] is entry:
+            last += 1
+        text = self.dialogue_text
+        text.tag_remove(TAG_SELECTED, "1.0", "end")
+        text.tag_add(TAG_SELECTED, f"{first}.0", f"{last + 1}.0")
+        text.see(f"{last}.0")
+        text.see(f"{first}.0")
+        self._selected_entry = entry
+        self._explain_entry(entry)
+        self._point_at_reply_line(entry, line - first)
+        self._refresh_session_views()
+        if entry.event.event == "message":
+            self._select_message(entry.event)
+
+    def _move_selection(self, step: int) -> str:
+        ranges = self.dialogue_text.tag_ranges(TAG_SELECTED)
+        if ranges:
+            edge = str(ranges[0] if step < 0 else ranges[-1])
+            line = int(edge.split(".")[0]) + (step if step < 0 else 0)  # the end is "next.0"
+            self.select_dialogue_line(line)
+        return "break"  # not the Text's own cursor movement
+
+    def _clear_selection(self) -> None:
+        self.dialogue_text.tag_remove(TAG_SELECTED, "1.0", "end")
+        self._selected_entry = None
+        self._show_explanation_hint()
+        self._refresh_session_views()
+
+    def _explain_entry(self, entry: DialogueEntry, *, reveal_secret: bool = False) -> None:
+        first, *more = dialogue_lines(entry.event, self.labels)
+        title = first.text + (" …" if more else "")  # the rest is highlighted in the dialogue
+        explanation = gui_teaching.explain_entry(entry, self.labels, self.lang,
+                                                 reveal_secret=reveal_secret)
+        self._show_explanation(title, explanation)
+        if gui_teaching.can_reveal_secret(entry) and not reveal_secret:
+            self.show_password_button.pack(anchor="w", before=self.explanation_text.master)
+
+    def _point_at_reply_line(self, entry: DialogueEntry, index: int) -> None:
+        """Bring the explanation of the clicked line of a reply (an EHLO keyword) into view."""
+        ev = entry.event
+        if ev.event != "reply" or not 0 < index < len(ev.lines):
+            return
+        text = self.explanation_text
+        found = text.search(f"{ev.lines[index]}: ", "1.0", stopindex="end")
+        if found:
+            text.tag_add(TAG_SELECTED, f"{found} linestart", f"{found} lineend")
+            text.yview(f"{found} linestart")  # its whole paragraph, not just its first line
+
+    def _reveal_secret(self) -> None:
+        if self._selected_entry is not None:
+            self._explain_entry(self._selected_entry, reveal_secret=True)
+
+    def _show_explanation(self, title: str, explanation: Explanation) -> None:
+        self.show_password_button.pack_forget()
+        segments = [(display_text(title) + "\n", TAG_HEADER_NAME)]
+        segments += [(display_text(paragraph) + "\n", "") for paragraph in explanation.paragraphs]
+        segments += [(display_text(note) + "\n", TAG_NOTE) for note in explanation.notes]
+        _replace_text(self.explanation_text, segments)
+
+    def _show_explanation_hint(self) -> None:
+        self.show_password_button.pack_forget()
+        _replace_text(self.explanation_text, [(self.labels["explain_hint"], TAG_NOTE)])
+
+    def _select_message(self, ev: ServerEvent) -> None:
+        item = next((item for item, shown in self._messages.items() if shown is ev), None)
+        if item is not None:
+            self.message_list.selection_set(item)
+            self.message_list.see(item)
+
+    # ---- the session of the selected line (or the newest): state strip and sequence view
+
+    def _focus_track(self) -> SessionTrack | None:
+        entry = self._selected_entry
+        if entry is not None and entry.session in self._tracks:
+            return self._tracks[entry.session]
+        return self._tracks[next(reversed(self._tracks))] if self._tracks else None
+
+    def _refresh_session_views(self) -> None:
+        entry = self._selected_entry
+        if entry is not None and entry.session:
+            self.state_strip.show(entry.session, entry.state, entry.broken_rule, at_line=True)
+        else:
+            track = self._focus_track()
+            if track is None:
+                self.state_strip.show(None)
+            else:
+                self.state_strip.show(track.number, track.state, track.broken_rule)
+        self._refresh_sequence()
+
+    def _refresh_sequence(self) -> None:
+        """Draw the sequence view, only while it is the tab in view."""
+        self._sequence_resize_id = None
+        if self.dialogue_tabs.select() == str(self.sequence_view.frame):
+            self.sequence_view.show(self._focus_track())
+
+    def _on_sequence_resized(self, _event: tk.Event) -> None:
+        """Draw again for the new width once a sash drag pauses: all 500 arrows take 25 ms."""
+        self._cancel(self._sequence_resize_id)
+        self._sequence_resize_id = self.root.after(100, self._refresh_sequence)
+
+    # ---- encoding X-ray
+
+    def _show_xray_tree(self, ev: ServerEvent) -> None:
+        self._xray_generation += 1
+        decoded = ev.decoded
+        if decoded is None:
+            self.xray.show_tree([])
+            self.xray.show_note(self.labels["xray_undecodable"])
+            return
+        self.xray.show_tree(gui_teaching.part_rows(decoded.parts)
+                            + gui_teaching.header_rows(decoded.headers, self.labels))
+        self.xray.show_note(self.labels["xray_hint"])
+        if self.message_tabs.select() == str(self.xray.frame):
+            self._select_first_text_part()
+
+    def _on_message_tab_changed(self, _event: tk.Event) -> None:
+        if self.message_tabs.select() == str(self.xray.frame) and self.xray.selected() is None:
+            self._select_first_text_part()
+
+    def _select_first_text_part(self) -> None:
+        """Start the X-ray where a student looks first: the text a reader sees."""
+        ev = self.shown_message
+        if ev is None or ev.decoded is None or not ev.decoded.parts:
+            return
+        parts = ev.decoded.parts
+        first = next((part for part in parts if part.charset_used is not None), parts[0])
+        self.select_xray_row(gui_teaching.part_iid(first.path))
+
+    def select_xray_row(self, iid: str) -> None:
+        """Select a row of the X-ray tree ("part:1.1.1", "header:2"), as a click does."""
+        self.xray.tree.selection_set(iid)
+        self.xray.tree.see(iid)
+
+    def _on_xray_selected(self, _event: tk.Event) -> None:
+        self._xray_generation += 1
+        iid, ev = self.xray.selected(), self.shown_message
+        if iid is None or ev is None or ev.decoded is None:
+            return
+        kind, _, key = iid.partition(":")
+        if kind == "header":
+            self.xray.show_panes(gui_teaching.header_panes(ev.decoded.headers[int(key)],
+                                                           self.labels))
+        elif kind == "part":
+            part = next(part for part in ev.decoded.parts if part.path == key)
+            self._show_part_xray(ev.raw, part)
+        else:
+            self.xray.show_note(self.labels["xray_hint"])
+
+    def _show_part_xray(self, raw: bytes, part: Any) -> None:
+        if part.encoded_size <= XRAY_WORKER_THRESHOLD:
+            self.xray.show_panes(gui_teaching.part_panes(part, decoder.part_xray(raw, part),
+                                                         self.labels))
+        else:  # a 15 MB picture takes tens of milliseconds to decode: not on the Tk thread
+            self.xray.show_note(self.labels["xray_loading"])
+            finished = self._xrays  # the callback must not hold the window (see thumbnails)
+            future = self._worker.submit(decoder.part_xray, raw, part)
+            job = _PartXray(self._xray_generation, part, future)
+            future.add_done_callback(lambda _f: finished.put(job))
+
+    def _take_xrays(self) -> None:
+        while True:
+            try:
+                job = self._xrays.get_nowait()
+            except queue.Empty:
+                return
+            if job.generation != self._xray_generation or job.future.cancelled():
+                continue
+            error = job.future.exception()
+            if error is not None:
+                self.report_error(self._internal_error_text(error))
+                self.xray.show_note("")
+            else:
+                self.xray.show_panes(gui_teaching.part_panes(job.part, job.future.result(),
+                                                             self.labels))
 
     # ---- showing one message
 
@@ -937,6 +1534,7 @@ class ObserverWindow:
         self.open_html_button.configure(state="normal" if has_html else "disabled")
         self.save_message_button.configure(state="normal")
         self._show_attachments(decoded.attachments if decoded is not None else [])
+        self._show_xray_tree(ev)
 
     @property
     def shown_message(self) -> ServerEvent | None:
@@ -1017,8 +1615,8 @@ class ObserverWindow:
         finished = self._thumbnails
         for index, card in enumerate(self.attachment_cards):
             if card.wants_thumbnail:
-                future = self._thumbnailer.submit(decoder.thumbnail, card.attachment.data,
-                                                  self._thumbnail_box)
+                future = self._worker.submit(decoder.thumbnail, card.attachment.data,
+                                             self._thumbnail_box)
                 job = _Thumbnail(self._thumbnail_generation, index, future)
                 future.add_done_callback(lambda _f, job=job: finished.put(job))
 
@@ -1078,14 +1676,35 @@ class ObserverWindow:
         """Write ``data`` where the user chooses; the only way received mail reaches the disk."""
         path = filedialog.asksaveasfilename(parent=self.root, title=title,
                                             initialfile=suggested_name)
-        if not path:
-            return
+        if path:
+            self._write_file(path, data)
+
+    def _write_file(self, path: str, data: bytes) -> None:
         try:
             Path(path).write_bytes(data)
         except OSError as exc:
             message = self.labels["save_failed"].format(path=path, error=exc.strerror or exc)
             self.report_error(message)
             messagebox.showerror(self.labels["title"], message, parent=self.root)
+
+    def export_session(self) -> None:
+        """Write the lab report of the selected (or newest) session, as HTML or text."""
+        track = self._focus_track()
+        if track is None:
+            return
+        events = report.session_events(self._received, track.number)
+        labels = self.labels
+        path = filedialog.asksaveasfilename(
+            parent=self.root, title=labels["export_title"].format(session=track.number),
+            initialfile=report.report_basename(events) + ".html", defaultextension=".html",
+            filetypes=[(labels["filetype_html"], "*.html"), (labels["filetype_text"], "*.txt")])
+        if not path:
+            return
+        if path.lower().endswith(".txt"):
+            content = report.session_text(events, lang=self.lang)
+        else:
+            content = report.session_html(events, lang=self.lang)
+        self._write_file(path, content.encode("utf-8"))
 
     def _open_html(self) -> None:
         """Write the HTML body to a temporary file (only now, on request) and open a browser."""
@@ -1103,7 +1722,8 @@ class ObserverWindow:
             self.report_error(self.labels["html_failed"].format(error=exc))
 
     def clear(self) -> None:
-        """Forget the messages and the dialogue shown so far (nothing is stored elsewhere)."""
+        """Forget the messages, the dialogue and the sessions received so far (nothing is
+        stored elsewhere)."""
         self._cancel(self._raw_loader_id)
         self._raw_loader_id = None
         self.message_list.delete(*self.message_list.get_children())
@@ -1112,6 +1732,13 @@ class ObserverWindow:
         self._follow_newest = True
         for text in (self.dialogue_text, self.raw_text, self.body_text):
             _replace_text(text, [])
+        self._dialogue_rows.clear()
+        self._tracks.clear()
+        self._received.clear()
+        self._clear_selection()
+        self._xray_generation += 1
+        self.xray.show_tree([])
+        self.xray.show_note(self.labels["xray_hint"])
         self._show_attachments([])
         self.raw_info_label.configure(text="")
         self._offer_show_all(False)
@@ -1131,10 +1758,11 @@ class ObserverWindow:
         if self._closed:
             return
         self._closed = True
-        for after_id in (self._poll_id, self._raw_loader_id, self._refit_id):
+        for after_id in (self._poll_id, self._raw_loader_id, self._refit_id,
+                         self._sequence_resize_id):
             self._cancel(after_id)
-        self._poll_id = self._raw_loader_id = self._refit_id = None
-        self._thumbnailer.shutdown(wait=False, cancel_futures=True)
+        self._poll_id = self._raw_loader_id = self._refit_id = self._sequence_resize_id = None
+        self._worker.shutdown(wait=False, cancel_futures=True)
         # Break the cycle root -> window -> root, so that the root is freed on this thread
         # rather than by a garbage collection that may run on any thread (Tcl aborts then).
         del self.root.report_callback_exception
@@ -1160,8 +1788,11 @@ class WindowUnavailable(Exception):
     """Tk cannot open a window here, e.g. no display; the caller can run headless instead."""
 
 
-def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None) -> int:
-    """Show the window until the user closes it; then stop the server. Returns the exit code."""
+def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None,
+        set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
+        scenarios: tuple[str, ...] = ()) -> int:
+    """Show the window until the user closes it; then stop the server. Returns the exit code.
+    ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu)."""
     try:
         root = tk.Tk()
     except tk.TclError as error:
@@ -1178,7 +1809,8 @@ def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | Non
         stopper.start()
         _destroy_when_stopped(root, stopper, time.monotonic() + STOP_SERVER_TIMEOUT)
 
-    ObserverWindow(root, events, lang=lang or detect_language(), on_close=close)
+    ObserverWindow(root, events, lang=lang or detect_language(), on_close=close,
+                   set_scenarios=set_scenarios, scenarios=scenarios)
     # Ctrl+C in the terminal that started the window closes it like the close button does.
     previous_handler = signal.signal(signal.SIGINT, lambda *_: root.after_idle(close))
     try:

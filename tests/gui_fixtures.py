@@ -1,5 +1,5 @@
-"""Helpers for opening the real window without a screen; used by test_gui.py and
-tools/screenshot.py (pytest fixtures themselves live in test_gui.py)."""
+"""Helpers for opening the real window without a screen and driving it; used by the window
+tests (whose fixtures are in gui_plugin.py) and tools/screenshot.py."""
 
 from __future__ import annotations
 
@@ -95,6 +95,12 @@ def send(port: int, message: bytes, *, sender: str = "student@example.com",
         client.sendmail(sender, list(recipients), message)
 
 
+def dialogue_line_number(window: gui.ObserverWindow, text: str) -> int:
+    """The number of the first dialogue line that ends with ``text`` (its clock left out)."""
+    lines = window.dialogue_text.get("1.0", "end-1c").split("\n")
+    return next(number for number, line in enumerate(lines, 1) if line.endswith(text))
+
+
 def pictures_shown(window: gui.ObserverWindow) -> bool:
     """True once every picture of the shown message has been scaled and put on screen."""
     cards = [card for card in window.attachment_cards if card.wants_thumbnail]
@@ -107,3 +113,40 @@ def show_seed_message(root: tk.Tk, window: gui.ObserverWindow, port: int) -> Non
          recipients=(messages.SEED_TO,))
     if not wait_until(root, lambda: pictures_shown(window), timeout=10):
         raise AssertionError("the attachment's picture did not appear within 10 s")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for tests that drive the window with events
+
+
+def feed(window: gui.ObserverWindow, events: queue.Queue, *items) -> None:
+    for item in items:
+        events.put(item)
+    while window.pump():
+        pass
+    window.root.update()
+
+
+def pump_until(window: gui.ObserverWindow, condition: Callable[[], object]) -> bool:
+    """Drain the window's queues (it does not poll by itself here) until ``condition()``."""
+    def pumped_then_checked() -> bool:
+        window.pump()
+        return bool(condition())
+
+    return wait_until(window.root, pumped_then_checked)
+
+
+def text_of(widget: tk.Text) -> str:
+    return widget.get("1.0", "end-1c")
+
+
+def dialogue_lines(window: gui.ObserverWindow) -> list[str]:
+    """The dialogue without its clocks and times since the session began."""
+    prefix_width = len(gui.dialogue_prefix(gui.format_clock(0), None))
+    return [line[prefix_width:] for line in text_of(window.dialogue_text).splitlines()]
+
+
+def tagged(widget: tk.Text, tag: str) -> list[str]:
+    ranges = widget.tag_ranges(tag)
+    return [widget.get(start, end).rstrip("\n")
+            for start, end in zip(ranges[::2], ranges[1::2], strict=True)]

@@ -4,7 +4,6 @@ fed by fake events and by the real server (smtplib, swaks), and a screenshot."""
 from __future__ import annotations
 
 import ctypes
-import gc
 import hashlib
 import io
 import os
@@ -16,7 +15,6 @@ import sys
 import threading
 import tkinter as tk
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from tkinter import font as tkfont
 from urllib.parse import urlparse
@@ -24,14 +22,17 @@ from urllib.request import url2pathname
 
 import pytest
 from conftest import require_program
-from gui_fixtures import (grab_window, observed_window, pictures_shown, send,
-                          show_seed_message, virtual_display, wait_until)
+from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pictures_shown,
+                          pump_until, send, show_seed_message, tagged, text_of, wait_until)
 from PIL import Image, ImageStat
 
 import decoder
+import explain
 import gui
 import messages
 import smtp_observer as so
+
+pytest_plugins = ["gui_plugin"]  # the fixtures xdisplay, root, events and window
 
 T0 = 1_764_553_800.0  # 2025-12-01 01:50 UTC; the tests compare clocks via gui.format_clock
 EN = gui.LABELS["en"]
@@ -245,8 +246,8 @@ def test_detect_language_asks_windows_for_its_ui_language(monkeypatch, lang_id, 
 
 
 def test_locale_names_of_windows_count_as_chinese():
-    assert gui.language_from_locale_name("Chinese (Simplified)_China") == "zh"
-    assert gui.language_from_locale_name("English_United States") == "en"
+    assert explain.language_from_locale_name("Chinese (Simplified)_China") == "zh"
+    assert explain.language_from_locale_name("English_United States") == "en"
 
 
 def test_pick_font_family_prefers_the_first_installed_one():
@@ -271,73 +272,6 @@ def test_both_languages_have_the_same_labels_and_placeholders():
 # The real window
 
 
-@pytest.fixture(scope="module")  # $DISPLAY is set only while this module's tests run
-def xdisplay():
-    if os.environ.get("DISPLAY"):  # a developer's own screen
-        yield os.environ["DISPLAY"]
-        return
-    try:
-        with virtual_display() as display:
-            yield display
-    except FileNotFoundError as missing:  # skip locally, but fail in CI
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
-
-
-@pytest.fixture
-def root(xdisplay):
-    root = tk.Tk()
-    yield root
-    root.destroy()
-    # Free what a failed test left in reference cycles now, on the Tk thread: a collection
-    # that happens to run on the server thread and frees a Tk interpreter makes Tcl abort.
-    gc.collect()
-
-
-@pytest.fixture
-def events() -> queue.Queue:
-    return queue.Queue()
-
-
-@pytest.fixture
-def window(root, events):
-    window = gui.ObserverWindow(root, events, poll=False)
-    yield window
-    window.shutdown()
-
-
-def feed(window: gui.ObserverWindow, events: queue.Queue, *items) -> None:
-    for item in items:
-        events.put(item)
-    while window.pump():
-        pass
-    window.root.update()
-
-
-def pump_until(window: gui.ObserverWindow, condition: Callable[[], object]) -> bool:
-    """Drain the window's queues (it does not poll by itself here) until ``condition()``."""
-    def pumped_then_checked() -> bool:
-        window.pump()
-        return bool(condition())
-
-    return wait_until(window.root, pumped_then_checked)
-
-
-def text_of(widget: tk.Text) -> str:
-    return widget.get("1.0", "end-1c")
-
-
-def dialogue_lines(window: gui.ObserverWindow) -> list[str]:
-    """The dialogue without its clocks."""
-    clock_width = len(gui.format_clock(T0) + "  ")
-    return [line[clock_width:] for line in text_of(window.dialogue_text).splitlines()]
-
-
-def tagged(widget: tk.Text, tag: str) -> list[str]:
-    ranges = widget.tag_ranges(tag)
-    return [widget.get(start, end).rstrip("\n")
-            for start, end in zip(ranges[::2], ranges[1::2], strict=True)]
-
-
 def test_dialogue_shows_the_exchange_in_order_client_and_server_in_their_colours(window, events):
     feed(window, events, listening(port=2525),
          so.Connected(session=1, time=T0, peer="127.0.0.1:50000"),
@@ -351,7 +285,10 @@ def test_dialogue_shows_the_exchange_in_order_client_and_server_in_their_colours
         "S: 220 observer.test ESMTP SMTP Observer", "C: EHLO lab-pc",
         "S: 250-observer.test", "S: 250-SIZE 10485760", "S: 250 HELP",
         "bare LF in the data", "C: QUIT", "S: 221 Bye", "Connection #1 closed (quit)"]
-    assert text_of(window.dialogue_text).startswith(gui.format_clock(T0) + "  Listening")
+    shown = text_of(window.dialogue_text).splitlines()
+    assert shown[0] == (gui.format_clock(T0) + " " * 11
+                        + "Listening on 127.0.0.1:2525 as observer.test")
+    assert shown[3] == gui.format_clock(T0) + "   +0.000  C: EHLO lab-pc"  # since the connect
     text = window.dialogue_text
     assert tagged(text, gui.TAG_CLIENT) == ["C: EHLO lab-pc", "C: QUIT"]
     assert tagged(text, gui.TAG_REMARK) == ["bare LF in the data"]

@@ -1,10 +1,14 @@
-"""Make assets/screenshot.png (shown in the README): the window after the seed-like Outlook
-message has arrived through the real server.
+"""Make the screenshots the README shows: the window after the seed-like Outlook message has
+arrived through the real server, and its teaching views.
 
-    python tools/screenshot.py [--lang zh|en] [--output PATH]
+    python tools/screenshot.py [--lang zh|en] [--view VIEW] [--output PATH]
+    python tools/screenshot.py --all [--lang zh|en]
 
-Without $DISPLAY it starts a private Xvfb (Linux). The message comes from
-tests/messages.py, the same one the screenshot test sends.
+VIEW is one of: window (assets/screenshot.png), explain (the explanation of the EHLO reply's
+PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png) and
+sequence (the sequence view of the session, assets/sequence.png); --all makes all four.
+Without $DISPLAY it starts a private Xvfb (Linux). The message comes from tests/messages.py,
+the same one the screenshot test sends.
 """
 
 from __future__ import annotations
@@ -13,37 +17,109 @@ import argparse
 import os
 import sys
 import tkinter as tk
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+
+from PIL import Image, ImageGrab
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from gui_fixtures import grab_window, observed_window, show_seed_message, virtual_display  # noqa: E402
+import gui  # noqa: E402
+from gui_fixtures import (dialogue_line_number, observed_window,  # noqa: E402
+                          show_seed_message, virtual_display, wait_until)
+
+ASSETS = ROOT / "assets"
 
 
-def take_screenshot(output: Path, lang: str) -> None:
+def grab(root: tk.Tk, *widgets: tk.Misc | str) -> Image.Image:
+    """A screenshot of the smallest rectangle that holds ``widgets`` (or Tk path names)."""
+    root.update()
+    boxes = []
+    for widget in widgets:
+        x, y, width, height = (int(root.tk.call("winfo", query, str(widget)))
+                               for query in ("rootx", "rooty", "width", "height"))
+        boxes.append((x, y, x + width, y + height))
+    left, top = min(box[0] for box in boxes), min(box[1] for box in boxes)
+    right, bottom = max(box[2] for box in boxes), max(box[3] for box in boxes)
+    return ImageGrab.grab(bbox=(left, top, right, bottom), xdisplay=os.environ["DISPLAY"])
+
+
+def window_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The whole window with its menu bar: X11 Tk draws that in a clone ".#..." of the menu,
+    above the root, where tkinter has no widget object for it."""
+    menubar_clones = [name for name in root.tk.call("winfo", "children", ".")
+                      if str(name).startswith(".#")]
+    return grab(root, root, *menubar_clones)
+
+
+def explain_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The state strip, the dialogue with the EHLO reply selected, and its explanation (the
+    left column's width of them: the strip spans the window)."""
+    window.select_dialogue_line(dialogue_line_number(window, "250-PIPELINING"))
+    explanation = window.explanation_text.master.master
+    shot = grab(root, window.state_strip.frame, window.dialogue_tabs, explanation)
+    return shot.crop((0, 0, window.dialogue_tabs.winfo_width(), shot.height))
+
+
+def xray_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The X-ray tab with the gb2312 text part selected."""
+    window.message_tabs.select(window.xray.frame)
+    window.select_xray_row("part:1.1.1")
+    wait_until(root, lambda: window.xray.summary_label.cget("text"))
+    return grab(root, window.message_tabs)
+
+
+def sequence_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The sequence view of the session, from its start."""
+    window.dialogue_tabs.select(window.sequence_view.frame)
+    canvas = window.sequence_view.canvas
+    wait_until(root, lambda: canvas.find_withtag("arrow"))  # drawn once it has its size
+    canvas.yview_moveto(0)
+    return grab(root, window.dialogue_tabs)
+
+
+VIEWS: dict[str, tuple[Callable[[tk.Tk, gui.ObserverWindow], Image.Image], str]] = {
+    "window": (window_view, "screenshot.png"),
+    "explain": (explain_view, "explain.png"),
+    "xray": (xray_view, "xray.png"),
+    "sequence": (sequence_view, "sequence.png"),
+}
+
+
+def take_screenshot(view: str, output: Path, lang: str) -> None:
+    """Open the window at the lab PCs' size, send it the seed message, and save ``view``."""
+    make, _ = VIEWS[view]
     root = tk.Tk()
     try:
         with observed_window(root, lang=lang) as (window, server):
             show_seed_message(root, window, server.port)
+            wait_until(root, lambda: window.counts_label.cget("text").endswith("1"))
             output.parent.mkdir(parents=True, exist_ok=True)
-            grab_window(root).save(output)
+            make(root, window).save(output)
     finally:
         root.destroy()
+    print(f"wrote {output}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
                         help="labels of the window (default: zh, as the lab PCs show)")
-    parser.add_argument("--output", type=Path, default=ROOT / "assets" / "screenshot.png")
+    parser.add_argument("--view", choices=tuple(VIEWS), default="window",
+                        help="what to show (default: the whole window)")
+    parser.add_argument("--output", type=Path, help="where to save it (default: in assets/)")
+    parser.add_argument("--all", action="store_true", help="make every view, in assets/")
     args = parser.parse_args(argv)
+    if args.all and args.output:
+        parser.error("--all writes to assets/; leave out --output")
+    views = tuple(VIEWS) if args.all else (args.view,)
     with ExitStack() as stack:
         if not os.environ.get("DISPLAY"):
             stack.enter_context(virtual_display())
-        take_screenshot(args.output, args.lang)
-    print(f"wrote {args.output}")
+        for view in views:
+            take_screenshot(view, args.output or ASSETS / VIEWS[view][1], args.lang)
     return 0
 
 

@@ -1,0 +1,597 @@
+"""What the window's teaching views show, worked out without Tk: what a dialogue line means,
+where its session stood, the arrows of the sequence view and the panes of the encoding X-ray.
+
+gui.py owns the widgets and puts these results into them. Like gui.py, this module reads
+events by attribute name and dispatches on ``ev.event``; it imports neither tkinter nor
+smtp_observer. The explanations themselves come from explain.py's tables; only the window's
+own words are here, in LABELS (gui.LABELS includes them).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import decoder
+import explain
+
+ServerEvent = Any  # an event of smtp_observer, read by attribute name
+Labels = Mapping[str, str]
+
+# smtp_observer.PROTOCOL_STATES, the values of a reply event's .state (not imported: see above)
+PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
+AUTH_CHALLENGE = 334  # the reply after which a client line is AUTH data, not a command
+BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
+
+MAX_SEQUENCE_STEPS = 500  # arrows drawn per session; a flood of thousands would take seconds
+XRAY_PANE_LIMIT = 256 * 1024  # characters (or bytes of encoded text) in one X-ray pane
+XRAY_HEX_LIMIT = 4096  # bytes shown in hex
+HEX_ROW = 8  # bytes a row: as wide as the X-ray's middle pane
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "explanation": "Explanation",
+        "explain_hint": "Click a line of the SMTP dialogue to see what it means. Up and Down "
+        "move from line to line; Esc goes back to following the newest connection.",
+        "explain_listening": "The server waits here for mail clients: a client whose SMTP "
+        "server is set to this address and port connects, and the dialogue begins.",
+        "explain_connect": "A mail client opened a TCP connection. The server speaks first: "
+        "its 220 greeting starts the SMTP dialogue.",
+        "explain_disconnect": "The TCP connection ended. A message counts as sent only after "
+        "its final \".\" got a 250 reply.",
+        "explain_message": "The message is shown on the right: its body and attachments, and "
+        "under Encoding X-ray how each part and header was encoded.",
+        "explain_data": "After the 354 the client sent {octets} octets of message data: the "
+        "headers, a blank line and the body, as they came over the wire (still dot-stuffed).",
+        "explain_data_incomplete": "The connection ended after {octets} octets of message "
+        "data, before the final \".\": the message is incomplete.",
+        "note_elapsed": "{elapsed} s after connection #{session} began.",
+        "note_round_trip": "Round trip: the server sent this {duration} after the line it "
+        "answers arrived.",
+        "note_encrypted": "Inside TLS: a packet capture shows only ciphertext for this line.",
+        "show_password": "Show password",
+        "password_revealed": "Password: {secret}\nThe server only had to decode base64 to "
+        "read it: base64 is an encoding, not encryption.",
+        "mark_tls": "TLS started: {version} {cipher}; a packet capture now sees only "
+        "ciphertext",
+        "sequence": "Sequence",
+        "sequence_client": "Client",
+        "sequence_server": "Server",
+        "sequence_title": "Connection #{session}",
+        "sequence_data": "message data … \".\"",
+        "sequence_tls": "TLS started ({version}): encrypted from here on",
+        "sequence_more_lines": " (+{count} lines)",
+        "sequence_round_trip": "RTT {duration}",
+        "sequence_capped": "Only the first {shown} of {count} lines are drawn.",
+        "sequence_empty": "The sequence of the selected (or newest) connection is drawn here.",
+        "state_connected": "connected",
+        "state_greeted": "greeted",
+        "state_mail": "mail",
+        "state_rcpt": "rcpt",
+        "state_data": "data",
+        "state_done": "done",
+        "strip_session": "Connection #{session}:",
+        "strip_at_line": "(at the selected line)",
+        "strip_none": "No connection yet",
+        "strip_rule": "Rule broken: {reply}",
+        "export_session": "Export session…",
+        "export_title": "Export connection #{session}",
+        "filetype_html": "HTML report",
+        "filetype_text": "Text report",
+        "menu_session": "Session",
+        "menu_scenarios": "Scenarios",
+        "status_scenarios": "Scenario: {names}",
+        "status_no_scenario": "No lab scenario",
+        "scenario_expect": "What the clients do: ",
+        "scenario_on": "On: takes effect from the next connection.",
+        "scenario_off": "Off from the next connection.",
+        "message_tab": "Message",
+        "xray_tab": "Encoding X-ray",
+        "xray_col_part": "Part",
+        "xray_col_type": "Type",
+        "xray_col_charset": "Charset",
+        "xray_col_encoding": "Encoding",
+        "xray_col_disposition": "Disposition",
+        "xray_col_name": "Name",
+        "xray_col_sizes": "Encoded → decoded",
+        "xray_headers": "Encoded headers",
+        "xray_hint": "Select a part or an encoded header above: it is shown as sent, as bytes "
+        "and as text.",
+        "xray_undecodable": "This message could not be decoded, so it has no MIME tree.",
+        "xray_sent": "As sent ({encoding}): bytes {start}–{end} of the message",
+        "xray_octets": "Bytes after transfer decoding ({count} B)",
+        "xray_text": "Text, decoded as {charset}",
+        "xray_no_text": "Text",
+        "xray_not_text": "Not text: the bytes are all there is.",
+        "xray_charset": "Charset label {label}, decoded as {used}.",
+        "xray_substitution": "Charset: {substitution}.",
+        "xray_binary": "{type} is binary data: the middle pane shows its bytes in hex.",
+        "xray_container": "{type} is a container: its body holds the parts below it in the "
+        "tree, between boundary lines.",
+        "xray_hex_limit": "The first {shown} of {size} bytes are shown.",
+        "xray_more": "… {count} more not shown.",
+        "xray_loading": "Decoding…",
+        "xray_header_sent": "As sent: the {name} header",
+        "xray_header_octets": "Bytes of each encoded word",
+        "xray_header_text": "Text",
+    },
+    "zh": {
+        "explanation": "解释",
+        "explain_hint": "点击 SMTP 对话中的一行，查看它的含义。上下方向键逐行移动；按 Esc "
+        "回到跟随最新连接。",
+        "explain_listening": "服务器在这里等待邮件客户端：SMTP 服务器设置为此地址和端口的客户端"
+        "连接进来后，对话就开始了。",
+        "explain_connect": "邮件客户端建立了 TCP 连接。服务器先开口：它的 220 问候开始了 "
+        "SMTP 对话。",
+        "explain_disconnect": "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。",
+        "explain_message": "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和信头是"
+        "如何编码的。",
+        "explain_data": "收到 354 之后，客户端发送了 {octets} 字节的邮件数据：信头、一个空行和"
+        "正文，即线路上传送的原样（仍带点填充）。",
+        "explain_data_incomplete": "收到 {octets} 字节的邮件数据后、在最后的“.”之前连接就断开了："
+        "邮件不完整。",
+        "note_elapsed": "连接 #{session} 开始后 {elapsed} 秒。",
+        "note_round_trip": "往返时间：服务器在收到所回答的那一行 {duration} 后发出此回复。",
+        "note_encrypted": "在 TLS 之内：抓包只能看到这一行的密文。",
+        "show_password": "显示密码",
+        "password_revealed": "密码：{secret}\n服务器只需解码 base64 就能读到它：base64 只是编码，"
+        "不是加密。",
+        "mark_tls": "TLS 已启动：{version} {cipher}；此后抓包只能看到密文",
+        "sequence": "时序图",
+        "sequence_client": "客户端",
+        "sequence_server": "服务器",
+        "sequence_title": "连接 #{session}",
+        "sequence_data": "邮件数据 … “.”",
+        "sequence_tls": "TLS 已启动（{version}）：此后内容加密",
+        "sequence_more_lines": "（另 {count} 行）",
+        "sequence_round_trip": "往返 {duration}",
+        "sequence_capped": "只画出了 {count} 行中的前 {shown} 行。",
+        "sequence_empty": "这里画出所选（或最新）连接的时序图。",
+        "state_connected": "已连接",
+        "state_greeted": "已问候",
+        "state_mail": "MAIL",
+        "state_rcpt": "RCPT",
+        "state_data": "DATA",
+        "state_done": "结束",
+        "strip_session": "连接 #{session}：",
+        "strip_at_line": "（所选行时）",
+        "strip_none": "尚无连接",
+        "strip_rule": "违反规则：{reply}",
+        "export_session": "导出会话…",
+        "export_title": "导出连接 #{session}",
+        "filetype_html": "HTML 报告",
+        "filetype_text": "文本报告",
+        "menu_session": "会话",
+        "menu_scenarios": "实验场景",
+        "status_scenarios": "实验场景：{names}",
+        "status_no_scenario": "未启用实验场景",
+        "scenario_expect": "客户端的表现：",
+        "scenario_on": "已开启：从下一个连接开始生效。",
+        "scenario_off": "已关闭：从下一个连接开始生效。",
+        "message_tab": "邮件",
+        "xray_tab": "编码透视",
+        "xray_col_part": "部分",
+        "xray_col_type": "类型",
+        "xray_col_charset": "字符集",
+        "xray_col_encoding": "传输编码",
+        "xray_col_disposition": "处置",
+        "xray_col_name": "名称",
+        "xray_col_sizes": "编码后 → 解码后",
+        "xray_headers": "编码的信头",
+        "xray_hint": "在上面选择一个部分或编码的信头：下面并排显示它传送时的样子、字节和文本。",
+        "xray_undecodable": "无法解码此邮件，因此没有 MIME 树。",
+        "xray_sent": "传送原样（{encoding}）：邮件的第 {start}–{end} 字节",
+        "xray_octets": "传输解码后的字节（{count} B）",
+        "xray_text": "文本，按 {charset} 解码",
+        "xray_no_text": "文本",
+        "xray_not_text": "不是文本：只有字节。",
+        "xray_charset": "字符集标签 {label}，按 {used} 解码。",
+        "xray_substitution": "字符集：{substitution}。",
+        "xray_binary": "{type} 是二进制数据：中间一栏以十六进制显示它的字节。",
+        "xray_container": "{type} 是容器：它的正文在边界行之间包含树中位于它下面的各部分。",
+        "xray_hex_limit": "只显示 {size} 字节中的前 {shown} 字节。",
+        "xray_more": "……还有 {count} 未显示。",
+        "xray_loading": "正在解码…",
+        "xray_header_sent": "传送原样：{name} 信头",
+        "xray_header_octets": "每个编码字的字节",
+        "xray_header_text": "文本",
+    },
+}
+
+# --------------------------------------------------------------------------------------------
+# Timing and sizes
+
+
+def format_elapsed(seconds: float) -> str:
+    """Seconds since the session began, as the dialogue shows them: "+0.012", "+1234"."""
+    return f"+{seconds:.3f}" if seconds < 1000 else f"+{seconds:.0f}"
+
+
+def format_duration(seconds: float) -> str:
+    """A round trip for people: "0.4 ms", "12 ms", "3.00 s" (switching where rounding would
+    otherwise show "10.0 ms" or "1000 ms")."""
+    milliseconds = seconds * 1000
+    if milliseconds < 9.95:
+        return f"{milliseconds:.1f} ms"
+    if milliseconds < 999.5:
+        return f"{milliseconds:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def command_octets(line: str) -> int:
+    """The size of a client line on the wire: its UTF-8 bytes and CRLF."""
+    return len(line.encode("utf-8")) + 2
+
+
+def reply_octets(code: int, lines: Sequence[str]) -> int:
+    """The size of a reply on the wire: "250-..." or "250 ..." and CRLF for each line."""
+    return sum(len(f"{code} {line}".encode()) + 2 for line in lines)
+
+
+def reply_text(ev: ServerEvent) -> str:
+    """A reply on one line, e.g. "503 5.5.1 Need MAIL command first (RCPT before MAIL)"."""
+    return " ".join((str(ev.code), *ev.lines))
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# Sessions: what each dialogue line stood for when it arrived
+
+
+@dataclass(frozen=True, slots=True)
+class WireStep:
+    """One arrow of the sequence view, or (kind "tls") the point where TLS begins."""
+
+    kind: str  # "command" and "data" go from client to server, "reply" back
+    event: ServerEvent
+    octets: int
+    elapsed: float  # seconds since the session began
+    round_trip: float | None = None  # a reply: seconds since the line it answers arrived
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueEntry:
+    """The event behind one or more dialogue lines, and its session as it was then."""
+
+    event: ServerEvent
+    session: int = 0  # 0 for the server's own lines (listening, errors)
+    elapsed: float | None = None
+    answers_challenge: bool = False  # a client line after a 334: AUTH data, not a command
+    encrypted: bool = False  # travelled inside TLS
+    state: str | None = None  # the protocol state after this line
+    broken_rule: str | None = None  # the last reply, when it was a 503
+    step: WireStep | None = None
+
+
+class SessionTrack:
+    """What the window knows about one session, brought up to date event by event."""
+
+    def __init__(self, number: int, started: float) -> None:
+        self.number = number
+        self.started = started
+        self.steps: list[WireStep] = []
+        self.state = PROTOCOL_STATES[0]
+        self.broken_rule: str | None = None
+        self.encrypted = False
+        self._last_reply_code: int | None = None
+        # Arrival times of the client's lines still waiting for their reply. Replies come in
+        # the order of the lines they answer, pipelined or not (RFC 2920 3.1).
+        self._unanswered: deque[float] = deque()
+
+    def add(self, ev: ServerEvent) -> DialogueEntry:
+        elapsed = max(0.0, ev.time - self.started)
+        answers_challenge = ev.event == "command" and self._last_reply_code == AUTH_CHALLENGE
+        encrypted = self.encrypted
+        step = self._wire_step(ev, elapsed)
+        if step is not None:
+            self.steps.append(step)
+        self._advance(ev)
+        return DialogueEntry(ev, self.number, elapsed, answers_challenge, encrypted, self.state,
+                             self.broken_rule, step)
+
+    def _wire_step(self, ev: ServerEvent, elapsed: float) -> WireStep | None:
+        if ev.event == "command":
+            self._unanswered.append(ev.time)
+            return WireStep("command", ev, command_octets(ev.line), elapsed)
+        if ev.event == "data":
+            self._unanswered.append(ev.time)
+            return WireStep("data", ev, ev.size, elapsed)
+        if ev.event == "reply":
+            asked = self._unanswered.popleft() if self._unanswered else None  # None: greeting
+            round_trip = None if asked is None else max(0.0, ev.time - asked)
+            return WireStep("reply", ev, reply_octets(ev.code, ev.lines), elapsed, round_trip)
+        if ev.event == "tls":
+            return WireStep("tls", ev, 0, elapsed)
+        return None
+
+    def _advance(self, ev: ServerEvent) -> None:
+        if ev.event == "reply":
+            self._last_reply_code = ev.code
+            self.state = ev.state
+            self.broken_rule = reply_text(ev) if ev.code == BAD_SEQUENCE else None
+        elif ev.event == "tls":
+            self.encrypted = True
+        elif ev.event == "disconnect":
+            self.state = PROTOCOL_STATES[-1]
+
+
+def step_label(step: WireStep, labels: Labels, width: int) -> str:
+    """The text on a sequence arrow, at most ``width`` characters: the line itself, a reply's
+    first line and how many more it has, or what the step is."""
+    ev = step.event
+    if step.kind == "command":
+        return shorten(ev.line, width)
+    if step.kind == "reply":
+        more = len(ev.lines) - 1
+        suffix = labels["sequence_more_lines"].format(count=more) if more > 0 else ""
+        first = f"{ev.code} {ev.lines[0]}" if ev.lines else str(ev.code)
+        return shorten(first, width - len(suffix)) + suffix
+    if step.kind == "data":
+        return shorten(labels["sequence_data"], width)
+    return shorten(labels["sequence_tls"].format(version=ev.version), width)
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What the explanation panel shows under the line it explains."""
+
+    paragraphs: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # timing and encryption, in a quieter colour
+
+
+def _describe(info: explain.CommandInfo, lang: str) -> str:
+    return f"{info.meaning(lang)} ({info.rfc})"
+
+
+# The table entry behind each kind of remark the server makes, where explain.py has one.
+_REMARK_BACKGROUND: dict[str, explain.CommandInfo] = {
+    "auth": explain.COMMANDS["AUTH"],
+    "auth-mechanism": explain.COMMANDS["AUTH"],
+    "dot-stuffing": explain.COMMANDS["DATA"],
+    "tls": explain.COMMANDS["STARTTLS"],
+    "pipelining": explain.EHLO_KEYWORDS["PIPELINING"],
+    "size": explain.EHLO_KEYWORDS["SIZE"],
+    "8bit": explain.EHLO_KEYWORDS["8BITMIME"],
+}
+
+
+def can_reveal_secret(entry: DialogueEntry) -> bool:
+    """An AUTH remark whose password the window masks until asked."""
+    ev = entry.event
+    return ev.event == "remark" and ev.kind == "auth" and bool(ev.secret)
+
+
+def explain_entry(entry: DialogueEntry, labels: Labels, lang: str, *,
+                  reveal_secret: bool = False) -> Explanation:
+    """What a dialogue line means, in the window's language; the password of an AUTH remark
+    only when ``reveal_secret``."""
+    return Explanation(tuple(_paragraphs(entry, labels, lang, reveal_secret)),
+                       tuple(_notes(entry, labels)))
+
+
+def _paragraphs(entry: DialogueEntry, labels: Labels, lang: str, reveal_secret: bool
+                ) -> list[str]:
+    ev = entry.event
+    if ev.event == "command":
+        return [explain.explain_command(ev.line, lang, answers_challenge=entry.answers_challenge)]
+    if ev.event == "reply":
+        return explain.explain_reply(ev.code, ev.lines, lang).split("\n")
+    if ev.event == "remark":
+        background = _REMARK_BACKGROUND.get(ev.kind)
+        paragraphs = [_describe(background, lang)] if background else []
+        if reveal_secret and can_reveal_secret(entry):
+            paragraphs.append(labels["password_revealed"].format(secret=ev.secret))
+        return paragraphs
+    if ev.event == "data":
+        key = "explain_data" if ev.complete else "explain_data_incomplete"
+        return [labels[key].format(octets=f"{ev.size:,}"), explain.explain_command("DATA", lang)]
+    if ev.event == "tls":
+        return [explain.explain_command("STARTTLS", lang)]
+    key = {"listening": "explain_listening", "connect": "explain_connect",
+           "disconnect": "explain_disconnect", "message": "explain_message"}.get(ev.event)
+    return [labels[key]] if key else []
+
+
+def _notes(entry: DialogueEntry, labels: Labels) -> list[str]:
+    notes = []
+    if entry.elapsed is not None:
+        notes.append(labels["note_elapsed"].format(elapsed=format_elapsed(entry.elapsed),
+                                                   session=entry.session))
+    if entry.step is not None and entry.step.round_trip is not None:
+        notes.append(labels["note_round_trip"].format(
+            duration=format_duration(entry.step.round_trip)))
+    if entry.encrypted:
+        notes.append(labels["note_encrypted"])
+    return notes
+
+
+def explain_scenario(name: str, active: bool, labels: Labels, lang: str) -> Explanation:
+    info = explain.SCENARIOS[name]
+    return Explanation((info.what(lang), labels["scenario_expect"] + info.expect(lang)),
+                       (labels["scenario_on" if active else "scenario_off"],))
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding X-ray
+
+XRAY_COLUMNS = ("type", "charset", "encoding", "disposition", "name", "sizes")
+HEADERS_ROW = "headers"
+
+
+@dataclass(frozen=True, slots=True)
+class XrayRow:
+    """One row of the X-ray's tree: a MIME part, or a header with encoded words."""
+
+    iid: str  # "part:1.2", "header:3" (index in DecodedMessage.headers) or HEADERS_ROW
+    parent: str  # "" for a top-level row
+    text: str
+    values: tuple[str, ...]  # one per XRAY_COLUMNS
+
+
+def part_iid(path: str) -> str:
+    return f"part:{path}"
+
+
+def header_iid(index: int) -> str:
+    return f"header:{index}"
+
+
+def _same_codec(label: str, used: str) -> bool:
+    try:
+        return codecs.lookup(label).name == codecs.lookup(used).name
+    except LookupError:
+        return label.lower() == used.lower()
+
+
+def charset_cell(label: str | None, used: str | None) -> str:
+    """The label, and the codec really used when it is another: "gb2312 → gb18030"."""
+    if label and used and not _same_codec(label, used):
+        return f"{label} → {used}"
+    return label or used or ""
+
+
+def sizes_cell(encoded: int, decoded: int) -> str:
+    return f"{encoded:,} → {decoded:,} B"
+
+
+def part_rows(parts: Sequence[Any]) -> list[XrayRow]:
+    """The MIME tree, parents before children (decoder.DecodedMessage.parts is in that order)."""
+    rows = []
+    for part in parts:
+        parent = part_iid(part.path.rpartition(".")[0]) if "." in part.path else ""
+        rows.append(XrayRow(part_iid(part.path), parent, part.path, (
+            part.content_type, charset_cell(part.charset, part.charset_used),
+            part.transfer_encoding, part.disposition or "", part.filename or "",
+            sizes_cell(part.encoded_size, part.decoded_size))))
+    return rows
+
+
+def _shown_words(value: str) -> list[Any]:
+    """The header's words for the X-ray; whitespace between encoded words is not shown, as
+    RFC 2047 6.2 says readers ignore it."""
+    return [word for word in decoder.header_words(value)
+            if word.encoding is not None or word.text.strip()]
+
+
+def header_rows(headers: Sequence[Any], labels: Labels) -> list[XrayRow]:
+    """A row under HEADERS_ROW for each header that holds RFC 2047 encoded words."""
+    rows = []
+    for index, header in enumerate(headers):
+        if "=?" not in header.raw:
+            continue
+        words = [word for word in _shown_words(header.raw) if word.encoding is not None]
+        if not words:
+            continue
+        charsets = dict.fromkeys(charset_cell(word.charset, word.charset_used) for word in words)
+        encodings = dict.fromkeys(word.encoding for word in words)
+        rows.append(XrayRow(header_iid(index), HEADERS_ROW, header.name, (
+            "RFC 2047", ", ".join(charsets), ", ".join(encodings), "", header.value,
+            sizes_cell(len(header.raw.encode()), sum(len(word.octets) for word in words)))))
+    if rows:
+        rows.insert(0, XrayRow(HEADERS_ROW, "", labels["xray_headers"],
+                               ("",) * len(XRAY_COLUMNS)))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class XrayPane:
+    title: str
+    text: str
+    note: str | None = None  # what was left out, or why the pane is empty
+
+
+@dataclass(frozen=True, slots=True)
+class XrayPanes:
+    """The three panes side by side, and a sentence about the charset under them."""
+
+    encoded: XrayPane
+    octets: XrayPane
+    text: XrayPane
+    summary: str = ""
+
+
+def _more_note(hidden: int, labels: Labels) -> str | None:
+    return labels["xray_more"].format(count=f"{hidden:,}") if hidden > 0 else None
+
+
+def _encoded_pane(title: str, encoded: bytes, labels: Labels) -> XrayPane:
+    """Encoded text as it came; bytes that are not UTF-8 (an 8bit part) appear as \\xNN."""
+    shown = encoded[:XRAY_PANE_LIMIT]
+    return XrayPane(title, shown.decode("utf-8", "backslashreplace"),
+                    _more_note(len(encoded) - len(shown), labels))
+
+
+def _hex_rows(data: bytes) -> str:
+    """decoder.hex_octets of the first XRAY_HEX_LIMIT bytes, in rows of HEX_ROW bytes."""
+    octets = decoder.hex_octets(data, XRAY_HEX_LIMIT).split(" ")
+    return "\n".join(" ".join(octets[i:i + HEX_ROW]) for i in range(0, len(octets), HEX_ROW))
+
+
+def _hex_pane(title: str, data: bytes, labels: Labels) -> XrayPane:
+    note = None
+    if len(data) > XRAY_HEX_LIMIT:
+        note = labels["xray_hex_limit"].format(shown=f"{XRAY_HEX_LIMIT:,}", size=f"{len(data):,}")
+    return XrayPane(title, _hex_rows(data), note)
+
+
+def _text_pane(title: str, text: str, labels: Labels) -> XrayPane:
+    shown = text[:XRAY_PANE_LIMIT]
+    return XrayPane(title, shown, _more_note(len(text) - len(shown), labels))
+
+
+def _sent_title(part: Any, labels: Labels) -> str:
+    return labels["xray_sent"].format(encoding=part.transfer_encoding,
+                                      start=f"{part.body_start:,}", end=f"{part.body_end:,}")
+
+
+def _is_container(part: Any) -> bool:
+    return part.content_type.startswith(("multipart/", "message/"))
+
+
+def part_panes(part: Any, xray: Any, labels: Labels) -> XrayPanes:
+    """A node of the MIME tree from ``decoder.part_xray``: as sent, its bytes in hex, and its
+    text; a multipart or message/* node only as sent (its parts have rows of their own)."""
+    encoded = _encoded_pane(_sent_title(part, labels), xray.encoded, labels)
+    if _is_container(part):
+        empty = XrayPane("", "")
+        return XrayPanes(encoded, empty, empty,
+                         labels["xray_container"].format(type=part.content_type))
+    octets = _hex_pane(labels["xray_octets"].format(count=f"{len(xray.decoded):,}"),
+                       xray.decoded, labels)
+    if xray.text is None:
+        text = XrayPane(labels["xray_no_text"], "", labels["xray_not_text"])
+        summary = labels["xray_binary"].format(type=part.content_type)
+    else:
+        text = _text_pane(labels["xray_text"].format(charset=xray.charset_used), xray.text,
+                          labels)
+        # The decoder says why it substituted in English; the label frames it in the
+        # window's language.
+        key = "xray_substitution" if xray.substitution else "xray_charset"
+        summary = labels[key].format(label=part.charset or "us-ascii", used=xray.charset_used,
+                                     substitution=xray.substitution)
+    return XrayPanes(encoded, octets, text, summary)
+
+
+def header_panes(header: Any, labels: Labels) -> XrayPanes:
+    """A header's words, one a line in each pane, so that each word's row lines up:
+    ``=?gb2312?B?xPq6ww==?=`` | ``c4 fa ba c3`` | ``您好``."""
+    words = _shown_words(header.raw)
+    substitutions = "; ".join(dict.fromkeys(word.substitution for word in words
+                                            if word.substitution))
+    return XrayPanes(
+        XrayPane(labels["xray_header_sent"].format(name=header.name),
+                 "\n".join(word.encoded for word in words)),
+        XrayPane(labels["xray_header_octets"],
+                 "\n".join(decoder.hex_octets(word.octets, XRAY_HEX_LIMIT) for word in words)),
+        XrayPane(labels["xray_header_text"], "\n".join(word.text for word in words)),
+        labels["xray_substitution"].format(substitution=substitutions) if substitutions else "")
