@@ -684,7 +684,8 @@ class SequenceView:
         self._line_height = font.metrics("linespace")
         self._char_width = font.measure("0")
         self._time_width = font.measure(gui_teaching.format_elapsed(999.999) + "  ")
-        self._rtt_width = font.measure(labels["sequence_round_trip"].format(duration="999 ms"))
+        self._rtt_width = max(font.measure(labels[key].format(duration="999 ms"))
+                              for key in ("sequence_round_trip", "sequence_server_time"))
         self._track: SessionTrack | None = None
         self._width = 0
         self._drawn = 0
@@ -761,10 +762,9 @@ class SequenceView:
                            anchor="n", fill=COLOURS[TAG_TIME], tags=("bytes", kind))
         canvas.create_text(6, y, text=gui_teaching.format_elapsed(step.elapsed), anchor="w",
                            fill=COLOURS[TAG_TIME], tags=("time", kind))
-        if step.round_trip is not None:
-            rtt = self.labels["sequence_round_trip"].format(
-                duration=gui_teaching.format_duration(step.round_trip))
-            canvas.create_text(self._server_x + 8, y, text=rtt, anchor="w", fill=colour,
+        timing = gui_teaching.sequence_timing(step, self.labels)
+        if timing is not None:
+            canvas.create_text(self._server_x + 8, y, text=timing, anchor="w", fill=colour,
                                tags=("rtt", kind))
 
     def _draw_end(self, steps: int) -> None:

@@ -49,8 +49,13 @@ LABELS: dict[str, dict[str, str]] = {
         "explain_data_incomplete": "The connection ended after {octets} octets of message "
         "data, before the final \".\": the message is incomplete.",
         "note_elapsed": "{elapsed} s after connection #{session} began.",
-        "note_round_trip": "Round trip: the server sent this {duration} after the line it "
-        "answers arrived.",
+        "note_round_trip": "Round trip: this line arrived {duration} after the server's last "
+        "reply left: the reply crossed the network, the client reacted, and this line crossed "
+        "back.",
+        "note_pipelined": "Pipelined: the client sent this line without waiting for a reply "
+        "(RFC 2920).",
+        "note_server_time": "The server sent this reply {duration} after the line it answers "
+        "arrived.",
         "note_encrypted": "Inside TLS: a packet capture shows only ciphertext for this line.",
         "show_password": "Show password",
         "password_revealed": "Password: {secret}\nThe server only had to decode base64 to "
@@ -65,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sequence_tls": "TLS started ({version}): encrypted from here on",
         "sequence_more_lines": " (+{count} lines)",
         "sequence_round_trip": "RTT {duration}",
+        "sequence_server_time": "server {duration}",
         "sequence_capped": "Only the first {shown} of {count} lines are drawn.",
         "sequence_empty": "The sequence of the selected (or newest) connection is drawn here.",
         "state_connected": "connected",
@@ -134,7 +140,10 @@ LABELS: dict[str, dict[str, str]] = {
         "explain_data_incomplete": "收到 {octets} 字节的邮件数据后、在最后的“.”之前连接就断开了："
         "邮件不完整。",
         "note_elapsed": "连接 #{session} 开始后 {elapsed} 秒。",
-        "note_round_trip": "往返时间：服务器在收到所回答的那一行 {duration} 后发出此回复。",
+        "note_round_trip": "往返时间：服务器的上一个回复发出 {duration} 后，这一行到达：回复经网络"
+        "到达客户端，客户端作出反应，这一行再经网络返回。",
+        "note_pipelined": "流水线：客户端没有等待回复就发出了这一行（RFC 2920）。",
+        "note_server_time": "服务器在收到所回答的那一行 {duration} 后发出此回复。",
         "note_encrypted": "在 TLS 之内：抓包只能看到这一行的密文。",
         "show_password": "显示密码",
         "password_revealed": "密码：{secret}\n服务器只需解码 base64 就能读到它：base64 只是编码，"
@@ -148,6 +157,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sequence_tls": "TLS 已启动（{version}）：此后内容加密",
         "sequence_more_lines": "（另 {count} 行）",
         "sequence_round_trip": "往返 {duration}",
+        "sequence_server_time": "服务器 {duration}",
         "sequence_capped": "只画出了 {count} 行中的前 {shown} 行。",
         "sequence_empty": "这里画出所选（或最新）连接的时序图。",
         "state_connected": "已连接",
@@ -252,7 +262,12 @@ class WireStep:
     event: ServerEvent
     octets: int
     elapsed: float  # seconds since the session began
-    round_trip: float | None = None  # a reply: seconds since the line it answers arrived
+    # A reply: seconds since the line it answers arrived (the server's own time).
+    server_time: float | None = None
+    # A client line: seconds since the server's last reply left, when the client waited for
+    # it (network there and back plus the client's reaction); None when pipelined.
+    round_trip: float | None = None
+    pipelined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +295,7 @@ class SessionTrack:
         self.broken_rule: str | None = None
         self.encrypted = False
         self._last_reply_code: int | None = None
+        self._last_reply_time: float | None = None  # None again once a client line used it
         # Arrival times of the client's lines still waiting for their reply. Replies come in
         # the order of the lines they answer, pipelined or not (RFC 2920 3.1).
         self._unanswered: deque[float] = deque()
@@ -297,15 +313,22 @@ class SessionTrack:
 
     def _wire_step(self, ev: ServerEvent, elapsed: float) -> WireStep | None:
         if ev.event == "command":
+            pipelined = self._last_reply_time is None
+            round_trip = None if pipelined else max(0.0, ev.time - self._last_reply_time)
+            self._last_reply_time = None
             self._unanswered.append(ev.time)
-            return WireStep("command", ev, command_octets(ev.line), elapsed)
+            return WireStep("command", ev, command_octets(ev.line), elapsed,
+                            round_trip=round_trip, pipelined=pipelined)
         if ev.event == "data":
+            self._last_reply_time = None
             self._unanswered.append(ev.time)
             return WireStep("data", ev, ev.size, elapsed)
         if ev.event == "reply":
             asked = self._unanswered.popleft() if self._unanswered else None  # None: greeting
-            round_trip = None if asked is None else max(0.0, ev.time - asked)
-            return WireStep("reply", ev, reply_octets(ev.code, ev.lines), elapsed, round_trip)
+            self._last_reply_time = ev.time
+            server_time = None if asked is None else max(0.0, ev.time - asked)
+            return WireStep("reply", ev, reply_octets(ev.code, ev.lines), elapsed,
+                            server_time=server_time)
         if ev.event == "tls":
             return WireStep("tls", ev, 0, elapsed)
         return None
@@ -407,12 +430,29 @@ def _notes(entry: DialogueEntry, labels: Labels) -> list[str]:
     if entry.elapsed is not None:
         notes.append(labels["note_elapsed"].format(elapsed=format_elapsed(entry.elapsed),
                                                    session=entry.session))
-    if entry.step is not None and entry.step.round_trip is not None:
-        notes.append(labels["note_round_trip"].format(
-            duration=format_duration(entry.step.round_trip)))
+    notes += _timing_notes(entry.step, labels)
     if entry.encrypted:
         notes.append(labels["note_encrypted"])
     return notes
+
+
+def _timing_notes(step: WireStep | None, labels: Labels) -> list[str]:
+    if step is None:
+        return []
+    if step.server_time is not None:
+        return [labels["note_server_time"].format(duration=format_duration(step.server_time))]
+    if step.round_trip is not None:
+        return [labels["note_round_trip"].format(duration=format_duration(step.round_trip))]
+    return [labels["note_pipelined"]] if step.pipelined else []
+
+
+def sequence_timing(step: WireStep, labels: Labels) -> str | None:
+    """What the sequence view writes beside an arrow: the server's time or the round trip."""
+    if step.server_time is not None:
+        return labels["sequence_server_time"].format(duration=format_duration(step.server_time))
+    if step.round_trip is not None:
+        return labels["sequence_round_trip"].format(duration=format_duration(step.round_trip))
+    return None
 
 
 def explain_scenario(name: str, active: bool, labels: Labels, lang: str) -> Explanation:

@@ -92,16 +92,22 @@ def track_of(events) -> tuple[teaching.SessionTrack, list[teaching.DialogueEntry
 # Pure: sessions, sizes and timing
 
 
+def milliseconds(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
 def test_replies_are_paired_with_the_lines_they_answer_even_when_pipelined():
     track, _ = track_of(pipelined_session())
-    trips = [(step.kind, round(step.round_trip * 1000, 3) if step.round_trip is not None
-              else None) for step in track.steps]
-    assert trips == [("reply", None),  # the greeting answers nothing
-                     ("command", None), ("reply", 2.0),
-                     ("command", None), ("command", None), ("command", None),
-                     ("reply", 1.0), ("reply", 2.0), ("reply", 3.0),
-                     ("data", None), ("reply", 10.0),
-                     ("command", None), ("reply", 1.0)]
+    times = [(step.kind, milliseconds(step.server_time), milliseconds(step.round_trip),
+              step.pipelined) for step in track.steps]
+    assert times == [("reply", None, None, False),  # the greeting answers nothing
+                     ("command", None, 9.0, False), ("reply", 2.0, None, False),
+                     ("command", None, 8.0, False),  # waited for the EHLO reply
+                     ("command", None, None, True), ("command", None, None, True),
+                     ("reply", 1.0, None, False), ("reply", 2.0, None, False),
+                     ("reply", 3.0, None, False),
+                     ("data", None, None, False), ("reply", 10.0, None, False),
+                     ("command", None, 10.0, False), ("reply", 1.0, None, False)]
     assert track.state == "done"
 
 
@@ -372,8 +378,9 @@ def test_the_sequence_view_draws_an_arrow_per_line_with_octets_and_round_trips(w
     assert canvas_texts(canvas, "bytes&&command") == ["13 B", "27 B", "25 B", "6 B", "6 B"]
     assert canvas_texts(canvas, "bytes&&data") == ["1,234 B"]
     assert canvas_texts(canvas, "bytes&&reply")[:2] == ["25 B", "35 B"]
-    assert canvas_texts(canvas, "rtt") == [f"RTT {ms} ms" for ms in
-                                           ("2.0", "1.0", "2.0", "3.0", "10", "1.0")]
+    assert canvas_texts(canvas, "rtt&&reply") == [f"server {ms} ms" for ms in
+                                                  ("2.0", "1.0", "2.0", "3.0", "10", "1.0")]
+    assert canvas_texts(canvas, "rtt&&command") == ["RTT 9.0 ms", "RTT 8.0 ms", "RTT 10 ms"]
     # Client lines go right, replies left.
     for item in canvas.find_withtag("arrow&&command"):
         x1, _, x2, _ = canvas.coords(item)
