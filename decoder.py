@@ -211,9 +211,16 @@ class _Text(NamedTuple):
     problem: str | None  # why the label was not used (the caller adds "decoded as <codec>")
 
 
+# Python codecs that are not charsets of mail: a label naming one is treated as unknown.
+_NOT_MAIL_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna",
+                                "undefined", "charmap", "rot-13"})
+
+
 def _strict_decode(data: bytes, codec: str) -> str:
-    """Decode or raise LookupError/ValueError; lone surrogates count as failure, since utf-7 and
-    unicode_escape can produce them and no console or JSON encoder accepts them."""
+    """Decode or raise LookupError/ValueError; lone surrogates count as failure, since utf-7
+    can produce them and no console or JSON encoder accepts them."""
+    if codecs.lookup(codec).name in _NOT_MAIL_CHARSETS:
+        raise LookupError(codec)
     text = data.decode(codec)
     if not text.isascii():
         text.encode("utf-8")
