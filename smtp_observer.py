@@ -28,6 +28,7 @@ import json
 import os
 import queue
 import re
+import signal
 import socket
 import socketserver
 import ssl
@@ -756,7 +757,8 @@ class SMTPSession:
         look_from = max(len(data) - len(END_OF_DATA) + 1, 0)
         data += self._buffer
         del self._buffer[:]
-        end = data.find(END_OF_DATA, look_from)
+        # Base64 has no ".": looking for one (memchr) first is ten times faster than find().
+        end = data.find(END_OF_DATA, look_from) if data.find(b".", look_from) >= 0 else -1
         if self._scenario("drop-in-data") and len(data) - 2 > DROP_IN_DATA_AFTER \
                 and not 0 <= end - 2 <= DROP_IN_DATA_AFTER:
             self._drop_in_data(data)
@@ -793,8 +795,9 @@ class SMTPSession:
         size = self._data_dropped + len(data) - 2
         self._event(DataReceived, size=size, complete=complete)
         too_large = size > self.max_size
-        self._remark_on_stuffing(data.count(b"\r\n."))
-        raw = b"" if too_large else _unstuff(data)
+        stuffed_lines = len(_STUFFED_LINE_RE.findall(data))
+        self._remark_on_stuffing(stuffed_lines)
+        raw = b"" if too_large else _unstuff(data, stuffed_lines)
         self._remark_on_data(raw, transaction)
         if transaction.declared_size is not None and complete:
             self._remark_on_declared_size(transaction.declared_size, len(raw) or size)
@@ -828,7 +831,7 @@ class SMTPSession:
         if bare_lf:
             self.remark("bare-lf", f"The message has {bare_lf} bare LF line end(s); SMTP wants "
                         "CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
-        bare_cr = raw.count(b"\r") - raw.count(b"\r\n")
+        bare_cr = raw.count(b"\r") - raw.count(b"\r\n") if _BARE_CR_RE.search(raw) else 0
         if bare_cr:
             self.remark("bare-lf", f"The message has {bare_cr} bare CR(s) not followed by LF; "
                         "SMTP lines end with CRLF.")
@@ -840,8 +843,10 @@ class SMTPSession:
                         "BODY=8BITMIME.")
 
 
-# Found before the bare LFs are counted: one search costs less than half of the two counts.
+# Found before bare LFs and CRs are counted: one search costs less than half of two counts.
 _BARE_LF_RE = re.compile(rb"\n(?<!\r\n)")
+_BARE_CR_RE = re.compile(rb"\r(?!\n)")
+_STUFFED_LINE_RE = re.compile(rb"\r\n\.")  # counts twice as fast as bytearray.count()
 
 
 def _has_long_line(raw: bytes) -> bool:
@@ -864,9 +869,10 @@ def _has_long_line(raw: bytes) -> bool:
     return False
 
 
-def _unstuff(data: bytearray) -> bytes:
-    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF."""
-    if data.find(b"\r\n.") >= 0:
+def _unstuff(data: bytearray, stuffed_lines: int) -> bytes:
+    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF.
+    ``stuffed_lines`` counts the CRLF "." in it: counted once for the remark, not scanned again."""
+    if stuffed_lines:
         data = data.replace(b"\r\n.", b"\r\n")
     return bytes(memoryview(data)[2:])
 
@@ -1269,15 +1275,18 @@ def _prepare_stdout(jsonl: bool) -> None:
 def run_headless(server: ObserverServer, events: queue.Queue,
                  show: Callable[[ServerEvent], None]) -> int:
     """Show events until Ctrl+C; then stop the server and show what was still queued."""
+    # Ctrl+C sets a flag instead of raising KeyboardInterrupt, which could land in the middle
+    # of showing an event: that event was lost, or its JSON line cut in two.
+    interrupted = threading.Event()
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
-        while True:
+        while not interrupted.is_set():
             try:
-                show(events.get(timeout=0.25))  # a timeout keeps Ctrl+C working on Windows
+                show(events.get(timeout=0.25))  # the timeout lets the loop see the flag
             except queue.Empty:
                 continue
-    except KeyboardInterrupt:
-        pass
     finally:
+        signal.signal(signal.SIGINT, previous_handler)
         server.stop()
         while not events.empty():
             show(events.get_nowait())
