@@ -33,11 +33,12 @@ import sys
 import threading
 import urllib.parse
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from email import errors, policy
 from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
@@ -801,13 +802,30 @@ def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None,
         return None, ("Pillow cannot read this image (corrupt, or a format it does not know)"
                       if labelled_image else None)
     except Image.DecompressionBombError as exc:
-        return None, f"image not opened: {exc}"
+        info = _header_without_bomb_check(data)
+        if info is None:
+            return None, f"image not opened: {exc}"
     except Exception as exc:  # plugins raise OSError, ValueError, ... on corrupt headers
         return None, f"corrupt image ({type(exc).__name__}: {exc})"
     if _too_many_pixels((info.width, info.height)):
         return info, (f"{info.width}x{info.height} pixels is over Pillow's decompression-bomb "
                       "limit: measured from its header, never decoded")
     return info, None
+
+
+def _header_without_bomb_check(data: bytes) -> ImageInfo | None:
+    """Format and size of an image Image.open refused as a decompression bomb: its format
+    plugin alone reads the header (as Image.open does before its check) and decodes nothing."""
+    for image_format in _IMAGE_FORMATS:
+        factory, accept = Image.OPEN.get(image_format, (None, None))
+        if factory is None or (accept is not None and not accept(data[:16])):
+            continue
+        try:
+            with factory(BytesIO(data), "") as image:
+                return ImageInfo(image.format or image_format, image.width, image.height)
+        except Exception:  # not this format after all, or a corrupt header
+            continue
+    return None
 
 
 def thumbnail(data: bytes, max_size: tuple[int, int]) -> Image.Image | None:
@@ -1034,6 +1052,12 @@ class _Decoding:
         self._walk(message, "1", 0, 0, len(self.raw))
         self._pick_bodies(message)
         self._recognise_outlook_test()
+
+    def run_headers_only(self, multiparts: int) -> None:
+        self.remark(f"The message declares {multiparts} multipart parts, more than "
+                    f"{_MAX_MULTIPARTS}: only its headers are decoded, so that the observer "
+                    "stays responsive.")
+        self._read_headers(BytesParser(policy=_POLICY).parsebytes(self.raw, headersonly=True))
 
     def _check_line_ends(self) -> None:
         crlf = self.raw.count(b"\r\n")
@@ -1270,15 +1294,52 @@ class _Decoding:
         self.remark(f'This is the message Outlook sends from "Test Account Settings"{without}.')
 
 
+# The feed parser and the tree walk recurse once or twice per nesting level: past a few
+# hundred levels they need a deeper stack than a thread has by default; and the parser's time
+# grows with the square of the nesting, so a message declaring more multiparts than a mail
+# reader would ever show is decoded as headers only.
+_DEEP_NESTING_HINT = 64  # multipart declarations; above: decode on a thread with a deep stack
+_MAX_MULTIPARTS = 1100
+_DEEP_STACK_BYTES = 128 << 20
+_DEEP_RECURSION_LIMIT = 12_000
+_deep_stack_lock = threading.Lock()
+
+
 def decode(raw: bytes) -> DecodedMessage:
     """Decode a received message. Pure and total: any problem, even a bug here, becomes a
     remark, and whatever was decoded before it is returned."""
+    multiparts = raw.count(b"ultipart/") + raw.count(b"ULTIPART/")
+    if multiparts > _MAX_MULTIPARTS:
+        return _decode_with(raw, lambda decoding: decoding.run_headers_only(multiparts))
+    if multiparts > _DEEP_NESTING_HINT:
+        return _on_deep_stack(lambda: _decode_with(raw, _Decoding.run))
+    return _decode_with(raw, _Decoding.run)
+
+
+def _decode_with(raw: bytes, run: Callable[[_Decoding], None]) -> DecodedMessage:
     decoding = _Decoding(raw)
     try:
-        decoding.run()
+        run(decoding)
     except Exception as exc:
         decoding.remark(f"Decoding stopped early because of an internal error ({exc!r}).")
     return decoding.finish()
+
+
+def _on_deep_stack(work: Callable[[], DecodedMessage]) -> DecodedMessage:
+    """Run `work` on a thread whose stack and recursion limit fit deeply nested MIME."""
+    results: list[DecodedMessage] = []
+    with _deep_stack_lock:  # stack_size() applies to every thread started meanwhile
+        if sys.getrecursionlimit() < _DEEP_RECURSION_LIMIT:
+            sys.setrecursionlimit(_DEEP_RECURSION_LIMIT)
+        previous = threading.stack_size(_DEEP_STACK_BYTES)
+        try:
+            worker = threading.Thread(target=lambda: results.append(work()),
+                                      name="decode-deep-mime", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    return results[0]
 
 
 # --- Encoding X-ray ------------------------------------------------------------------------

@@ -457,8 +457,10 @@ def test_decompression_bomb_sizes_are_measured_from_the_header_only(monkeypatch)
     assert large.attachments[0].image == decoder.ImageInfo("PNG", 40, 40)
     assert any("decompression-bomb limit" in remark for remark in large.remarks)
     bomb = decoder.decode(with_attachment(headers, picture("PNG", (100, 100))))
-    assert bomb.attachments[0].image is None
-    assert any("image not opened" in remark for remark in bomb.remarks)
+    # Past twice the limit Image.open refuses the file; the size still comes from its header.
+    assert bomb.attachments[0].image == decoder.ImageInfo("PNG", 100, 100)
+    assert any("100x100 pixels is over Pillow's decompression-bomb limit" in remark
+               for remark in bomb.remarks)
 
 
 def test_huge_png_header_is_never_decoded():
@@ -469,7 +471,9 @@ def test_huge_png_header_is_never_decoded():
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
     headers = ["Content-Type: image/png"]
     decoded = decoder.decode(with_attachment(headers, png))
-    assert decoded.attachments[0].image is None
+    assert decoded.attachments[0].image == decoder.ImageInfo("PNG", 100_000, 100_000)
+    assert any("100000x100000 pixels is over Pillow's decompression-bomb limit" in remark
+               for remark in decoded.remarks)
     assert decoder.thumbnail(png, (100, 100)) is None
 
 
@@ -861,3 +865,35 @@ def test_mutated_corpus_messages_never_raise(data):
     path = data.draw(st.sampled_from(corpus_files()), label="file")
     raw = mutate(path.read_bytes(), data)
     assert_sound(raw, decoder.decode(raw))
+
+
+def nested_multipart(depth: int) -> bytes:
+    """`depth` multiparts, each holding the next, around one text part."""
+    inner = b"Content-Type: text/plain\r\n\r\ninnermost text\r\n"
+    for level in range(depth):
+        boundary = b"level%d" % level
+        inner = (b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n--'
+                 + boundary + b"\r\n" + inner + b"\r\n--" + boundary + b"--\r\n")
+    return b"Subject: deep\r\n" + inner
+
+
+def test_a_thousand_nested_multiparts_decode_without_recursion_errors():
+    decoded = decoder.decode(nested_multipart(1000))
+    assert decoded.text == "innermost text\n"
+    assert len(decoded.parts) == 1001 and decoded.parts[-1].depth == 1000
+    assert not [remark for remark in decoded.remarks if "error" in remark.lower()]
+
+
+def test_more_multiparts_than_a_reader_shows_are_decoded_as_headers_only():
+    decoded = decoder.decode(nested_multipart(5000))
+    assert decoded.subject == "deep" and decoded.text is None
+    assert any("declares 5000 multipart parts" in remark for remark in decoded.remarks)
+
+
+def test_a_one_megabyte_header_decodes():
+    words = "=?utf-8?B?5L2g5aW9?= " * 50_000
+    raw = f"Subject: {'x' * (1 << 20)}\r\nX-Words: {words}\r\n\r\nbody\r\n".encode()
+    decoded = decoder.decode(raw)
+    assert decoded.subject == "x" * (1 << 20)
+    assert decoded.headers[1].value.startswith("你好你好")
+    assert decoded.text == "body\n"
