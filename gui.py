@@ -74,6 +74,7 @@ THUMBNAIL_MAX = (800, 600)
 THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PICTURES
 MANY_PICTURES = 4
 THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
+EVERY_INTERFACE = ("0.0.0.0", "::")  # listening addresses that serve the whole network
 STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
 ELAPSED_WIDTH = 8  # columns of the dialogue's "+12.345" (seconds since the session began)
 XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
@@ -169,6 +170,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status_counts": "Connections: {connections}   Commands: {commands}   Messages: {messages}",
         "fallback_banner": "Port 25 could not be used ({reason}). Listening on port {port} "
         "instead: enter this port in the mail client's SMTP settings.",
+        "every_interface_banner": "Listening on every network interface: anyone who can reach "
+        "this computer can connect and send mail to the observer.",
         "mark_listening": "Listening on {address} as {hostname}",
         "mark_connect": "Connection #{session} from {peer}",
         "mark_disconnect": "Connection #{session} closed ({reason})",
@@ -232,6 +235,8 @@ LABELS: dict[str, dict[str, str]] = {
         "status_counts": "连接：{connections}   命令：{commands}   邮件：{messages}",
         "fallback_banner": "无法使用 25 端口（{reason}），已改为监听 {port} 端口："
         "请在邮件客户端的 SMTP 设置中填写此端口。",
+        "every_interface_banner": "正在所有网络接口上监听：能访问这台计算机的任何人"
+        "都可以连接并向观察器发送邮件。",
         "mark_listening": "正在监听 {address}，主机名 {hostname}",
         "mark_connect": "连接 #{session} 来自 {peer}",
         "mark_disconnect": "连接 #{session} 已关闭（{reason}）",
@@ -1209,9 +1214,14 @@ class ObserverWindow:
         self.address_label.configure(text=self.labels["status_listening"].format(address=address))
         title = "title_listening" if ev.fallback_reason is None else "title_fallback"
         self.root.title(self.labels[title].format(address=address))
+        banners = []
         if ev.fallback_reason is not None:
-            self.fallback_banner.configure(text=self.labels["fallback_banner"].format(
-                reason=ev.fallback_reason, port=ev.port))
+            banners.append(self.labels["fallback_banner"].format(reason=ev.fallback_reason,
+                                                                 port=ev.port))
+        if ev.host in EVERY_INTERFACE:
+            banners.append(self.labels["every_interface_banner"])
+        if banners:
+            self.fallback_banner.configure(text="\n".join(banners))
             self.fallback_banner.grid(row=0, column=0, sticky="ew")
 
     def on_connect(self, ev: ServerEvent) -> None:

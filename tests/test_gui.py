@@ -49,8 +49,9 @@ def reply(code: int, *lines: str, session: int = 1) -> so.ReplySent:
     return so.ReplySent(session=session, time=T0, code=code, lines=lines, state="greeted")
 
 
-def listening(fallback_reason: str | None = None, port: int = 2525) -> so.Listening:
-    return so.Listening(session=0, time=T0, host="127.0.0.1", port=port, requested_port=None,
+def listening(fallback_reason: str | None = None, port: int = 2525,
+              host: str = "127.0.0.1") -> so.Listening:
+    return so.Listening(session=0, time=T0, host=host, port=port, requested_port=None,
                         fallback_reason=fallback_reason, hostname="observer.test")
 
 
@@ -315,6 +316,12 @@ def test_the_port_25_fallback_is_shown_in_a_banner_and_the_title(window, events)
     assert "2525" in window.fallback_banner.cget("text")
     assert window.root.title() == (
         "SMTP Observer — listening on 127.0.0.1:2525 (port 25 unavailable)")
+
+
+def test_listening_on_every_interface_is_a_warning_banner(window, events):
+    feed(window, events, listening(host="0.0.0.0", port=2626))
+    assert window.fallback_banner.winfo_ismapped()
+    assert window.fallback_banner.cget("text") == EN["every_interface_banner"]
 
 
 def test_one_pump_handles_a_bounded_batch(window, events):
