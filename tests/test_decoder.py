@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -897,3 +898,57 @@ def test_a_one_megabyte_header_decodes():
     assert decoded.subject == "x" * (1 << 20)
     assert decoded.headers[1].value.startswith("你好你好")
     assert decoded.text == "body\n"
+
+
+# --- Long base64 bodies, decoded from the raw bytes ----------------------------------------
+
+LONG_DATA = bytes(range(256)) * 1500  # 384 KB: its base64 is a run long enough to skip the parser
+
+
+def long_attachment(data: bytes = LONG_DATA) -> bytes:
+    return with_attachment(["Content-Type: application/pdf; name=long.pdf"], data)
+
+
+def with_line_in_the_middle(raw: bytes, line: bytes) -> bytes:
+    middle = raw.index(b"\r\n", len(raw) // 2) + 2
+    return raw[:middle] + line + b"\r\n" + raw[middle:]
+
+
+LONG_BASE64_MESSAGES = {
+    "attachment": long_attachment(),
+    "bare LF": long_attachment().replace(b"\r\n", b"\n"),
+    "a bad line in the middle": with_line_in_the_middle(long_attachment(), b"not base64!"),
+    "an 8-bit byte in the middle": with_line_in_the_middle(long_attachment(), b"\xe4"),
+    "cut off": long_attachment()[: len(long_attachment()) * 2 // 3],
+    "base64 lines in 7bit text": single_part(base64_body(LONG_DATA).encode(), "text/plain"),
+    "a delivery-status block": wire(
+        "Subject: report", 'Content-Type: multipart/report; boundary="r"', "", "--r",
+        "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; mx.example.com",
+        base64_body(LONG_DATA) + "Action: failed", "--r--", ""),
+}
+
+
+def decoded_json_and_data(raw: bytes) -> tuple[dict, list[bytes]]:
+    decoded = decoder.decode(raw)
+    return decoded.to_json(), [attachment.data for attachment in decoded.attachments]
+
+
+@pytest.mark.parametrize("raw", LONG_BASE64_MESSAGES.values(), ids=LONG_BASE64_MESSAGES.keys())
+def test_long_base64_runs_decode_as_if_the_parser_had_read_them(raw, monkeypatch):
+    assert list(decoder._base64_runs(raw))  # the parser gets a placeholder line instead
+    from_raw_bytes = decoded_json_and_data(raw)
+    monkeypatch.setattr(decoder, "_MIN_RUN", len(raw) + 1)
+    assert decoded_json_and_data(raw) == from_raw_bytes
+
+
+def test_a_long_base64_attachment_is_decoded_in_less_memory_than_the_message():
+    data = LONG_DATA * 8
+    raw = long_attachment(data)
+    tracemalloc.start()
+    try:
+        decoded = decoder.decode(raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert decoded.attachments[0].data == data and not decoded.remarks
+    assert peak < len(raw)  # through the parser, its lines and their join were 2.4x the message
