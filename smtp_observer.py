@@ -25,6 +25,7 @@ import errno
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import queue
 import re
@@ -36,6 +37,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -197,6 +199,10 @@ MAX_ERRORS = 20  # as Postfix's smtpd_hard_error_limit: then 421 and close
 DEFAULT_MAX_SIZE = 32 * 1024 * 1024
 DEFAULT_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: the server timeout is at least 5 minutes
 DEFAULT_DELAY = 3.0
+# Parsing a 20 MB message with the email package holds the GIL in single C calls of up to 40
+# ms and froze the window for 80-190 ms (shared/docs/tk-performance.md 5); a 1 MB message in a
+# thread froze it for 6 ms, less than handing the message to a child process costs.
+WINDOW_DECODE_IN_CHILD_FROM = 1024 * 1024
 TOO_LARGE_SCENARIO_SIZE = 10240  # the SIZE the "too-large" scenario advertises
 DROP_IN_DATA_AFTER = 1024  # octets of DATA the "drop-in-data" scenario reads before it hangs up
 
@@ -234,6 +240,9 @@ class ServerConfig:
     scenarios: tuple[str, ...] = ()  # lab scenarios (names of explain.SCENARIOS)
     delay: float = DEFAULT_DELAY  # seconds each reply waits in the "slow" scenario
     tls_context: ssl.SSLContext | None = None  # STARTTLS is offered only with one
+    # Messages of at least this many octets are decoded in a child process, None: never. The
+    # window needs it (its Tk thread would wait for the GIL); headless, a thread costs less.
+    decode_in_child_from: int | None = None
 
 
 class Reply:
@@ -342,6 +351,7 @@ class SMTPSession:
         self._transaction: _Transaction | None = None
         self._data: bytearray | None = None  # not None while in DATA
         self._data_dropped = 0  # octets of DATA discarded because they were over the limit
+        self._data_scan = _DataScan()
         self._errors = 0
         self.tls_active = False
         self.tls_requested = False  # the caller must start TLS after sending the replies
@@ -748,6 +758,7 @@ class SMTPSession:
         # dot-stuffed first line look like every other line: "\r\n." at a line start.
         self._data = bytearray(b"\r\n")
         self._data_dropped = 0
+        self._data_scan = _DataScan()
         return self._send(Reply(354, "End data with <CR><LF>.<CR><LF>"))
 
     def _take_data(self) -> bool:
@@ -765,6 +776,8 @@ class SMTPSession:
             return False
         if end < 0:
             self._drop_data_over_limit(data)
+            # What may be the start of the final "." stays unscanned, as look_from does.
+            self._data_scan.scan(data, len(data) - len(END_OF_DATA) + 1)
             return False
         self._buffer[:0] = data[end + len(END_OF_DATA):]  # pipelined after the final "."
         del data[end + 2:]
@@ -776,9 +789,11 @@ class SMTPSession:
         if self._data_dropped + len(data) - 2 > self.max_size:
             self._data_dropped += len(data) - tail
             del data[:-tail]
+            self._data_scan = _DataScan()  # its offsets were into what is gone
 
     def _drop_in_data(self, data: bytearray) -> None:
         del data[2 + DROP_IN_DATA_AFTER:]
+        self._data_scan = _DataScan()  # it may have counted beyond what is kept
         self.remark("scenario", f"The server hangs up after {DROP_IN_DATA_AFTER} octets of "
                     "DATA (lab scenario drop-in-data).")
         self.connection_lost(DISCONNECT_SCENARIO)
@@ -795,10 +810,12 @@ class SMTPSession:
         size = self._data_dropped + len(data) - 2
         self._event(DataReceived, size=size, complete=complete)
         too_large = size > self.max_size
-        stuffed_lines = len(_STUFFED_LINE_RE.findall(data))
-        self._remark_on_stuffing(stuffed_lines)
-        raw = b"" if too_large else _unstuff(data, stuffed_lines)
-        self._remark_on_data(raw, transaction)
+        scan = self._data_scan
+        scan.scan(data, len(data))
+        self._remark_on_stuffing(len(scan.stuffed_dots))
+        raw = b"" if too_large else _unstuff(data, scan.stuffed_dots)
+        if raw:
+            self._remark_on_data(raw, scan, transaction)
         if transaction.declared_size is not None and complete:
             self._remark_on_declared_size(transaction.declared_size, len(raw) or size)
         reason = None
@@ -826,16 +843,14 @@ class SMTPSession:
         self.remark("size", f"MAIL FROM declared SIZE={declared:,}; the message was "
                     f"{comparison}.")
 
-    def _remark_on_data(self, raw: bytes, transaction: _Transaction) -> None:
-        bare_lf = raw.count(b"\n") - raw.count(b"\r\n") if _BARE_LF_RE.search(raw) else 0
-        if bare_lf:
-            self.remark("bare-lf", f"The message has {bare_lf} bare LF line end(s); SMTP wants "
-                        "CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
-        bare_cr = raw.count(b"\r") - raw.count(b"\r\n") if _BARE_CR_RE.search(raw) else 0
-        if bare_cr:
-            self.remark("bare-lf", f"The message has {bare_cr} bare CR(s) not followed by LF; "
-                        "SMTP lines end with CRLF.")
-        if _has_long_line(raw):
+    def _remark_on_data(self, raw: bytes, scan: _DataScan, transaction: _Transaction) -> None:
+        if scan.bare_lf:
+            self.remark("bare-lf", f"The message has {scan.bare_lf} bare LF line end(s); SMTP "
+                        "wants CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
+        if scan.bare_cr:
+            self.remark("bare-lf", f"The message has {scan.bare_cr} bare CR(s) not followed by "
+                        "LF; SMTP lines end with CRLF.")
+        if scan.long_line and _has_long_line(raw):
             self.remark("long-lines", f"The message has lines longer than {TEXT_LINE_LIMIT} "
                         "octets, the limit of RFC 5322; accepted as they are.")
         if not raw.isascii() and not transaction.body_8bit:
@@ -846,35 +861,84 @@ class SMTPSession:
 # Found before bare LFs and CRs are counted: one search costs less than half of two counts.
 _BARE_LF_RE = re.compile(rb"\n(?<!\r\n)")
 _BARE_CR_RE = re.compile(rb"\r(?!\n)")
-_STUFFED_LINE_RE = re.compile(rb"\r\n\.")  # counts twice as fast as bytearray.count()
+_STUFFED_LINE_RE = re.compile(rb"\r\n\.")  # finds twice as fast as bytearray.find()
 
 
-def _has_long_line(raw: bytes) -> bool:
-    """Whether a run of more than TEXT_LINE_LIMIT octets holds neither CR nor LF.
+@dataclass(slots=True)
+class _DataScan:
+    """The dot-stuffing, bare line ends and long lines of one message's data, found piece by
+    piece as it arrives. Counted over a whole 20 MB message at its end, they took C calls of
+    about 10 ms, each holding the GIL, back to back: the window's Tk thread froze for 45-65
+    ms. Between pieces the server thread waits in recv(), and the Tk thread gets its turn.
+
+    Offsets are into the DATA buffer, which starts with the CRLF that ended the DATA line.
+    """
+
+    scanned: int = 2  # data[2:scanned] is counted
+    stuffed_dots: list[int] = field(default_factory=list)  # offsets of the dots to remove
+    bare_lf: int = 0
+    bare_cr: int = 0
+    line_start: int = 2  # where the line not ended yet began
+    # A line of the data is longer than TEXT_LINE_LIMIT. In the message a dot-stuffed line is
+    # one octet shorter than in the data: a hint, to be confirmed on the message.
+    long_line: bool = False
+
+    def scan(self, data: bytearray, stop: int) -> None:
+        """Count data[scanned:stop]. A CR is judged by the octet after it, so data[stop] must
+        have arrived, unless stop is the end of the data."""
+        start = self.scanned
+        if stop <= start:
+            return
+        self.scanned = stop
+        # A stuffed dot's CRLF may lie before start; its dot must lie before stop.
+        self.stuffed_dots += [match.end() - 1 for match
+                              in _STUFFED_LINE_RE.finditer(data, start - 2, stop)]
+        if _BARE_LF_RE.search(data, start, stop):
+            self.bare_lf += data.count(b"\n", start, stop) - data.count(b"\r\n", start - 1, stop)
+        if _BARE_CR_RE.search(data, start, stop):
+            self.bare_cr += data.count(b"\r", start, stop) - data.count(b"\r\n", start, stop + 1)
+        if not self.long_line:
+            self._measure_lines(data, stop)
+
+    def _measure_lines(self, data: bytearray, stop: int) -> None:
+        """Look for a long line among the lines ended before stop and in the one not ended."""
+        last_break = max(data.rfind(b"\n", self.line_start, stop),
+                         data.rfind(b"\r", self.line_start, stop))
+        if last_break >= 0:
+            self.long_line = _has_long_line(data, self.line_start, last_break)
+            self.line_start = last_break + 1
+        self.long_line = self.long_line or stop - self.line_start > TEXT_LINE_LIMIT
+
+
+def _has_long_line(raw: bytes | bytearray, start: int = 0, stop: int | None = None) -> bool:
+    """Whether a run of more than TEXT_LINE_LIMIT octets in raw[start:stop] holds neither CR
+    nor LF.
 
     Such a run covers a whole aligned block of half the limit, so only blocks without a line
     break need a closer look. (A regex tried at every offset took 2 s on a 20 MB message.)
     """
+    stop = len(raw) if stop is None else stop
     step = TEXT_LINE_LIMIT // 2
-    for start in range(0, len(raw), step):
-        stop = start + step
-        if raw.find(b"\n", start, stop) >= 0 or raw.find(b"\r", start, stop) >= 0:
+    for block in range(start, stop, step):
+        block_end = min(block + step, stop)
+        if raw.find(b"\n", block, block_end) >= 0 or raw.find(b"\r", block, block_end) >= 0:
             continue
-        low, high = max(start - TEXT_LINE_LIMIT, 0), min(stop + TEXT_LINE_LIMIT, len(raw))
-        line_start = max(raw.rfind(b"\n", low, start), raw.rfind(b"\r", low, start), low - 1) + 1
-        line_ends = [end for end in (raw.find(b"\n", stop, high), raw.find(b"\r", stop, high))
-                     if end >= 0]
+        low, high = max(block - TEXT_LINE_LIMIT, start), min(block_end + TEXT_LINE_LIMIT, stop)
+        line_start = max(raw.rfind(b"\n", low, block), raw.rfind(b"\r", low, block), low - 1) + 1
+        line_ends = [end for end in (raw.find(b"\n", block_end, high),
+                                     raw.find(b"\r", block_end, high)) if end >= 0]
         if min(line_ends, default=high) - line_start > TEXT_LINE_LIMIT:
             return True
     return False
 
 
-def _unstuff(data: bytearray, stuffed_lines: int) -> bytes:
-    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF.
-    ``stuffed_lines`` counts the CRLF "." in it: counted once for the remark, not scanned again."""
-    if stuffed_lines:
-        data = data.replace(b"\r\n.", b"\r\n")
-    return bytes(memoryview(data)[2:])
+def _unstuff(data: bytearray, stuffed_dots: list[int]) -> bytes:
+    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF:
+    one copy, leaving out the dots at the offsets the scan found (no search of the data)."""
+    view = memoryview(data)
+    starts = [2, *(dot + 1 for dot in stuffed_dots)]
+    ends = [*stuffed_dots, len(data)]
+    return b"".join(view[start:end] for start, end in zip(starts, ends, strict=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -937,6 +1001,10 @@ class ObserverServer(socketserver.TCPServer):
         self._client_lock = threading.Lock()
         self._stopping_event = threading.Event()
         self._thread: threading.Thread | None = None
+        # Made on first use, or at start() when the config asks for it; afterwards only the
+        # server thread uses it, and stop() closes it once that thread has ended.
+        self._child_decoder: ProcessPoolExecutor | None = None
+        self.messages_decoded_in_child = 0  # how often the child did it (tests read this)
         if ":" in config.host:
             self.address_family = socket.AF_INET6
         super().__init__((config.host, port), SMTPHandler)
@@ -968,6 +1036,11 @@ class ObserverServer(socketserver.TCPServer):
         return next(self._session_numbers)
 
     def start(self) -> None:
+        if self.config.decode_in_child_from is not None:
+            # If the child cannot be started now, the first large message tries again and says
+            # why it failed: no reason not to serve.
+            with contextlib.suppress(OSError):
+                self._start_child_decoder()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="smtp-observer-server", daemon=True)
         self._thread.start()
@@ -985,6 +1058,7 @@ class ObserverServer(socketserver.TCPServer):
         if self._thread is not None:
             self.shutdown()
             self._thread.join()
+        self._close_child_decoder()
         self.server_close()
 
     def wait_unless_stopping(self, seconds: float) -> bool:
@@ -1029,12 +1103,51 @@ class ObserverServer(socketserver.TCPServer):
     def _decode(self, session_number: int, raw: bytes) -> decoder.DecodedMessage | None:
         if not (self.config.decode and raw):
             return None
+        threshold = self.config.decode_in_child_from
+        if threshold is not None and len(raw) >= threshold:
+            decoded = self._decode_in_child(session_number, raw)
+            if decoded is not None:
+                return decoded
         try:
             return decoder.decode(raw)
         except Exception as error:  # decode() promises not to raise; the message must not be lost
             self.post(ServerError(session=session_number, time=time.time(),
                                   text=f"the decoder failed: {type(error).__name__}: {error}"))
             return None
+
+    def _decode_in_child(self, session_number: int,
+                         raw: bytes) -> decoder.DecodedMessage | None:
+        """decode(raw) in the child process, waited for here: the GIL is free meanwhile, and
+        the message still comes before its session's disconnect. None when the child failed."""
+        try:
+            decoded = self._start_child_decoder().submit(decoder.decode, raw).result()
+        except Exception as error:  # decode() never raises: the pool, pickling or the child did
+            if isinstance(error, BrokenExecutor):  # a broken pool takes no more work: replace it
+                self._close_child_decoder()
+            self.post(ServerError(session=session_number, time=time.time(),
+                                  text=f"decoding in a child process failed ({type(error).__name__}"
+                                       f": {error}); decoding in the server instead"))
+            return None
+        self.messages_decoded_in_child += 1
+        return decoded
+
+    def _start_child_decoder(self) -> ProcessPoolExecutor:
+        """The child process that decodes large messages, started if it is not running."""
+        if self._child_decoder is None:
+            # spawn, as Windows always does: forking a process that runs Tk and threads is
+            # unsafe. Ctrl+C reaches the child too (same console or process group): it ignores
+            # it, and ends when stop() says so, without a KeyboardInterrupt traceback.
+            self._child_decoder = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+            # Start the child and its imports now, not when the first large message is waiting.
+            self._child_decoder.submit(decoder.decode, b"")
+        return self._child_decoder
+
+    def _close_child_decoder(self) -> None:
+        if self._child_decoder is not None:
+            self._child_decoder.shutdown(cancel_futures=True)
+            self._child_decoder = None
 
 
 def _abort(connection: socket.socket) -> None:
@@ -1412,11 +1525,12 @@ def main(argv: list[str] | None = None) -> int:
         tls_context = _tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
         if args.report is not None:
             _report_directory(args.report)
+        decode_in_child_from = WINDOW_DECODE_IN_CHILD_FROM if gui is not None else None
         config = ServerConfig(host=args.host, port=args.port,
                               hostname=args.hostname or default_hostname(),
                               max_size=args.max_size, timeout=args.timeout,
                               scenarios=tuple(dict.fromkeys(args.scenario)), delay=args.delay,
-                              tls_context=tls_context)
+                              tls_context=tls_context, decode_in_child_from=decode_in_child_from)
         server = start_server(config, events)
     except (BindError, StartupError) as error:
         print(f"smtp_observer: {error}", file=sys.stderr)

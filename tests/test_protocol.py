@@ -6,6 +6,8 @@ import base64
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smtp_observer import (AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, MAX_ERRORS, MAX_RECIPIENTS,
                            ServerConfig, SMTPSession)
@@ -255,6 +257,60 @@ def test_the_terminator_may_arrive_split_across_reads(dialogue):
         assert dialogue.send(piece) == []
     assert dialogue.send(b"\n")[0][0] == 250
     assert dialogue.session.completed[0].raw == b"Subject: t\r\n\r\nbody\r\n"
+
+
+def remark_numbers(dialogue: Dialogue, kind: str, words: str) -> list[int]:
+    """The number at the start of each remark of ``kind`` that says ``words``."""
+    return [int(re.search(r"(\d+) (?:bare|line)", event.text)[1]) for event in dialogue.events
+            if event.event == "remark" and event.kind == kind and words in event.text]
+
+
+def send_data_in_pieces(dialogue: Dialogue, raw: bytes, cuts: list[int]) -> None:
+    """Send ``raw`` (ending in CRLF) as DATA, dot-stuffed as a client does, cut after each
+    number of octets in ``cuts``."""
+    stuffed = (b"." + raw if raw.startswith(b".") else raw).replace(b"\r\n.", b"\r\n..")
+    wire = stuffed + b".\r\n"
+    dialogue.in_transaction()
+    assert dialogue.code("DATA") == 354
+    start = 0
+    for cut in [*cuts, len(wire)]:
+        dialogue.wire(wire[start:start + cut])
+        start += cut
+    assert dialogue.session.completed[0].raw == raw
+
+
+@settings(max_examples=300)
+@given(message=st.lists(st.sampled_from([b"\r\n", b"\r", b"\n", b"\r\n.", b".", b"x",
+                                         b"y" * 450])).map(b"".join),
+       cuts=st.lists(st.integers(min_value=1, max_value=8)))
+def test_data_counted_piece_by_piece_is_counted_as_a_whole(message, cuts):
+    """Dot-stuffing, bare line ends and long lines are found as each read arrives (a read may
+    end inside a CRLF or a stuffed line's CRLF "."); they must be those of the whole message."""
+    raw = message + b"\r\n"
+    dialogue = Dialogue()
+    send_data_in_pieces(dialogue, raw, cuts)
+    stuffed_lines = (b"\r\n" + raw).count(b"\r\n.")
+    assert remark_numbers(dialogue, "dot-stuffing", "begin with") == [stuffed_lines] * bool(
+        stuffed_lines)
+    bare_lf, bare_cr = raw.count(b"\n") - raw.count(b"\r\n"), raw.count(b"\r") - raw.count(b"\r\n")
+    assert remark_numbers(dialogue, "bare-lf", "bare LF") == [bare_lf] * bool(bare_lf)
+    assert remark_numbers(dialogue, "bare-lf", "bare CR") == [bare_cr] * bool(bare_cr)
+    long_line = any(len(line) > 998 for line in re.split(rb"[\r\n]", raw))
+    assert any(event.kind == "long-lines" for event in dialogue.events
+               if event.event == "remark") == long_line
+
+
+@pytest.mark.parametrize(("length", "flagged"), [(998, False), (999, True)])
+def test_a_dot_stuffed_line_is_measured_without_its_second_dot(length, flagged):
+    dialogue = Dialogue()
+    send_data_in_pieces(dialogue, b"x\r\n." + b"y" * (length - 1) + b"\r\n", [700])
+    assert any("longer than 998" in remark for remark in dialogue.remarks()) == flagged
+
+
+def test_a_long_last_line_cut_off_by_a_disconnect_is_flagged(dialogue):
+    send_message(dialogue, b"Subject: cut\r\n\r\n" + b"z" * 1500)
+    dialogue.session.connection_lost("peer closed")
+    assert any("longer than 998" in remark for remark in dialogue.remarks())
 
 
 def test_data_over_the_limit_is_read_to_the_end_then_552():

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import socket
 import threading
 import time
+import types
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+import decoder
+import messages
 import smtp_observer
 
 
@@ -247,3 +252,66 @@ def test_an_explicit_port_that_is_taken_is_a_bind_error():
     taken.close()
     assert str(error.value) == (f"cannot listen on 127.0.0.1:{port}: the port is already in use "
                                 "(is another mail server or observer running?); try --port 2525")
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding large messages in a child process (what the window asks for)
+
+
+def send_seed_message(port: int) -> bytes:
+    raw = messages.outlook_seed_message()
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail(messages.SEED_FROM, [messages.SEED_TO], raw)
+    return raw
+
+
+def test_a_message_over_the_threshold_is_decoded_in_a_child(make_observer):
+    observer = make_observer(decode_in_child_from=1000)
+    raw = send_seed_message(observer.port)
+    message = observer.wait_for("message")[0]
+    assert message.raw == raw
+    assert observer.server.messages_decoded_in_child == 1
+    assert message.decoded == decoder.decode(raw)
+    assert message.decoded.attachments[0].image is not None
+    observer.wait_for("disconnect")
+    assert observer.named("error") == []
+
+
+def test_a_message_under_the_threshold_is_decoded_in_the_server(make_observer):
+    observer = make_observer(decode_in_child_from=smtp_observer.WINDOW_DECODE_IN_CHILD_FROM)
+    assert len(send_seed_message(observer.port)) < smtp_observer.WINDOW_DECODE_IN_CHILD_FROM
+    assert observer.wait_for("message")[0].decoded is not None
+    assert observer.server.messages_decoded_in_child == 0
+
+
+def test_a_crashed_child_costs_no_message_and_is_replaced(make_observer):
+    observer = make_observer(decode_in_child_from=1000)
+    crash = observer.server._start_child_decoder().submit(os._exit, 3)
+    assert isinstance(crash.exception(timeout=30), BrokenProcessPool)
+    raw = send_seed_message(observer.port)
+    first = observer.wait_for("message")[0]
+    assert first.decoded == decoder.decode(raw)
+    error = observer.wait_for("error")[0]
+    assert error.text.startswith("decoding in a child process failed (BrokenProcessPool")
+    assert error.text.endswith("decoding in the server instead")
+    assert observer.server.messages_decoded_in_child == 0
+    send_seed_message(observer.port)
+    assert observer.wait_for("message", 2)[1].decoded == first.decoded
+    assert observer.server.messages_decoded_in_child == 1
+
+
+def test_main_decodes_large_messages_in_a_child_only_for_the_window(monkeypatch):
+    configs: list[smtp_observer.ServerConfig] = []
+
+    def start_server(config, events):
+        configs.append(config)
+        return types.SimpleNamespace(stop=lambda: None, set_scenarios=None)
+
+    window = types.SimpleNamespace(run=lambda events, **options: 0, WindowUnavailable=OSError)
+    monkeypatch.setattr(smtp_observer, "start_server", start_server)
+    monkeypatch.setattr(smtp_observer, "_load_gui", lambda: window)
+    monkeypatch.setattr(smtp_observer, "run_headless", lambda server, events, show: 0)
+    assert smtp_observer.main(["--port", "0"]) == 0
+    assert smtp_observer.main(["--port", "0", "--no-gui"]) == 0
+    assert [config.decode_in_child_from for config in configs] == [
+        smtp_observer.WINDOW_DECODE_IN_CHILD_FROM, None]
