@@ -1005,6 +1005,7 @@ def _generated_name(path: str, content_type: str, image: ImageInfo | None) -> st
 
 
 _CACHED_HEADER_LENGTH = 4096  # longer values are parsed each time rather than kept
+_PARSED_HEADER_LENGTH = 16384  # characters of a header the email package's parser reads
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1019,10 +1020,18 @@ class _HeaderCachingPolicy(policy.EmailPolicy):
     lookup...), and policy.default builds a new header object, even a new header class, on
     each ask: that was two thirds of decode()'s time on a small message. Header objects are
     immutable, so one can serve every ask.
+
+    The structured parser's time grows with the square of the number of encoded words (it
+    splits the rest of the value at each one): a 500 KB From: full of them took 11 s. So it
+    sees at most the first _PARSED_HEADER_LENGTH characters; what the reader is shown is
+    decoded from the raw value by this module, in linear time.
     """
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
-        if hasattr(value, "name") or len(value) > _CACHED_HEADER_LENGTH:
+        if hasattr(value, "name"):
+            return value
+        value = value[:_PARSED_HEADER_LENGTH]
+        if len(value) > _CACHED_HEADER_LENGTH:
             return super().header_fetch_parse(name, value)
         return _parsed_header(name, value)
 
