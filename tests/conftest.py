@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import socket
 import sys
 import time
 from pathlib import Path
@@ -69,6 +70,15 @@ def make_observer():
     yield make
     for running in started:
         running.server.stop()
+
+
+@pytest.fixture
+def taken_port():
+    """A loopback port that another socket is listening on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
 
 
 def require_program(name: str) -> str:

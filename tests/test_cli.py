@@ -104,14 +104,10 @@ def test_ctrl_c_with_a_client_connected_is_clean():
     client.close()
 
 
-def test_an_explicit_port_in_use_exits_2_with_one_line():
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    port = taken.getsockname()[1]
+def test_an_explicit_port_in_use_exits_2_with_one_line(taken_port):
+    port = taken_port
     done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
                            "--port", str(port)], capture_output=True, timeout=30)
-    taken.close()
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == [
         f"smtp_observer: cannot listen on 127.0.0.1:{port}: the port is already in use "

@@ -219,11 +219,8 @@ def test_size_parameter_over_the_limit_is_refused_at_mail(make_observer):
         assert client.mail("a@example.com", ["SIZE=5000"])[0] == 552
 
 
-def test_fallback_from_a_taken_port(monkeypatch):
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    monkeypatch.setattr(smtp_observer, "SMTP_PORT", taken.getsockname()[1])
+def test_fallback_from_a_taken_port(monkeypatch, taken_port):
+    monkeypatch.setattr(smtp_observer, "SMTP_PORT", taken_port)
     monkeypatch.setattr(smtp_observer, "FALLBACK_PORT", 0)
     events: list = []
 
@@ -239,17 +236,12 @@ def test_fallback_from_a_taken_port(monkeypatch):
         assert "port 25 unavailable" in smtp_observer.listening_lines(listening)[0]
     finally:
         server.stop()
-        taken.close()
 
 
-def test_an_explicit_port_that_is_taken_is_a_bind_error():
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    port = taken.getsockname()[1]
+def test_an_explicit_port_that_is_taken_is_a_bind_error(taken_port):
+    port = taken_port
     with pytest.raises(smtp_observer.BindError) as error:
         smtp_observer.start_server(smtp_observer.ServerConfig(port=port), [])
-    taken.close()
     assert str(error.value) == (f"cannot listen on 127.0.0.1:{port}: the port is already in use "
                                 "(is another mail server or observer running?); try --port 2525")
 

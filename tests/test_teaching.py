@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 import ssl
 import subprocess
 import time
@@ -421,13 +420,3 @@ def test_tls_options_must_come_together_and_must_load(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.decode().startswith("smtp_observer: cannot use the TLS certificate")
     assert b"Traceback" not in bad.stderr
-
-
-def test_a_listening_socket_is_not_left_behind_by_a_failed_start(tmp_path):
-    taken = socket.socket()
-    taken.bind(("127.0.0.1", 0))
-    taken.listen()
-    port = taken.getsockname()[1]
-    process = run_cli("--port", str(port))
-    assert process.wait(timeout=30) == 2
-    taken.close()
