@@ -379,7 +379,9 @@ class SMTPSession:
 
     def _send(self, reply: Reply) -> bytes:
         self._event(ReplySent, code=reply.code, lines=reply.lines, state=self.state)
-        if reply.code >= 400 and reply.code != 421:
+        # 452 "too many recipients" is the client's cue to send the rest later (RFC 5321
+        # 4.5.3.1.10), not an error of its own.
+        if reply.code >= 400 and reply.code not in (421, 452):
             self._errors += 1
             if self._errors >= MAX_ERRORS:
                 return reply.wire() + self._close(
@@ -453,6 +455,8 @@ class SMTPSession:
         self.close_reason = DISCONNECT_TLS_FAILED
 
     def timed_out(self) -> bytes:
+        if self._data is not None:  # keep what arrived, as when the connection drops
+            self._finish_data(complete=False)
         return self._close(Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
                            DISCONNECT_TIMEOUT)
 
@@ -495,6 +499,9 @@ class SMTPSession:
     def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
         if isinstance(line, _LineTooLong):
             self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>")
+            if self._auth_step is not None:  # RFC 4954 4: the exchange ends here
+                self._auth_step = None
+                return self._send(Reply(500, "5.5.6 Authentication exchange line is too long"))
             return self._send(Reply(500, "5.5.2 Line too long"))
         text = escape_line(line)
         self._event(CommandReceived, line=text)
@@ -516,7 +523,8 @@ class SMTPSession:
     # -- session commands
 
     def _greeted(self, arg: str, *, esmtp: bool) -> str | None:
-        if not arg:
+        """The greeting for a valid HELO/EHLO name (the reply echoes it: no control bytes)."""
+        if not arg or not arg.isprintable():
             return None
         self._helo = arg
         self._esmtp = esmtp
@@ -541,7 +549,9 @@ class SMTPSession:
         keywords.append(f"SIZE {self.max_size}")
         if not self._scenario("no-pipelining"):
             keywords.append("PIPELINING")
-        keywords += ["SMTPUTF8", "ENHANCEDSTATUSCODES"]
+        if not self._scenario("no-8bitmime"):  # RFC 6531 3.1: SMTPUTF8 needs 8BITMIME
+            keywords.append("SMTPUTF8")
+        keywords.append("ENHANCEDSTATUSCODES")
         if self.config.tls_context is not None and not self.tls_active:
             keywords.append("STARTTLS")
         if not self._scenario("no-auth"):
@@ -693,7 +703,7 @@ class SMTPSession:
             if not self._esmtp or key not in self._mail_parameters():
                 return Reply(555, f"5.5.4 Unsupported parameter {key}"), False, None
             if key == "SIZE":
-                if not value.isdigit():
+                if not (value.isascii() and value.isdigit()):
                     return Reply(501, "5.5.4 SIZE wants a number"), False, None
                 declared = int(value)
                 if declared > self.max_size:
@@ -1016,6 +1026,10 @@ class ObserverServer(socketserver.TCPServer):
     def server_bind(self) -> None:
         if os.name == "nt":
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        if self.address_family == socket.AF_INET6:
+            # "::" should serve IPv4 clients too; Windows makes IPv6 sockets v6-only by default.
+            with contextlib.suppress(OSError, AttributeError):
+                self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         super().server_bind()
 
     def get_request(self) -> tuple[socket.socket, tuple]:
@@ -1213,12 +1227,16 @@ class SMTPHandler(socketserver.BaseRequestHandler):
 
     def _start_tls(self, connection: socket.socket, session: SMTPSession) -> socket.socket:
         session.tls_requested = False
+        # wrap_socket takes the socket over: track the wrapper before the handshake, so that
+        # stop() can end a client that never finishes it.
+        secure = session.config.tls_context.wrap_socket(connection, server_side=True,
+                                                        do_handshake_on_connect=False)
+        self.server.track_client(secure)
         try:
-            secure = session.config.tls_context.wrap_socket(connection, server_side=True)
+            secure.do_handshake()
         except (ssl.SSLError, OSError) as error:
             session.tls_failed(str(error))
-            return connection
-        self.server.track_client(secure)
+            return secure
         session.tls_started(secure.version() or "", secure.cipher()[0])
         return secure
 

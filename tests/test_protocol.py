@@ -528,3 +528,43 @@ def test_every_reply_is_an_event_in_wire_order(dialogue):
     commands = [e.line for e in dialogue.events if e.event == "command"]
     assert commands == ["EHLO client.example", "MAIL FROM:<a@example.com>",
                         "RCPT TO:<b@example.com>"]
+
+
+def test_an_idle_timeout_in_data_keeps_what_arrived(dialogue):
+    send_message(dialogue, b"Subject: bare LF only\n\nno CRLF.CRLF will come\n.\n")
+    assert parse_replies(dialogue.session.timed_out())[0][0] == 421
+    message = dialogue.session.completed[0]
+    assert (message.complete, message.raw) == (
+        False, b"Subject: bare LF only\n\nno CRLF.CRLF will come\n.\n")
+
+
+def test_a_too_long_auth_line_ends_the_exchange(dialogue):
+    dialogue.code("EHLO x")
+    dialogue.code("AUTH LOGIN")
+    assert dialogue.cmd("A" * (AUTH_LINE_LIMIT + 10)) == (
+        500, "5.5.6 Authentication exchange line is too long")
+    assert dialogue.code("QUIT") == 221  # a command again, not a user name
+
+
+def test_recipients_over_the_limit_do_not_count_as_errors(dialogue):
+    dialogue.code("EHLO x")
+    dialogue.code("MAIL FROM:<a@b.example>")
+    rcpts = b"".join(b"RCPT TO:<r%d@d.example>\r\n" % i for i in range(MAX_RECIPIENTS + 30))
+    codes = [code for code, _ in dialogue.send(rcpts + b"DATA\r\n")]
+    assert codes == [250] * MAX_RECIPIENTS + [452] * 30 + [354]
+    assert not dialogue.session.closed
+
+
+def test_a_size_that_is_not_ascii_digits_is_501(dialogue):
+    dialogue.code("EHLO x")
+    assert dialogue.code("MAIL FROM:<a@b.example> SIZE=²") == 501
+
+
+def test_a_helo_name_with_control_characters_is_501(dialogue):
+    assert dialogue.send(b"EHLO a\rb\r\n")[0][0] == 501
+    assert dialogue.code("EHLO ab") == 250
+
+
+def test_no_8bitmime_also_hides_smtputf8():
+    keywords = Dialogue(scenarios=("no-8bitmime",)).cmd("EHLO x")[1].split("\n")
+    assert "8BITMIME" not in keywords and "SMTPUTF8" not in keywords

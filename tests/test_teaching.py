@@ -420,3 +420,18 @@ def test_tls_options_must_come_together_and_must_load(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.decode().startswith("smtp_observer: cannot use the TLS certificate")
     assert b"Traceback" not in bad.stderr
+
+
+def test_stop_ends_a_client_stuck_in_the_tls_handshake(make_observer, certificate):
+    import threading
+    observer = make_observer(tls_context=certificate[2], timeout=60)
+    sock = raw_client(observer.port)
+    sock.sendall(b"EHLO x\r\nSTARTTLS\r\n")
+    read_replies(sock, 2)  # the client now says nothing: no ClientHello
+    time.sleep(0.2)
+    stopper = threading.Thread(target=observer.server.stop)
+    stopper.start()
+    stopper.join(10)
+    assert not stopper.is_alive(), "stop() waited for the handshake's timeout"
+    assert observer.wait_for("disconnect")[0].reason == "TLS handshake failed"
+    sock.close()
