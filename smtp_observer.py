@@ -1235,7 +1235,10 @@ class SMTPHandler(socketserver.BaseRequestHandler):
         try:
             secure.do_handshake()
         except (ssl.SSLError, OSError) as error:
-            session.tls_failed(str(error))
+            if self.server.stopping:
+                session.connection_lost(DISCONNECT_SERVER_STOPPING)
+            else:
+                session.tls_failed(str(error))
             return secure
         session.tls_started(secure.version() or "", secure.cipher()[0])
         return secure
