@@ -337,10 +337,7 @@ def raw_display_text(chunk: bytes) -> str:
 
 def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
     """A reply as it went over the wire: "S: 250-first", ..., "S: 250 last"."""
-    if not lines:
-        return [f"S: {code}"]
-    *first, last = lines
-    return [f"S: {code}-{line}" for line in first] + [f"S: {code} {last}"]
+    return ["S: " + line for line in explain.reply_wire_lines(code, lines)]
 
 
 def message_status(ev: ServerEvent, labels: Labels) -> str:

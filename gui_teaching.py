@@ -238,7 +238,7 @@ def command_octets(line: str) -> int:
 
 def reply_octets(code: int, lines: Sequence[str]) -> int:
     """The size of a reply on the wire: "250-..." or "250 ..." and CRLF for each line."""
-    return sum(len(f"{code} {line}".encode()) + 2 for line in lines)
+    return sum(len(line.encode()) + 2 for line in explain.reply_wire_lines(code, lines))
 
 
 def reply_text(ev: ServerEvent) -> str:

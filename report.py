@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import decoder
-from explain import SCENARIOS, Text, explain_command, explain_reply
+from explain import SCENARIOS, Text, explain_command, explain_reply, reply_wire_lines
 
 # An event of smtp_observer (a frozen dataclass), typed loosely: see the module docstring.
 ServerEvent = Any
@@ -212,9 +212,7 @@ def _masked_command(line: str, answers_challenge: bool, lang: str) -> str:
 
 def _wire_lines(code: int, lines: Sequence[str]) -> tuple[str, ...]:
     """A reply as it went over the wire: "250-first", ..., "250 last"."""
-    last = len(lines) - 1
-    return tuple(f"{code}{' ' if index == last else '-'}{line}"
-                 for index, line in enumerate(lines)) or (str(code),)
+    return tuple(reply_wire_lines(code, lines))
 
 
 def _dialogue(own: list[ServerEvent], lang: str) -> list[DialogueRow]:

@@ -255,9 +255,8 @@ class Reply:
         self.lines = lines
 
     def wire(self) -> bytes:
-        last = len(self.lines) - 1
-        return "".join(f"{self.code}{' ' if i == last else '-'}{line}\r\n"
-                       for i, line in enumerate(self.lines)).encode("utf-8")
+        return "".join(line + "\r\n" for line in explain.reply_wire_lines(
+            self.code, self.lines)).encode("utf-8")
 
 
 _ADDRESS_RE = re.compile(
@@ -1298,8 +1297,7 @@ def transcript_lines(event: ServerEvent) -> list[str]:
         case CommandReceived():
             return [f"C: {event.line}"]
         case ReplySent():
-            return ["S: " + line for line
-                    in Reply(event.code, *event.lines).wire().decode("utf-8").splitlines()]
+            return ["S: " + line for line in explain.reply_wire_lines(event.code, event.lines)]
         case DataReceived():
             if not event.complete:
                 return [f"C: <message data: {event.size:,} bytes, incomplete: the connection "
