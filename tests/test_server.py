@@ -23,6 +23,14 @@ def raw_client(port: int) -> socket.socket:
     return sock
 
 
+def stopped_within(server: smtp_observer.ObserverServer, seconds: float) -> bool:
+    """Call stop() from another thread, as the window does; True when it returned in time."""
+    stopper = threading.Thread(target=server.stop)
+    stopper.start()
+    stopper.join(seconds)
+    return not stopper.is_alive()
+
+
 def read_replies(sock: socket.socket, count: int) -> bytes:
     """Read until `count` final reply lines ("NNN " lines) have arrived."""
     data = b""
@@ -188,10 +196,7 @@ def test_stop_with_a_client_connected_is_clean(make_observer):
     read_replies(sock, 4)
     sock.sendall(b"Subject: unfinished\r\n\r\n")
     time.sleep(0.1)
-    stopper = threading.Thread(target=observer.server.stop)
-    stopper.start()
-    stopper.join(5)
-    assert not stopper.is_alive(), "stop() hung on the connected client"
+    assert stopped_within(observer.server, 5), "stop() hung on the connected client"
     assert observer.wait_for("disconnect")[0].reason == "server stopping"
     assert observer.wait_for("message")[0].raw == b"Subject: unfinished\r\n\r\n"
     assert not [t for t in threading.enumerate() if t.name == "smtp-observer-server"]

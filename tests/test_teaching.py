@@ -14,7 +14,7 @@ import explain
 import smtp_observer
 from conftest import ROOT, require_program
 from test_protocol import Dialogue, b64, send_message
-from test_server import raw_client, read_replies
+from test_server import raw_client, read_replies, stopped_within
 
 # -- the explanation tables cover everything the server can say
 
@@ -423,15 +423,11 @@ def test_tls_options_must_come_together_and_must_load(tmp_path):
 
 
 def test_stop_ends_a_client_stuck_in_the_tls_handshake(make_observer, certificate):
-    import threading
     observer = make_observer(tls_context=certificate[2], timeout=60)
     sock = raw_client(observer.port)
     sock.sendall(b"EHLO x\r\nSTARTTLS\r\n")
     read_replies(sock, 2)  # the client now says nothing: no ClientHello
     time.sleep(0.2)
-    stopper = threading.Thread(target=observer.server.stop)
-    stopper.start()
-    stopper.join(10)
-    assert not stopper.is_alive(), "stop() waited for the handshake's timeout"
+    assert stopped_within(observer.server, 10), "stop() waited for the handshake's timeout"
     assert observer.wait_for("disconnect")[0].reason == "server stopping"
     sock.close()
