@@ -804,6 +804,9 @@ def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None,
     try:
         with _open_image(data) as image:
             info = ImageInfo(image.format or "?", image.width, image.height)
+            broken = _broken_image(image)
+        if broken:
+            return info, broken
     except UnidentifiedImageError:
         return None, ("Pillow cannot read this image (corrupt, or a format it does not know)"
                       if labelled_image else None)
@@ -817,6 +820,18 @@ def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None,
         return info, (f"{info.width}x{info.height} pixels is over Pillow's decompression-bomb "
                       "limit: measured from its header, never decoded")
     return info, None
+
+
+def _broken_image(image: Image.Image) -> str | None:
+    """Why a picture whose header reads well cannot be shown, or None. Image.verify() walks
+    the chunks of a PNG and checks their CRCs without decoding pixels, so a PNG cut short (a
+    client that dropped mid-DATA) or with a broken chunk is found here cheaply; other formats
+    verify less, and their thumbnail fails later and shows a placeholder."""
+    try:
+        image.verify()
+    except Exception as exc:  # plugins raise SyntaxError, OSError, struct.error...
+        return f"corrupt image ({type(exc).__name__}: {exc})"
+    return None
 
 
 def _header_without_bomb_check(data: bytes) -> ImageInfo | None:
@@ -845,6 +860,9 @@ def thumbnail(data: bytes, max_size: tuple[int, int]) -> Image.Image | None:
         if _too_many_pixels(image.size):
             return None
         image.thumbnail(max_size)
+        # thumbnail() returns early, without decoding, when the picture already fits: decode
+        # here, so that a broken or cut picture is None and not an error in the caller's hands.
+        image.load()
         has_alpha = "A" in image.getbands() or "transparency" in image.info
         mode = "RGBA" if has_alpha else "RGB"
         return image if image.mode == mode else image.convert(mode)

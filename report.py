@@ -92,6 +92,8 @@ LABELS: dict[str, Text] = {
     "col_type": Text("Type", "类型"),
     "col_size": Text("Size", "大小"),
     "col_picture": Text("Picture", "图片"),
+    "picture_unreadable": Text("(the picture cannot be shown: its data is broken or cut short)",
+                               "（无法显示图片：数据已损坏或不完整）"),
     "part": Text("MIME part {path}", "MIME 部分 {path}"),
     "mime_tree": Text("MIME tree", "MIME 结构"),
     "decoder_remarks": Text("Decoder remarks ({count})", "解码提示（{count}）"),
@@ -467,6 +469,8 @@ def _html_attachment(attachment: decoder.Attachment, lang: str) -> str:
         uri = _thumbnail_uri(attachment.data)
         if uri is not None:
             picture = f'<img src="{uri}" alt="{escape(attachment.filename)}">'
+        else:
+            picture = escape(label("picture_unreadable", lang))
     part = escape(label("part", lang, path=attachment.part))
     return (f"<tr><td>{escape(attachment.filename)}<br><small>{part}</small></td>"
             f"<td>{escape(attachment.content_type)}</td><td>{size}</td>"

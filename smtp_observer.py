@@ -1383,8 +1383,9 @@ class SessionReports:
 
         try:
             paths = report.write_session_report(self._directory, events, lang=self._lang)
-        except OSError as error:
-            print(f"smtp_observer: cannot write the report: {error}", file=sys.stderr)
+        except Exception as error:  # a report must never end the observer (review F1)
+            print(f"smtp_observer: cannot write the report: {type(error).__name__}: {error}",
+                  file=sys.stderr)
             return
         print("Report written: " + ", ".join(str(path) for path in paths), file=sys.stderr)
 

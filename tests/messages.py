@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 
 from PIL import Image, ImageDraw
 
@@ -130,3 +132,44 @@ def gb2312_text_message(subject: str, text: str, *, sender: str = SEED_FROM,
         base64_body(text.encode("gb2312")),
     ]
     return "\r\n".join(lines).encode("ascii")
+
+
+
+def _png_chunk(name: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + name + data
+            + struct.pack(">I", zlib.crc32(name + data)))
+
+
+def _png_head_and_pixels(size: tuple[int, int]) -> tuple[bytes, bytes]:
+    """The signature and IHDR of an RGB PNG, and its compressed rows (a grey ramp)."""
+    width, height = size
+    rows = b"".join(b"\x00" + bytes((x * 7 + y * 3) % 256 for x in range(width * 3))
+                    for y in range(height))
+    head = b"\x89PNG\r\n\x1a\n" + _png_chunk(
+        b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return head, zlib.compress(rows)
+
+
+def broken_png(size: tuple[int, int] = (10, 10)) -> bytes:
+    """A PNG whose header reads well but whose pixels do not (Pillow: "broken PNG file"): half
+    an IDAT, then a chunk whose name is no name, as in reliability review F1."""
+    head, pixels = _png_head_and_pixels(size)
+    return (head + _png_chunk(b"IDAT", pixels[: len(pixels) // 2])
+            + b"\x00\x00\x00\x05\x00\x01\x02\x03" + b"x" * 12)
+
+
+def cut_png(size: tuple[int, int] = (10, 10)) -> bytes:
+    """A PNG cut short in its pixel data, as a client that drops mid-DATA leaves it."""
+    head, pixels = _png_head_and_pixels(size)
+    return (head + _png_chunk(b"IDAT", pixels))[: len(head) + 8 + len(pixels) // 2]
+
+def picture_message(data: bytes, filename: str = "picture.png") -> bytes:
+    """A text body and one picture attachment, CRLF lines, ready for sendmail()."""
+    return (f"From: a@example.com\r\nTo: b@example.com\r\nSubject: picture\r\n"
+            f"Date: Mon, 30 Nov 2026 10:00:00 +0800\r\nMessage-ID: <p@example.com>\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            f"--b\r\nContent-Type: text/plain\r\n\r\nsee the picture\r\n"
+            f"--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+            f'Content-Disposition: attachment; filename="{filename}"\r\n\r\n'
+            f"{base64_body(data)}\r\n--b--\r\n").encode("ascii")

@@ -443,6 +443,17 @@ def test_a_picture_the_thumbnailer_cannot_open_is_reported(window, events, monke
     assert card.photo is None
 
 
+@pytest.mark.parametrize("data", [messages.broken_png(), messages.cut_png()],
+                         ids=["bad-chunk", "cut"])
+def test_a_broken_picture_shows_a_placeholder_and_the_window_goes_on(window, events, data):
+    # Issue 14.1: the card stayed "Scaling the picture…" and the batch's status was not updated.
+    broken = attachment("broken.png", "image/png", data, decoder.ImageInfo("PNG", 10, 10))
+    feed(window, events, message(decoded_message(attachments=[broken])))
+    card, = window.attachment_cards
+    assert pump_until(window, lambda: card.picture.cget("text") == EN["image_unreadable"])
+    assert "Internal error" not in text_of(window.dialogue_text)
+
+
 def test_large_raw_content_shows_256_kib_first_and_all_on_request(window, events):
     line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
     raw = b"Subject: big\r\n\r\n" + line * 14_000 + b"L" * 3000  # about 1 MB
