@@ -10,7 +10,6 @@ from __future__ import annotations
 import locale
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 LANGUAGES = ("en", "zh")
@@ -253,13 +252,6 @@ EHLO_KEYWORDS: dict[str, CommandInfo] = {
         "Delivery status notifications can be requested (NOTIFY=, RET=).",
         "可以请求投递状态通知（NOTIFY=、RET=）。")),
 }
-
-
-def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
-    """A reply's lines as they go over the wire (RFC 5321 4.2): "250-first", ..., "250 last"."""
-    last = len(lines) - 1
-    return [f"{code}{' ' if index == last else '-'}{line}"
-            for index, line in enumerate(lines)] or [str(code)]
 
 
 def command_info(line: str, *, answers_challenge: bool = False) -> CommandInfo:

@@ -4,9 +4,8 @@ encoding X-ray and the lab scenarios.
 
 ``run(events, stop_server=...)`` opens the window; the server thread only puts events on
 ``events`` and this module drains the queue on the Tk thread with ``after()`` in bounded
-batches. It reads events by attribute name and dispatches on ``ev.event``: it never imports
-smtp_observer (run as a script that module is ``__main__``, and a second import would make a
-second set of event classes). It imports decoder (pure) for ``decoder.thumbnail`` and
+batches. The events are those of events.py, dispatched on ``ev.event``; it never imports
+smtp_observer (run as a script that module is ``__main__``). It imports decoder (pure) for ``decoder.thumbnail`` and
 ``decoder.part_xray``, which run on a worker thread for large inputs; only
 ``ImageTk.PhotoImage`` is made on the Tk thread.
 
@@ -45,17 +44,15 @@ from PIL import ImageTk
 
 import decoder
 import explain
+from events import (PROTOCOL_STATES, CommandReceived, Connected, Disconnected, Listening,
+                    MessageReceived, ServerEvent, reply_wire_lines as wire_lines)
 from explain import detect_language
 import gui_teaching
 import report
-from gui_teaching import (PROTOCOL_STATES, DialogueEntry, Explanation, SessionTrack, WireStep,
-                          XrayPanes, XrayRow)
+from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
 
 log = logging.getLogger(__name__)
 
-# An event of smtp_observer (a frozen dataclass); typed loosely because this module must not
-# import smtp_observer. Every event has .event, .session and .time.
-ServerEvent = Any
 Labels = Mapping[str, str]
 
 # --------------------------------------------------------------------------------------------
@@ -337,10 +334,10 @@ def raw_display_text(chunk: bytes) -> str:
 
 def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
     """A reply as it went over the wire: "S: 250-first", ..., "S: 250 last"."""
-    return ["S: " + line for line in explain.reply_wire_lines(code, lines)]
+    return ["S: " + line for line in wire_lines(code, lines)]
 
 
-def message_status(ev: ServerEvent, labels: Labels) -> str:
+def message_status(ev: MessageReceived, labels: Labels) -> str:
     if not ev.complete:
         return labels["status_incomplete"]
     if not ev.accepted:
@@ -348,7 +345,7 @@ def message_status(ev: ServerEvent, labels: Labels) -> str:
     return labels["status_accepted"]
 
 
-def listening_address(ev: ServerEvent) -> str:
+def listening_address(ev: Listening) -> str:
     return f"{ev.host}:{ev.port}"
 
 
@@ -403,7 +400,7 @@ def format_addresses(addresses: Sequence[str]) -> str:
     return ", ".join(f"<{address}>" for address in addresses)
 
 
-def body_segments(ev: ServerEvent, labels: Labels) -> list[tuple[str, str]]:
+def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
     """The body view of a message event as (text, tag) pieces: headers, notes, then the text."""
     decoded = ev.decoded
     segments: list[tuple[str, str]] = []
@@ -423,7 +420,7 @@ def body_segments(ev: ServerEvent, labels: Labels) -> list[tuple[str, str]]:
     return segments
 
 
-def message_notes(ev: ServerEvent, labels: Labels) -> list[str]:
+def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
     """What a student should notice about a message before reading it."""
     notes = []
     if not ev.complete:
@@ -455,7 +452,7 @@ def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
     return segments
 
 
-def has_problem(ev: ServerEvent) -> bool:
+def has_problem(ev: MessageReceived) -> bool:
     """True when the message list should flag the message."""
     decoded = ev.decoded
     return not (ev.complete and ev.accepted and decoded is not None and not decoded.remarks)
@@ -928,7 +925,7 @@ class ObserverWindow:
         self._follow_dialogue = True  # the newest lines are in view: keep them there
         self._tracks: dict[int, SessionTrack] = {}  # by session number, oldest first
         self._received: list[ServerEvent] = []  # every event, for exporting a session
-        self._messages: dict[str, ServerEvent] = {}  # message list item id -> message event
+        self._messages: dict[str, MessageReceived] = {}  # message list item id -> message event
         self._shown_item: str | None = None
         self._newest_to_show: str | None = None
         self._follow_newest = True
@@ -1208,7 +1205,7 @@ class ObserverWindow:
 
     # ---- event handlers (the dialogue line is already queued by handle_event)
 
-    def on_listening(self, ev: ServerEvent) -> None:
+    def on_listening(self, ev: Listening) -> None:
         for name, variable in self._scenario_vars.items():  # what the server really has
             variable.set(name in ev.scenarios)
         self._show_scenarios_in_status()
@@ -1226,17 +1223,17 @@ class ObserverWindow:
             self.fallback_banner.configure(text="\n".join(banners))
             self.fallback_banner.grid(row=0, column=0, sticky="ew")
 
-    def on_connect(self, ev: ServerEvent) -> None:
+    def on_connect(self, ev: Connected) -> None:
         self._counts["connections"] += 1
         self.connection_label.configure(text=self.labels["status_connected"].format(peer=ev.peer))
 
-    def on_command(self, ev: ServerEvent) -> None:
+    def on_command(self, ev: CommandReceived) -> None:
         self._counts["commands"] += 1
 
-    def on_disconnect(self, ev: ServerEvent) -> None:
+    def on_disconnect(self, ev: Disconnected) -> None:
         self.connection_label.configure(text=self.labels["status_idle"])
 
-    def on_message(self, ev: ServerEvent) -> None:
+    def on_message(self, ev: MessageReceived) -> None:
         self._counts["messages"] += 1
         decoded = ev.decoded
         sender = (decoded.from_ if decoded is not None else None) or ev.envelope.mail_from
@@ -1413,7 +1410,7 @@ class ObserverWindow:
         self.show_password_button.pack_forget()
         _replace_text(self.explanation_text, [(self.labels["explain_hint"], TAG_NOTE)])
 
-    def _select_message(self, ev: ServerEvent) -> None:
+    def _select_message(self, ev: MessageReceived) -> None:
         item = next((item for item, shown in self._messages.items() if shown is ev), None)
         if item is not None:
             self.message_list.selection_set(item)
@@ -1452,7 +1449,7 @@ class ObserverWindow:
 
     # ---- encoding X-ray
 
-    def _show_xray_tree(self, ev: ServerEvent) -> None:
+    def _show_xray_tree(self, ev: MessageReceived) -> None:
         self._xray_generation += 1
         decoded = ev.decoded
         if decoded is None:
@@ -1549,7 +1546,7 @@ class ObserverWindow:
         self._show_xray_tree(ev)
 
     @property
-    def shown_message(self) -> ServerEvent | None:
+    def shown_message(self) -> MessageReceived | None:
         return self._messages.get(self._shown_item) if self._shown_item else None
 
     def _show_raw(self, raw: bytes) -> None:

@@ -2,7 +2,7 @@
 where its session stood, the arrows of the sequence view and the panes of the encoding X-ray.
 
 gui.py owns the widgets and puts these results into them. Like gui.py, this module reads
-events by attribute name and dispatches on ``ev.event``; it imports neither tkinter nor
+events (events.py) by their ``event`` name; it imports neither tkinter nor
 smtp_observer. The explanations themselves come from explain.py's tables; only the window's
 own words are here, in LABELS (gui.LABELS includes them).
 """
@@ -17,13 +17,9 @@ from typing import Any
 
 import decoder
 import explain
+from events import PROTOCOL_STATES, STATE_DONE, RemarkKind, ServerEvent, reply_wire_lines
 
-ServerEvent = Any  # an event of smtp_observer, read by attribute name
 Labels = Mapping[str, str]
-
-# smtp_observer.PROTOCOL_STATES, the values of a reply event's .state (not imported: see above)
-PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
-AUTH_CHALLENGE = 334  # the reply after which a client line is AUTH data, not a command
 BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
 
 MAX_SEQUENCE_STEPS = 500  # arrows drawn per session; a flood of thousands would take seconds
@@ -238,7 +234,7 @@ def command_octets(line: str) -> int:
 
 def reply_octets(code: int, lines: Sequence[str]) -> int:
     """The size of a reply on the wire: "250-..." or "250 ..." and CRLF for each line."""
-    return sum(len(line.encode()) + 2 for line in explain.reply_wire_lines(code, lines))
+    return sum(len(line.encode()) + 2 for line in reply_wire_lines(code, lines))
 
 
 def reply_text(ev: ServerEvent) -> str:
@@ -277,7 +273,6 @@ class DialogueEntry:
     event: ServerEvent
     session: int = 0  # 0 for the server's own lines (listening, errors)
     elapsed: float | None = None
-    answers_challenge: bool = False  # a client line after a 334: AUTH data, not a command
     encrypted: bool = False  # travelled inside TLS
     state: str | None = None  # the protocol state after this line
     broken_rule: str | None = None  # the last reply, when it was a 503
@@ -294,7 +289,6 @@ class SessionTrack:
         self.state = PROTOCOL_STATES[0]
         self.broken_rule: str | None = None
         self.encrypted = False
-        self._last_reply_code: int | None = None
         self._last_reply_time: float | None = None  # None again once a client line used it
         # Arrival times of the client's lines still waiting for their reply. Replies come in
         # the order of the lines they answer, pipelined or not (RFC 2920 3.1).
@@ -302,13 +296,12 @@ class SessionTrack:
 
     def add(self, ev: ServerEvent) -> DialogueEntry:
         elapsed = max(0.0, ev.time - self.started)
-        answers_challenge = ev.event == "command" and self._last_reply_code == AUTH_CHALLENGE
         encrypted = self.encrypted
         step = self._wire_step(ev, elapsed)
         if step is not None:
             self.steps.append(step)
         self._advance(ev)
-        return DialogueEntry(ev, self.number, elapsed, answers_challenge, encrypted, self.state,
+        return DialogueEntry(ev, self.number, elapsed, encrypted, self.state,
                              self.broken_rule, step)
 
     def _wire_step(self, ev: ServerEvent, elapsed: float) -> WireStep | None:
@@ -335,13 +328,12 @@ class SessionTrack:
 
     def _advance(self, ev: ServerEvent) -> None:
         if ev.event == "reply":
-            self._last_reply_code = ev.code
             self.state = ev.state
             self.broken_rule = reply_text(ev) if ev.code == BAD_SEQUENCE else None
         elif ev.event == "tls":
             self.encrypted = True
         elif ev.event == "disconnect":
-            self.state = PROTOCOL_STATES[-1]
+            self.state = STATE_DONE
 
 
 def step_label(step: WireStep, labels: Labels, width: int) -> str:
@@ -377,21 +369,21 @@ def _describe(info: explain.CommandInfo, lang: str) -> str:
 
 
 # The table entry behind each kind of remark the server makes, where explain.py has one.
-_REMARK_BACKGROUND: dict[str, explain.CommandInfo] = {
-    "auth": explain.COMMANDS["AUTH"],
-    "auth-mechanism": explain.COMMANDS["AUTH"],
-    "dot-stuffing": explain.COMMANDS["DATA"],
-    "tls": explain.COMMANDS["STARTTLS"],
-    "pipelining": explain.EHLO_KEYWORDS["PIPELINING"],
-    "size": explain.EHLO_KEYWORDS["SIZE"],
-    "8bit": explain.EHLO_KEYWORDS["8BITMIME"],
+_REMARK_BACKGROUND: dict[RemarkKind, explain.CommandInfo] = {
+    RemarkKind.AUTH: explain.COMMANDS["AUTH"],
+    RemarkKind.AUTH_MECHANISM: explain.COMMANDS["AUTH"],
+    RemarkKind.DOT_STUFFING: explain.COMMANDS["DATA"],
+    RemarkKind.TLS: explain.COMMANDS["STARTTLS"],
+    RemarkKind.PIPELINING: explain.EHLO_KEYWORDS["PIPELINING"],
+    RemarkKind.SIZE: explain.EHLO_KEYWORDS["SIZE"],
+    RemarkKind.EIGHT_BIT: explain.EHLO_KEYWORDS["8BITMIME"],
 }
 
 
 def can_reveal_secret(entry: DialogueEntry) -> bool:
     """An AUTH remark whose password the window masks until asked."""
     ev = entry.event
-    return ev.event == "remark" and ev.kind == "auth" and bool(ev.secret)
+    return ev.event == "remark" and ev.kind == RemarkKind.AUTH and bool(ev.secret)
 
 
 def explain_entry(entry: DialogueEntry, labels: Labels, lang: str, *,
@@ -406,7 +398,7 @@ def _paragraphs(entry: DialogueEntry, labels: Labels, lang: str, reveal_secret: 
                 ) -> list[str]:
     ev = entry.event
     if ev.event == "command":
-        return [explain.explain_command(ev.line, lang, answers_challenge=entry.answers_challenge)]
+        return [explain.explain_command(ev.line, lang, answers_challenge=ev.answers_challenge)]
     if ev.event == "reply":
         return explain.explain_reply(ev.code, ev.lines, lang).split("\n")
     if ev.event == "remark":

@@ -6,9 +6,8 @@ with thumbnails, the MIME tree and the decoder's remarks. The window's "Export s
 ``smtp_observer.py --report DIR`` call this module, and only on request:
 ``write_session_report`` is the one function here that writes anything.
 
-Events are read by attribute and told apart by their ``event`` name, exactly as smtp_observer
-defines them; this module imports neither smtp_observer (run as a script it is ``__main__``)
-nor tkinter. A report is meant to be handed on, so it never shows a password: it does not read
+Events (events.py) are told apart by their ``event`` name; this module imports neither
+smtp_observer (run as a script it is ``__main__``) nor tkinter. A report is meant to be handed on, so it never shows a password: it does not read
 ``Remark.secret``, and it masks the base64 lines that carry AUTH credentials.
 
 The HTML needs no network and no JavaScript: the style is inline and the pictures are data:
@@ -24,18 +23,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import decoder
-from explain import SCENARIOS, Text, explain_command, explain_reply, reply_wire_lines
-
-# An event of smtp_observer (a frozen dataclass), typed loosely: see the module docstring.
-ServerEvent = Any
+from events import Envelope, ServerEvent, reply_wire_lines
+from explain import SCENARIOS, Text, explain_command, explain_reply
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
 THUMBNAIL_SIZE = (320, 240)
 THUMBNAIL_JPEG_QUALITY = 85
-AUTH_CHALLENGE = 334  # the reply after which the client's next line is a credential
 
 LABELS: dict[str, Text] = {
     "title": Text("SMTP session {number}", "SMTP 会话 {number}"),
@@ -68,6 +62,8 @@ LABELS: dict[str, Text] = {
         "此后的内容都经过加密传输：抓包只能看到密文。"),
     "note": Text("Note: {text}", "提示：{text}"),
     "error": Text("Server error: {text}", "服务器错误：{text}"),
+    "unknown_event": Text("An event this version cannot show: {name}",
+                          "本版本无法显示的事件：{name}"),
     "state": Text("state: {state}", "状态：{state}"),
     "message_received": Text("Message {number} received (below)", "收到邮件 {number}（见下文）"),
     "masked": Text("[{length} characters of base64 credentials, masked in the report]",
@@ -220,20 +216,18 @@ def _wire_lines(code: int, lines: Sequence[str]) -> tuple[str, ...]:
 def _dialogue(own: list[ServerEvent], lang: str) -> list[DialogueRow]:
     rows = []
     start = own[0].time if own else 0.0
-    last_reply_code = None
     for event in own:
-        row = _dialogue_row(event, event.time - start, last_reply_code == AUTH_CHALLENGE, lang)
+        row = _dialogue_row(event, event.time - start, lang)
         if row is not None:
             rows.append(row)
-        if event.event == "reply":
-            last_reply_code = event.code
     return rows
 
 
-def _dialogue_row(event: ServerEvent, offset: float, answers_challenge: bool,
-                  lang: str) -> DialogueRow | None:
+def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow | None:
+    """The row of one event; None for the listening event (the summary shows it)."""
     name = event.event
     if name == "command":
+        answers_challenge = event.answers_challenge
         return DialogueRow(offset, "client", "C→S",
                            (_masked_command(event.line, answers_challenge, lang),),
                            explain_command(event.line, lang, answers_challenge=answers_challenge))
@@ -261,7 +255,9 @@ def _dialogue_row(event: ServerEvent, offset: float, answers_challenge: bool,
                            (label("disconnected", lang, reason=event.reason),))
     if name == "error":
         return DialogueRow(offset, "error", "", (label("error", lang, text=event.text),))
-    return None
+    if name == "listening":
+        return None
+    return DialogueRow(offset, "error", "", (label("unknown_event", lang, name=name),))
 
 
 def _message_heading(event: ServerEvent, lang: str) -> str:
@@ -270,7 +266,7 @@ def _message_heading(event: ServerEvent, lang: str) -> str:
     return label("message", lang, number=event.number, size=f"{len(event.raw):,}", status=status)
 
 
-def _envelope_items(envelope: Any) -> list[tuple[str, str]]:
+def _envelope_items(envelope: Envelope) -> list[tuple[str, str]]:
     sender = f"<{envelope.mail_from}>" + "".join(f" {p}" for p in envelope.mail_params)
     return [("MAIL FROM", sender),
             ("RCPT TO", ", ".join(f"<{recipient}>" for recipient in envelope.rcpt_to))]

@@ -6,7 +6,7 @@ same as a transcript and ``--jsonl`` as JSON Lines. Mail is never stored or forw
 
 The module has three layers, each usable without the next:
 
-* events: small frozen dataclasses, the only thing the server tells the outside world;
+* events (events.py): small frozen dataclasses, the only thing the server tells the world;
 * ``SMTPSession``: the protocol as a state machine, bytes in and reply bytes out, no socket;
 * ``ObserverServer``: a ``socketserver.TCPServer`` serving one client at a time in a thread.
 
@@ -40,151 +40,12 @@ from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import decoder
 import explain
-
-# --------------------------------------------------------------------------------------------
-# Events
-
-
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """The SMTP envelope of one message: who the client says it is from and for."""
-
-    mail_from: str
-    rcpt_to: tuple[str, ...]
-    mail_params: tuple[str, ...] = ()  # the MAIL FROM parameters as sent, e.g. "SIZE=1234"
-
-    def to_json(self) -> dict:
-        return {"mail_from": self.mail_from, "rcpt_to": list(self.rcpt_to),
-                "mail_params": list(self.mail_params)}
-
-
-@dataclass(frozen=True, slots=True)
-class ServerEvent:
-    """Base of every event; ``event`` is the name consumers dispatch on (and the JSON name)."""
-
-    event: ClassVar[str] = ""
-    session: int  # 0 for events of the server itself
-    time: float  # seconds since the epoch
-
-    def to_json(self) -> dict:
-        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        return {"event": self.event, **fields}
-
-
-@dataclass(frozen=True, slots=True)
-class Listening(ServerEvent):
-    event: ClassVar[str] = "listening"
-    host: str
-    port: int
-    requested_port: int | None  # None when the user gave no --port
-    fallback_reason: str | None  # why port 25 could not be used, when we fell back
-    hostname: str  # the name the server greets with
-    scenarios: tuple[str, ...] = ()  # the lab scenarios in force (see explain.SCENARIOS)
-
-
-@dataclass(frozen=True, slots=True)
-class Connected(ServerEvent):
-    event: ClassVar[str] = "connect"
-    peer: str
-
-
-@dataclass(frozen=True, slots=True)
-class CommandReceived(ServerEvent):
-    event: ClassVar[str] = "command"
-    line: str  # as received, without CRLF; bytes that are not UTF-8 appear as \\xNN
-
-
-@dataclass(frozen=True, slots=True)
-class ReplySent(ServerEvent):
-    event: ClassVar[str] = "reply"
-    code: int
-    lines: tuple[str, ...]  # the text of each reply line, without the code
-    state: str  # the protocol state after this reply, one of PROTOCOL_STATES
-
-    def to_json(self) -> dict:
-        return {"event": self.event, "session": self.session, "time": self.time,
-                "code": self.code, "text": "\n".join(self.lines), "state": self.state}
-
-
-@dataclass(frozen=True, slots=True)
-class Remark(ServerEvent):
-    """A teaching note about the dialogue: decoded AUTH credentials, bare LF, long lines..."""
-
-    event: ClassVar[str] = "remark"
-    text: str  # passwords appear masked here; the window reveals `secret` on request
-    kind: str  # one of REMARK_KINDS, so that views can style or filter remarks
-    secret: str | None = None  # the decoded AUTH password
-
-
-@dataclass(frozen=True, slots=True)
-class TLSStarted(ServerEvent):
-    """The connection switched to TLS (STARTTLS); later lines are encrypted on the wire."""
-
-    event: ClassVar[str] = "tls"
-    version: str
-    cipher: str
-
-
-@dataclass(frozen=True, slots=True)
-class DataReceived(ServerEvent):
-    """The message data of one DATA command has arrived (before the server replies)."""
-
-    event: ClassVar[str] = "data"
-    size: int  # octets of message data as they came over the wire (still dot-stuffed)
-    complete: bool  # False when the client went away before the final "."
-
-
-@dataclass(frozen=True, slots=True)
-class MessageReceived(ServerEvent):
-    """One message with its envelope, raw bytes and decoded form (sent after the reply)."""
-
-    event: ClassVar[str] = "message"
-    number: int  # counts the messages of this run, from 1
-    envelope: Envelope
-    raw: bytes
-    complete: bool
-    accepted: bool  # False when the server refused it (too large) or it was incomplete
-    reason: str | None  # why it was not accepted
-    decoded: decoder.DecodedMessage | None
-
-    def to_json(self) -> dict:
-        decoded = self.decoded.to_json() if self.decoded is not None else {}
-        return {"event": self.event, "session": self.session, "time": self.time,
-                "number": self.number, "envelope": self.envelope.to_json(),
-                "size": len(self.raw), "complete": self.complete, "accepted": self.accepted,
-                "reason": self.reason, **decoded}
-
-
-@dataclass(frozen=True, slots=True)
-class Disconnected(ServerEvent):
-    event: ClassVar[str] = "disconnect"
-    reason: str  # one of the DISCONNECT_* constants
-
-
-@dataclass(frozen=True, slots=True)
-class ServerError(ServerEvent):
-    event: ClassVar[str] = "error"
-    text: str
-
-
-# Where a session is: connected -> greeted -> mail -> rcpt -> data, and done once closed.
-PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
-REMARK_KINDS = ("auth", "bare-lf", "long-lines", "8bit", "syntax", "pipelining", "size",
-                "dot-stuffing", "auth-mechanism", "tls", "scenario", "missing-header")
-
-DISCONNECT_QUIT = "quit"
-DISCONNECT_PEER_CLOSED = "peer closed"
-DISCONNECT_TIMEOUT = "timeout"
-DISCONNECT_TOO_MANY_ERRORS = "too many errors"
-DISCONNECT_ERROR = "error"
-DISCONNECT_SERVER_STOPPING = "server stopping"
-DISCONNECT_SCENARIO = "closed by the lab scenario"
-DISCONNECT_TLS_FAILED = "TLS handshake failed"
-
+from events import (AUTH_CHALLENGE, STATE_DONE, CommandReceived, Connected, DataReceived,
+                    Disconnected, DisconnectReason, Envelope, Listening, MessageReceived, Remark,
+                    RemarkKind, ReplySent, ServerError, ServerEvent, TLSStarted, reply_wire_lines)
 
 # --------------------------------------------------------------------------------------------
 # The protocol
@@ -255,7 +116,7 @@ class Reply:
         self.lines = lines
 
     def wire(self) -> bytes:
-        return "".join(line + "\r\n" for line in explain.reply_wire_lines(
+        return "".join(line + "\r\n" for line in reply_wire_lines(
             self.code, self.lines)).encode("utf-8")
 
 
@@ -338,7 +199,7 @@ class SMTPSession:
         self.peer = peer
         self._emit = emit
         self.closed = False
-        self.close_reason: str | None = None
+        self.close_reason: DisconnectReason | None = None
         self.completed: list[CompletedMessage] = []
         self._buffer = bytearray()
         self._discarding_long_line = False
@@ -363,13 +224,13 @@ class SMTPSession:
         self._emit(cls(session=self.number, time=time.time(), **fields))
 
     def remark(self, kind: str, text: str, secret: str | None = None) -> None:
-        self._event(Remark, text=text, kind=kind, secret=secret)
+        self._event(Remark, text=text, kind=RemarkKind(kind), secret=secret)
 
     @property
     def state(self) -> str:
         """Where the session is, as the state strip shows it (one of PROTOCOL_STATES)."""
         if self.closed:
-            return "done"
+            return STATE_DONE
         if self._data is not None:
             return "data"
         if self._transaction is not None:
@@ -385,10 +246,10 @@ class SMTPSession:
             if self._errors >= MAX_ERRORS:
                 return reply.wire() + self._close(
                     Reply(421, f"4.7.0 {self.config.hostname} Too many errors, closing"),
-                    DISCONNECT_TOO_MANY_ERRORS)
+                    DisconnectReason.TOO_MANY_ERRORS)
         return reply.wire()
 
-    def _close(self, reply: Reply, reason: str) -> bytes:
+    def _close(self, reply: Reply, reason: DisconnectReason) -> bytes:
         self.closed = True
         self.close_reason = reason
         return self._send(reply)
@@ -408,7 +269,7 @@ class SMTPSession:
             self.remark("scenario", "Lab scenario in force: " + ", ".join(self.config.scenarios))
         if self._scenario("busy"):
             return self._close(Reply(421, f"4.3.2 {self.config.hostname} Service not available "
-                                     "(lab scenario busy), try again later"), DISCONNECT_SCENARIO)
+                                     "(lab scenario busy), try again later"), DisconnectReason.SCENARIO)
         return self._send(Reply(220, f"{self.config.hostname} ESMTP SMTP Observer ready"))
 
     def receive(self, chunk: bytes) -> list[bytes]:
@@ -451,15 +312,15 @@ class SMTPSession:
     def tls_failed(self, error: str) -> None:
         self.remark("tls", f"The TLS handshake failed ({error}); closing the connection.")
         self.closed = True
-        self.close_reason = DISCONNECT_TLS_FAILED
+        self.close_reason = DisconnectReason.TLS_FAILED
 
     def timed_out(self) -> bytes:
         if self._data is not None:  # keep what arrived, as when the connection drops
             self._finish_data(complete=False)
         return self._close(Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
-                           DISCONNECT_TIMEOUT)
+                           DisconnectReason.TIMEOUT)
 
-    def connection_lost(self, reason: str) -> None:
+    def connection_lost(self, reason: DisconnectReason) -> None:
         """The connection ended without QUIT: keep whatever part of a message had arrived."""
         if self._data is not None:
             self._finish_data(complete=False)
@@ -497,13 +358,14 @@ class SMTPSession:
 
     def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
         if isinstance(line, _LineTooLong):
-            self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>")
+            self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>",
+                        answers_challenge=self._auth_step is not None)
             if self._auth_step is not None:  # RFC 4954 4: the exchange ends here
                 self._auth_step = None
                 return self._send(Reply(500, "5.5.6 Authentication exchange line is too long"))
             return self._send(Reply(500, "5.5.2 Line too long"))
         text = escape_line(line)
-        self._event(CommandReceived, line=text)
+        self._event(CommandReceived, line=text, answers_challenge=self._auth_step is not None)
         try:
             if self._auth_step is not None:
                 step, self._auth_step = self._auth_step, None
@@ -586,7 +448,7 @@ class SMTPSession:
 
     def smtp_QUIT(self, arg: str) -> bytes:
         return self._close(Reply(221, f"2.0.0 {self.config.hostname} closing connection"),
-                           DISCONNECT_QUIT)
+                           DisconnectReason.QUIT)
 
     def smtp_VRFY(self, arg: str) -> bytes:
         if not arg:
@@ -628,7 +490,7 @@ class SMTPSession:
 
     def _challenge(self, text: str, step: Callable[[str], Reply]) -> Reply:
         self._auth_step = step
-        return Reply(334, text)
+        return Reply(AUTH_CHALLENGE, text)
 
     def _auth_cancelled_or_undecodable(self, response: str) -> Reply | None:
         if response.strip() == "*":
@@ -805,7 +667,7 @@ class SMTPSession:
         self._data_scan = _DataScan()  # it may have counted beyond what is kept
         self.remark("scenario", f"The server hangs up after {DROP_IN_DATA_AFTER} octets of "
                     "DATA (lab scenario drop-in-data).")
-        self.connection_lost(DISCONNECT_SCENARIO)
+        self.connection_lost(DisconnectReason.SCENARIO)
 
     def _end_data(self) -> bytes:
         message = self._finish_data(complete=True)
@@ -1083,7 +945,7 @@ class ObserverServer(socketserver.TCPServer):
         self.config = dataclasses.replace(self.config, scenarios=tuple(names))
         text = ("Lab scenarios for the next connection: " + ", ".join(names) if names
                 else "Lab scenarios switched off for the next connection.")
-        self.post(Remark(session=0, time=time.time(), text=text, kind="scenario"))
+        self.post(Remark(session=0, time=time.time(), text=text, kind=RemarkKind.SCENARIO))
 
     def track_client(self, connection: socket.socket | None) -> None:
         with self._client_lock:
@@ -1108,7 +970,7 @@ class ObserverServer(socketserver.TCPServer):
         missing = [name for name, value in (("Date", decoded.date),
                                             ("Message-ID", decoded.message_id)) if value is None]
         if missing:
-            self.post(Remark(session=session_number, time=time.time(), kind="missing-header",
+            self.post(Remark(session=session_number, time=time.time(), kind=RemarkKind.MISSING_HEADER,
                              text=f"The message has no {' and no '.join(missing)} header: RFC "
                                   "5322 3.6 wants both; a submission server would add them. "
                                   "(Outlook's account test message has neither.)"))
@@ -1182,17 +1044,17 @@ class SMTPHandler(socketserver.BaseRequestHandler):
         try:
             self._converse(session)
         except OSError:
-            session.connection_lost(self._lost_reason(DISCONNECT_ERROR))
+            session.connection_lost(self._lost_reason(DisconnectReason.ERROR))
         finally:
             server.track_client(None)
             if self.connection is not self.request:  # socketserver closes only the original
                 self.connection.close()
             server.deliver(session)
             server.post(Disconnected(session=session.number, time=time.time(),
-                                     reason=session.close_reason or DISCONNECT_ERROR))
+                                     reason=session.close_reason or DisconnectReason.ERROR))
 
-    def _lost_reason(self, otherwise: str) -> str:
-        return DISCONNECT_SERVER_STOPPING if self.server.stopping else otherwise
+    def _lost_reason(self, otherwise: DisconnectReason) -> DisconnectReason:
+        return DisconnectReason.SERVER_STOPPING if self.server.stopping else otherwise
 
     def _converse(self, session: SMTPSession) -> None:
         connection = self.connection
@@ -1205,7 +1067,7 @@ class SMTPHandler(socketserver.BaseRequestHandler):
                 connection.sendall(session.timed_out())
                 return
             if not chunk:
-                session.connection_lost(self._lost_reason(DISCONNECT_PEER_CLOSED))
+                session.connection_lost(self._lost_reason(DisconnectReason.PEER_CLOSED))
                 return
             self._send(connection, session, session.receive(chunk))
             self.server.deliver(session)
@@ -1235,7 +1097,7 @@ class SMTPHandler(socketserver.BaseRequestHandler):
             secure.do_handshake()
         except (ssl.SSLError, OSError) as error:
             if self.server.stopping:
-                session.connection_lost(DISCONNECT_SERVER_STOPPING)
+                session.connection_lost(DisconnectReason.SERVER_STOPPING)
             else:
                 session.tls_failed(str(error))
             return secure
@@ -1297,7 +1159,7 @@ def transcript_lines(event: ServerEvent) -> list[str]:
         case CommandReceived():
             return [f"C: {event.line}"]
         case ReplySent():
-            return ["S: " + line for line in explain.reply_wire_lines(event.code, event.lines)]
+            return ["S: " + line for line in reply_wire_lines(event.code, event.lines)]
         case DataReceived():
             if not event.complete:
                 return [f"C: <message data: {event.size:,} bytes, incomplete: the connection "
@@ -1315,7 +1177,7 @@ def transcript_lines(event: ServerEvent) -> list[str]:
                     "below are what TLS carries ---"]
         case ServerError():
             return [f"ERROR: {event.text}"]
-    return []
+    return [f"<an event this version cannot show: {event.event}>"]
 
 
 def message_summary(event: MessageReceived) -> list[str]:
@@ -1336,7 +1198,6 @@ class Transcript:
 
     def __init__(self, explain_lang: str | None = None) -> None:
         self._lang = explain_lang
-        self._last_reply_code: dict[int, int] = {}  # per session, to recognise AUTH answers
 
     def __call__(self, event: ServerEvent) -> None:
         for line in self.lines(event):
@@ -1346,15 +1207,12 @@ class Transcript:
         lines = transcript_lines(event)
         if self._lang is not None:
             lines += ["      | " + line for line in self._explanation(event).splitlines()]
-        if isinstance(event, ReplySent):
-            self._last_reply_code[event.session] = event.code
         return lines
 
     def _explanation(self, event: ServerEvent) -> str:
         if isinstance(event, CommandReceived):
-            return explain.explain_command(
-                event.line, self._lang,
-                answers_challenge=self._last_reply_code.get(event.session) == 334)
+            return explain.explain_command(event.line, self._lang,
+                                           answers_challenge=event.answers_challenge)
         if isinstance(event, ReplySent):
             return explain.explain_reply(event.code, event.lines, self._lang)
         return ""

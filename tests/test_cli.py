@@ -54,8 +54,10 @@ def test_jsonl_first_line_then_one_object_per_event(tmp_path):
     stop(process)
     names = [line["event"] for line in lines]
     assert names[:3] == ["connect", "reply", "command"]
-    assert lines[1] == {"event": "reply", "session": 1, "time": lines[1]["time"], "code": 220,
+    assert lines[1] == {"event": "reply", "protocol": "smtp", "session": 1,
+                        "time": lines[1]["time"], "code": 220,
                         "text": "observer.test ESMTP SMTP Observer ready", "state": "connected"}
+    assert {line["protocol"] for line in lines} == {"smtp"}
     ehlo_reply = lines[3]
     assert ehlo_reply["code"] == 250 and "\nPIPELINING\n" in ehlo_reply["text"]
     message = next(line for line in lines if line["event"] == "message")

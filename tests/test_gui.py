@@ -139,7 +139,7 @@ def test_dialogue_lines_prefix_tag_and_time_each_event():
     assert gui.dialogue_lines(command("MAIL FROM:<a@b>"), EN) == [
         gui.DialogueLine(clock, "C: MAIL FROM:<a@b>", gui.TAG_CLIENT)]
     remark = so.Remark(session=1, time=T0, text="AUTH PLAIN decodes to user 'student'",
-                       kind="auth")
+                       kind=so.RemarkKind.AUTH)
     assert gui.dialogue_lines(remark, EN)[0].tag == gui.TAG_REMARK
     connect = so.Connected(session=3, time=T0, peer="127.0.0.1:50000")
     assert gui.dialogue_lines(connect, EN)[0].text == "Connection #3 from 127.0.0.1:50000"
@@ -278,7 +278,7 @@ def test_dialogue_shows_the_exchange_in_order_client_and_server_in_their_colours
          so.Connected(session=1, time=T0, peer="127.0.0.1:50000"),
          reply(220, "observer.test ESMTP SMTP Observer"), command("EHLO lab-pc"),
          reply(250, "observer.test", "SIZE 10485760", "HELP"),
-         so.Remark(session=1, time=T0, text="bare LF in the data", kind="bare-lf"),
+         so.Remark(session=1, time=T0, text="bare LF in the data", kind=so.RemarkKind.BARE_LF),
          command("QUIT"),
          reply(221, "Bye"), so.Disconnected(session=1, time=T0, reason="quit"))
     assert dialogue_lines(window) == [

@@ -36,8 +36,10 @@ def connect(at: float = 0.0, session: int = 1) -> so.Connected:
     return so.Connected(session=session, time=T0 + at, peer="127.0.0.1:50000")
 
 
-def command(line: str, at: float = 0.0, session: int = 1) -> so.CommandReceived:
-    return so.CommandReceived(session=session, time=T0 + at, line=line)
+def command(line: str, at: float = 0.0, session: int = 1,
+            answers_challenge: bool = False) -> so.CommandReceived:
+    return so.CommandReceived(session=session, time=T0 + at, line=line,
+                              answers_challenge=answers_challenge)
 
 
 def reply(code: int, *lines: str, at: float = 0.0, state: str = "greeted",
@@ -55,7 +57,7 @@ def tls(at: float = 0.0) -> so.TLSStarted:
 
 
 def auth_remark(at: float = 0.0) -> so.Remark:
-    return so.Remark(session=1, time=T0 + at, kind="auth", secret="s3cret-pw",
+    return so.Remark(session=1, time=T0 + at, kind=so.RemarkKind.AUTH, secret="s3cret-pw",
                      text="AUTH LOGIN decoded: user 'student', password '*********'")
 
 
@@ -130,12 +132,10 @@ def test_a_503_names_the_broken_rule_until_the_next_reply():
     assert track.broken_rule is None
 
 
-def test_auth_data_encryption_and_time_since_the_session_began():
+def test_encryption_and_time_since_the_session_began():
     _, entries = track_of([connect(), command("AUTH LOGIN", at=0.5),
                            reply(334, "VXNlcm5hbWU6", at=0.501), command("c3R1ZGVudA==", at=1.0),
                            reply(235, "OK", at=1.001), tls(at=2.0), command("NOOP", at=2.5)])
-    assert [entry.answers_challenge for entry in entries] == [False, False, False, True, False,
-                                                              False, False]
     assert [entry.encrypted for entry in entries] == [False] * 6 + [True]
     assert entries[6].elapsed == pytest.approx(2.5)
     assert gui.dialogue_prefix("10:00:00", 2.5) == "10:00:00   +2.500  "
@@ -173,7 +173,8 @@ def test_explanations_of_commands_and_replies(lang):
 
 
 def test_explanations_of_auth_data_data_and_tls_lines():
-    _, entries = track_of([connect(), reply(334, "VXNlcm5hbWU6"), command("c3R1ZGVudA=="),
+    _, entries = track_of([connect(), reply(334, "VXNlcm5hbWU6"),
+                           command("c3R1ZGVudA==", answers_challenge=True),
                            data(2048), tls(), command("EHLO again")])
     assert teaching.explain_entry(entries[2], EN, "en").paragraphs == (
         explain.explain_command("x", "en", answers_challenge=True),)

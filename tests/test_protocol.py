@@ -450,6 +450,8 @@ def test_auth_login_challenges_are_byte_exact(dialogue):
     (auth,) = [e for e in dialogue.events if e.event == "remark" and e.kind == "auth"]
     assert "'student'" in auth.text and "secret" not in auth.text  # masked until asked for
     assert auth.secret == "secret"
+    commands = [e for e in dialogue.events if e.event == "command"]
+    assert [e.answers_challenge for e in commands] == [False, False, True, True]
 
 
 def test_auth_login_with_initial_response_skips_to_the_password(dialogue):

@@ -1,0 +1,225 @@
+"""The contract between the rooms: the events a server tells the outside world, and the few
+protocol facts every consumer needs to read them.
+
+The server (smtp_observer.py) makes these events and puts them on a queue; the window (gui.py,
+gui_teaching.py), the lab report (report.py), the transcript and JSON Lines read them. This
+module imports no Tk and no sockets, and is never run as a script, so every room can import it
+and all of them see the same classes (smtp_observer.py, run as a script, is ``__main__``: the
+window must not import it).
+
+Events are small frozen dataclasses. ``event`` names the kind (and is the JSON name); the
+connection events (connect, command, reply, remark, disconnect) also carry ``protocol``, so
+that a second protocol (POP3) can post the same events as SMTP does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import decoder
+
+PROTOCOL_SMTP = "smtp"
+PROTOCOL_POP3 = "pop3"
+
+# Where an SMTP session is: connected -> greeted -> mail -> rcpt -> data, and done once closed.
+PROTOCOL_STATES = ("connected", "greeted", "mail", "rcpt", "data", "done")
+STATE_DONE = PROTOCOL_STATES[-1]
+
+# The reply after which the client's next line is an AUTH credential, not a command (RFC 4954 4).
+AUTH_CHALLENGE = 334
+
+
+class DisconnectReason(str, enum.Enum):
+    """Why a connection ended (the JSON value is the English phrase)."""
+
+    QUIT = "quit"
+    PEER_CLOSED = "peer closed"
+    TIMEOUT = "timeout"
+    TOO_MANY_ERRORS = "too many errors"
+    ERROR = "error"
+    SERVER_STOPPING = "server stopping"
+    SCENARIO = "closed by the lab scenario"
+    TLS_FAILED = "TLS handshake failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RemarkKind(str, enum.Enum):
+    """What a teaching remark is about; views style, filter and explain remarks by it."""
+
+    AUTH = "auth"
+    BARE_LF = "bare-lf"
+    LONG_LINES = "long-lines"
+    EIGHT_BIT = "8bit"
+    SYNTAX = "syntax"
+    PIPELINING = "pipelining"
+    SIZE = "size"
+    DOT_STUFFING = "dot-stuffing"
+    AUTH_MECHANISM = "auth-mechanism"
+    TLS = "tls"
+    SCENARIO = "scenario"
+    MISSING_HEADER = "missing-header"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
+    """A reply's lines as they go over the wire (RFC 5321 4.2): "250-first", ..., "250 last"."""
+    last = len(lines) - 1
+    return [f"{code}{' ' if index == last else '-'}{line}"
+            for index, line in enumerate(lines)] or [str(code)]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The SMTP envelope of one message: who the client says it is from and for."""
+
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    mail_params: tuple[str, ...] = ()  # the MAIL FROM parameters as sent, e.g. "SIZE=1234"
+
+    def to_json(self) -> dict:
+        return {"mail_from": self.mail_from, "rcpt_to": list(self.rcpt_to),
+                "mail_params": list(self.mail_params)}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    """Base of every event; ``event`` is the name consumers dispatch on (and the JSON name)."""
+
+    event: ClassVar[str] = ""
+    session: int  # 0 for events of the server itself
+    time: float  # seconds since the epoch
+
+    def to_json(self) -> dict:
+        fields = {f.name: _json_value(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {"event": self.event, **fields}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent(ServerEvent):
+    """An event of one client connection, in the protocol it speaks ("smtp" or "pop3")."""
+
+    protocol: str = field(default=PROTOCOL_SMTP, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Listening(ServerEvent):
+    event: ClassVar[str] = "listening"
+    host: str
+    port: int
+    requested_port: int | None  # None when the user gave no --port
+    fallback_reason: str | None  # why port 25 could not be used, when we fell back
+    hostname: str  # the name the server greets with
+    scenarios: tuple[str, ...] = ()  # the lab scenarios in force (see explain.SCENARIOS)
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(ConnectionEvent):
+    event: ClassVar[str] = "connect"
+    peer: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReceived(ConnectionEvent):
+    event: ClassVar[str] = "command"
+    line: str  # as received, without CRLF; bytes that are not UTF-8 appear as \\xNN
+    # The line answers an AUTH challenge (334): it is a credential in base64, not a command.
+    answers_challenge: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySent(ConnectionEvent):
+    """A reply, stamped when its bytes were written to the client."""
+
+    event: ClassVar[str] = "reply"
+    code: int
+    lines: tuple[str, ...]  # the text of each reply line, without the code
+    state: str  # the protocol state after this reply, one of PROTOCOL_STATES
+
+    def to_json(self) -> dict:
+        return {"event": self.event, "protocol": self.protocol, "session": self.session,
+                "time": self.time, "code": self.code, "text": "\n".join(self.lines),
+                "state": self.state}
+
+
+@dataclass(frozen=True, slots=True)
+class Remark(ConnectionEvent):
+    """A teaching note about the dialogue: decoded AUTH credentials, bare LF, long lines..."""
+
+    event: ClassVar[str] = "remark"
+    text: str  # passwords appear masked here; the window reveals `secret` on request
+    kind: RemarkKind
+    secret: str | None = None  # the decoded AUTH password
+
+
+@dataclass(frozen=True, slots=True)
+class TLSStarted(ConnectionEvent):
+    """The connection switched to TLS (STARTTLS); later lines are encrypted on the wire."""
+
+    event: ClassVar[str] = "tls"
+    version: str
+    cipher: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataReceived(ConnectionEvent):
+    """The message data of one DATA command has arrived (before the server replies)."""
+
+    event: ClassVar[str] = "data"
+    size: int  # octets of message data as they came over the wire (still dot-stuffed)
+    complete: bool  # False when the client went away before the final "."
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived(ConnectionEvent):
+    """One message with its envelope, raw bytes and decoded form (sent after the reply)."""
+
+    event: ClassVar[str] = "message"
+    number: int  # counts the messages of this run, from 1
+    envelope: Envelope
+    raw: bytes
+    complete: bool
+    accepted: bool  # False when the server refused it (too large) or it was incomplete
+    reason: str | None  # why it was not accepted
+    decoded: decoder.DecodedMessage | None
+
+    def to_json(self) -> dict:
+        decoded = self.decoded.to_json() if self.decoded is not None else {}
+        return {"event": self.event, "protocol": self.protocol, "session": self.session,
+                "time": self.time, "number": self.number, "envelope": self.envelope.to_json(),
+                "size": len(self.raw), "complete": self.complete, "accepted": self.accepted,
+                "reason": self.reason, **decoded}
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected(ConnectionEvent):
+    event: ClassVar[str] = "disconnect"
+    reason: DisconnectReason
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError(ServerEvent):
+    event: ClassVar[str] = "error"
+    text: str
+
+
+EVENT_CLASSES: tuple[type[ServerEvent], ...] = (
+    Listening, Connected, CommandReceived, ReplySent, Remark, TLSStarted, DataReceived,
+    MessageReceived, Disconnected, ServerError)
+EVENTS_BY_NAME: Mapping[str, type[ServerEvent]] = {cls.event: cls for cls in EVENT_CLASSES}
