@@ -928,7 +928,8 @@ _UNREMARKED_HEADER_DEFECTS = (errors.UndecodableBytesDefect, errors.NonASCIILoca
 # do we, so the parser's complaints about it would be noise on every such message.
 _QUOTED_WORD_COMPLAINTS = ("encoded word inside quoted string",
                            "missing trailing whitespace after encoded-word")
-OUTLOOK_TEST_SUBJECT = "Microsoft Outlook Test Message"
+# The subject of Outlook's account test message, as English and Chinese Outlook write it.
+OUTLOOK_TEST_SUBJECTS = frozenset({"microsoft outlook test message", "microsoft outlook 测试消息"})
 _TNEF_ADVICE = (
     "is winmail.dat (application/ms-tnef): Outlook's rich-text format, which other mail "
     "programs cannot show. In Outlook choose File > Options > Mail > Compose messages in HTML "
@@ -1429,7 +1430,7 @@ class _Decoding:
 
     def _recognise_outlook_test(self) -> None:
         result = self.result
-        if (result.subject or "").strip().lower() != OUTLOOK_TEST_SUBJECT.lower():
+        if " ".join((result.subject or "").split()).lower() not in OUTLOOK_TEST_SUBJECTS:
             return
         result.outlook_test = True
         missing = [name for name, value in (("Date", result.date),

@@ -324,6 +324,15 @@ def test_outlook_account_test_message_is_labelled():
                for remark in decoded.remarks)
 
 
+def test_chinese_outlooks_account_test_message_is_labelled_too():
+    subject = base64.b64encode("Microsoft Outlook 测试消息".encode("gb2312")).decode("ascii")
+    decoded = decoder.decode(wire(
+        "From: =?gb2312?B?1cXI/Q==?= <zhangsan@example.edu.cn>", f"Subject: =?gb2312?B?{subject}?=",
+        "MIME-Version: 1.0", 'Content-Type: text/plain; charset="gb2312"', "", "test"))
+    assert decoded.subject == "Microsoft Outlook 测试消息"
+    assert decoded.outlook_test
+
+
 def test_repeated_single_fields_show_the_first_with_a_remark():
     decoded = decoder.decode(wire("Subject: one", "Subject: two", "", "body"))
     assert decoded.subject == "one"
