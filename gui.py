@@ -1009,7 +1009,7 @@ class ObserverWindow:
         state = "normal" if self._set_scenarios is not None else "disabled"
         for name, variable in self._scenario_vars.items():
             self.scenario_menu.add_checkbutton(
-                label=name, variable=variable, state=state,
+                label=explain.scenario_label(name, self.lang), variable=variable, state=state,
                 command=lambda name=name: self._on_scenario_toggled(name))
         menubar.add_cascade(label=labels["menu_scenarios"], menu=self.scenario_menu)
         self.root.configure(menu=menubar)
@@ -1053,9 +1053,9 @@ class ObserverWindow:
         box = ttk.Labelframe(parent, text=self.labels["explanation"], padding=2)
         self.show_password_button = ttk.Button(box, text=self.labels["show_password"],
                                                command=self._reveal_secret)  # packed when needed
-        # Tk wraps "words" only at spaces; Chinese text wraps between any two characters.
-        wrap = "char" if self.lang == "zh" else "word"
-        frame, self.explanation_text = _scrolled_text(box, wrap=wrap, font="TkTextFont",
+        # By word, so that RFC numbers, commands and base64 stay whole in Chinese text too
+        # (Tk breaks a run without spaces that is longer than the line by character).
+        frame, self.explanation_text = _scrolled_text(box, wrap="word", font="TkTextFont",
                                                       width=64, height=7)
         self.explanation_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
         self.explanation_text.tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
@@ -1390,7 +1390,8 @@ class ObserverWindow:
         if ev.event != "reply" or not 0 < index < len(ev.lines):
             return
         text = self.explanation_text
-        found = text.search(f"{ev.lines[index]}: ", "1.0", stopindex="end")
+        found = text.search(explain.keyword_heading(ev.lines[index], self.lang), "1.0",
+                            stopindex="end")
         if found:
             text.tag_add(TAG_SELECTED, f"{found} linestart", f"{found} lineend")
             text.yview(f"{found} linestart")  # its whole paragraph, not just its first line

@@ -364,10 +364,6 @@ class Explanation:
     notes: tuple[str, ...] = ()  # timing and encryption, in a quieter colour
 
 
-def _describe(info: explain.CommandInfo, lang: str) -> str:
-    return f"{info.meaning(lang)} ({info.rfc})"
-
-
 # The table entry behind each kind of remark the server makes, where explain.py has one.
 _REMARK_BACKGROUND: dict[RemarkKind, explain.CommandInfo] = {
     RemarkKind.AUTH: explain.COMMANDS["AUTH"],
@@ -403,7 +399,7 @@ def _paragraphs(entry: DialogueEntry, labels: Labels, lang: str, reveal_secret: 
         return explain.explain_reply(ev.code, ev.lines, lang).split("\n")
     if ev.event == "remark":
         background = _REMARK_BACKGROUND.get(ev.kind)
-        paragraphs = [_describe(background, lang)] if background else []
+        paragraphs = [explain.describe(background, lang)] if background else []
         if reveal_secret and can_reveal_secret(entry):
             paragraphs.append(labels["password_revealed"].format(secret=ev.secret))
         return paragraphs

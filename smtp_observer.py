@@ -82,11 +82,12 @@ MAIL_PARAMETERS = frozenset({"SIZE", "BODY", "SMTPUTF8", "AUTH"})
 # Mechanisms real clients try first when the server offers them; named in the 504 remark.
 WINDOWS_INTEGRATED_MECHANISMS = frozenset({"NTLM", "GSSAPI", "MSN"})
 
+# Each line carries 2.0.0: RFC 2034 wants the enhanced code on every line of a 2yz reply.
 HELP_LINES = (
-    "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH",
-    "HELO|EHLO <your name>    MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]",
-    "RCPT TO:<address>        DATA (end the message with a line holding only '.')",
-    "AUTH PLAIN|LOGIN         RSET  NOOP  QUIT  VRFY <user>  HELP",
+    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH",
+    "2.0.0 HELO|EHLO <your name>    MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]",
+    "2.0.0 RCPT TO:<address>        DATA (end the message with a line holding only '.')",
+    "2.0.0 AUTH PLAIN|LOGIN         RSET  NOOP  QUIT  VRFY <user>  HELP",
 )
 
 
@@ -268,8 +269,10 @@ class SMTPSession:
         if self.config.scenarios:
             self.remark("scenario", "Lab scenario in force: " + ", ".join(self.config.scenarios))
         if self._scenario("busy"):
-            return self._close(Reply(421, f"4.3.2 {self.config.hostname} Service not available "
-                                     "(lab scenario busy), try again later"), DisconnectReason.SCENARIO)
+            # A greeting carries no enhanced status code (RFC 2034).
+            return self._close(Reply(421, f"{self.config.hostname} Service not available: busy "
+                                     "(lab scenario busy), try again later"),
+                               DisconnectReason.SCENARIO)
         return self._send(Reply(220, f"{self.config.hostname} ESMTP SMTP Observer ready"))
 
     def receive(self, chunk: bytes) -> list[bytes]:
@@ -525,9 +528,12 @@ class SMTPSession:
     def _authenticated_as(self, mechanism: str, user: bytes, password: bytes) -> Reply:
         self._authenticated = True
         secret = escape_line(password)
+        exposure = ("TLS protects them on the wire, but the server still reads both in clear."
+                    if self.tls_active else
+                    "Base64 is an encoding, not encryption: anyone on the network path can read "
+                    "both.")
         self.remark("auth", f"AUTH {mechanism} decoded: user {escape_line(user)!r}, password "
-                    f"{'*' * len(secret)!r} ({len(secret)} characters). Base64 is an "
-                    "encoding, not encryption: anyone on the network path can read both.",
+                    f"{'*' * len(secret)!r} ({len(secret)} characters). {exposure}",
                     secret=secret)
         return Reply(235, "2.7.0 Authentication successful")
 
@@ -601,7 +607,7 @@ class SMTPSession:
             return self._send(Reply(550, f"5.1.1 <{address}>: no such user here (lab scenario "
                                     "reject-recipient)"))
         if self._scenario("defer-recipient"):
-            return self._send(Reply(450, f"4.2.1 <{address}>: mailbox busy, try again later "
+            return self._send(Reply(450, f"4.2.0 <{address}>: mailbox busy, try again later "
                                     "(lab scenario defer-recipient)"))
         self._transaction.rcpt_to.append(address)
         return self._send(Reply(250, f"2.1.5 Recipient <{address}> OK"))
@@ -972,8 +978,9 @@ class ObserverServer(socketserver.TCPServer):
         if missing:
             self.post(Remark(session=session_number, time=time.time(), kind=RemarkKind.MISSING_HEADER,
                              text=f"The message has no {' and no '.join(missing)} header: RFC "
-                                  "5322 3.6 wants both; a submission server would add them. "
-                                  "(Outlook's account test message has neither.)"))
+                                  "5322 3.6 requires Date and says Message-ID SHOULD be there; "
+                                  "a submission server would add them. (Outlook's account test "
+                                  "message has neither.)"))
 
     def _decode(self, session_number: int, raw: bytes) -> decoder.DecodedMessage | None:
         if not (self.config.decode and raw):
@@ -1296,10 +1303,12 @@ def default_hostname() -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    lang = explain.detect_language()  # --help comes before --lang is read
     parser = argparse.ArgumentParser(
-        prog="smtp_observer.py",
-        description="A simplified SMTP server that shows the SMTP dialogue and the decoded "
-                    "mail. It never stores or forwards mail.")
+        prog="smtp_observer.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A simplified SMTP server that shows the SMTP dialogue and the decoded\n"
+                    "mail. It never stores or forwards mail.",
+        epilog="lab scenarios (--scenario NAME):\n" + explain.scenario_table(lang))
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 serves the LAN)")
     parser.add_argument("--port", type=int, default=None,
@@ -1323,8 +1332,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="with --no-gui, explain each command and reply under it")
     parser.add_argument("--scenario", action="append", default=[],
                         choices=sorted(explain.SCENARIOS), metavar="NAME",
-                        help="a lab scenario (may be repeated): "
-                             + ", ".join(sorted(explain.SCENARIOS)))
+                        help="a lab scenario (may be repeated; listed below)")
     parser.add_argument("--delay", type=float, default=DEFAULT_DELAY, metavar="SECONDS",
                         help=f"the pause before each reply in the 'slow' scenario "
                              f"(default {DEFAULT_DELAY:g})")

@@ -164,7 +164,7 @@ def test_explanations_of_commands_and_replies(lang):
     _, entries = track_of([connect(), command("EHLO lab-pc", at=0.25),
                            reply(250, "observer.test", "PIPELINING", "SIZE 10240", at=0.26)])
     ehlo = teaching.explain_entry(entries[1], labels, lang)
-    assert "RFC 5321 4.1.1.1" in ehlo.paragraphs[0]
+    assert "RFC 5321 §4.1.1.1" in ehlo.paragraphs[0]
     assert ehlo.paragraphs[0] == explain.explain_command("EHLO lab-pc", lang)
     assert labels["note_elapsed"].format(elapsed="+0.250", session=1) in ehlo.notes
     keywords = teaching.explain_entry(entries[2], labels, lang)
@@ -272,7 +272,7 @@ def test_selecting_a_dialogue_line_explains_it(root, events, lang):
         feed(window, events, *pipelined_session()[:4])
         assert explanation(window) == gui.LABELS[lang]["explain_hint"]
         click_line(window, dialogue_line_number(window, "C: EHLO lab-pc"))
-        assert "RFC 5321 4.1.1.1" in explanation(window)
+        assert "RFC 5321 §4.1.1.1" in explanation(window)
         assert explain.explain_command("EHLO lab-pc", lang) in explanation(window)
 
         click_line(window, dialogue_line_number(window, "S: 250 PIPELINING"))  # the 2nd line
@@ -280,7 +280,7 @@ def test_selecting_a_dialogue_line_explains_it(root, events, lang):
         assert explain.EHLO_KEYWORDS["PIPELINING"].meaning(lang) in explanation(window)
         # The explanation of the clicked keyword is highlighted and in view.
         highlighted, = tagged(window.explanation_text, gui.TAG_SELECTED)
-        assert highlighted.startswith("PIPELINING: ")
+        assert highlighted.startswith(explain.keyword_heading("PIPELINING", lang))
         assert window.explanation_text.bbox(window.explanation_text.tag_ranges(
             gui.TAG_SELECTED)[0])
     finally:
@@ -530,8 +530,10 @@ def test_the_scenarios_menu_tells_the_server_and_the_status_bar(root, events):
                                 scenarios=("slow",))
     try:
         menu = window.scenario_menu
-        index = {menu.entrycget(i, "label"): i for i in range(menu.index("end") + 1)}
-        assert list(index) == list(explain.SCENARIOS)  # the names lab sheets cite
+        labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)]
+        # the names lab sheets cite, each with its caption
+        assert labels == [f"{name} ({info.caption.en})" for name, info in explain.SCENARIOS.items()]
+        index = {name: labels.index(explain.scenario_label(name, "en")) for name in explain.SCENARIOS}
         assert window.scenario_label.cget("text") == "Scenario: slow"
         menu.invoke(index["reject-recipient"])
         assert chosen == [("reject-recipient", "slow")]

@@ -139,6 +139,7 @@ def test_missing_date_and_message_id_are_remarked(observer):
     observer.wait_for("message")
     (remark,) = [e for e in observer.named("remark") if e.kind == "missing-header"]
     assert "no Date and no Message-ID header" in remark.text
+    assert "RFC 5322 3.6 requires Date and says Message-ID SHOULD be there" in remark.text
 
 
 # -- lab scenarios, driven by smtplib
