@@ -36,7 +36,7 @@ import threading
 import urllib.parse
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from email import errors, policy
 from email.feedparser import FeedParser
 from email.message import EmailMessage, Message
@@ -80,8 +80,22 @@ class ImageInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachedMessage:
+    """What a reader first sees of a mail attached to another (message/rfc822, message/global,
+    message/news, text/rfc822-headers): its decoded headers and the text it shows."""
+
+    subject: str | None
+    from_: str | None
+    date: str | None
+    text: str | None  # None for headers only (text/rfc822-headers)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "from": self.from_, "date": self.date, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
-    """A part a reader would see as a file: attachments and inline pictures."""
+    """A part a reader would see as a file: attachments, inline pictures, attached mail."""
 
     filename: str
     content_type: str
@@ -92,6 +106,7 @@ class Attachment:
     sha256: str
     image: ImageInfo | None
     part: str  # path of the part in the MIME tree, e.g. "1.2"
+    message: AttachedMessage | None = None  # an attached mail: decode(data) opens it whole
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form: everything but the bytes; width, height and format only for images."""
@@ -107,7 +122,19 @@ class Attachment:
         if self.image is not None:
             image = self.image
             fields.update(width=image.width, height=image.height, format=image.format)
+        if self.message is not None:
+            fields["message"] = self.message.to_json()
         return fields
+
+
+@dataclass(frozen=True, slots=True)
+class BodyPiece:
+    """One thing a reader sees in the body, in the order the mail shows it (see
+    DecodedMessage.body): a text part, the fields of a report, or an inline picture."""
+
+    part: str  # path of the part in the MIME tree; a picture's bytes are the attachment's
+    kind: str  # "plain", "html" (`text` is its rendering), "report" (status fields), "picture"
+    text: str  # "" for a picture; line ends "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +153,8 @@ class Part:
     decoded_size: int  # of a multipart or message/*: the sum over the parts inside
     body_start: int  # byte offsets of the encoded body in the raw message: raw[start:end]
     body_end: int
+    subject: str | None = None  # of an attached mail (message/rfc822 and kin): its own headers
+    from_: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +179,10 @@ class DecodedMessage:
     cc: str | None = None
     date: str | None = None
     message_id: str | None = None
-    text: str | None = None  # line ends are "\n"
+    text: str | None = None  # every text piece of `body`, in order; line ends are "\n"
     html: str | None = None
-    text_from_html: bool = False  # True when `text` is a rendering of the HTML body
+    text_from_html: bool = False  # True when `text` holds a rendering of an HTML body
+    body: list[BodyPiece] = field(default_factory=list)  # what a reader sees, in order
     attachments: list[Attachment] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
@@ -171,6 +201,7 @@ class DecodedMessage:
             "html": self.html,
             "text_from_html": self.text_from_html,
             "outlook_test": self.outlook_test,
+            "body": [asdict(piece) for piece in self.body],
             "headers": [{"name": header.name, "value": header.value} for header in self.headers],
             "attachments": [attachment.to_json() for attachment in self.attachments],
             "parts": [asdict(part) for part in self.parts],
@@ -937,6 +968,45 @@ _TNEF_ADVICE = (
 )
 
 
+# Parts whose body a reader shows as text: the fields of a delivery, feedback or read report.
+_REPORT_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status",
+                           "message/feedback-report", "message/disposition-notification",
+                           "message/global-disposition-notification"})
+# Mail attached to mail (RFC 2046, 6532, 5537): listed as an .eml attachment that opens.
+_ATTACHED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news",
+                                     "message/global-headers"})
+_HEADERS_TYPES = frozenset({"text/rfc822-headers"})  # a returned message's headers (RFC 6522)
+_UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_MAX_NAME_CHARS = 120
+
+# Remarks on broken structure, with their Chinese, as data: {placeholders} are filled in, and a
+# test checks that both languages name the same ones.
+STRUCTURE_REMARKS: dict[str, tuple[str, str]] = {
+    "reused_boundary": (
+        "Part {path} ({content_type}) reuses the boundary of part {parent} (RFC 2046 5.1.1 "
+        "forbids it): its first closing boundary line also closes part {parent}.",
+        "第 {path} 部分（{content_type}）重复使用了第 {parent} 部分的边界（RFC 2046 5.1.1 禁止）："
+        "它的第一个结束边界行同时结束了第 {parent} 部分。"),
+    "lost_part": (
+        "Part {path} ({content_type}) lies outside the MIME structure as parsed (after a "
+        "closing boundary, or in a multipart whose boundary never appears); it was found by "
+        "its boundary line --{boundary}.",
+        "第 {path} 部分（{content_type}）不在解析出的 MIME 结构内"
+        "（在结束边界之后，或在边界从未出现的多部分主体中）；"
+        "已按它的边界行 --{boundary} 找回。"),
+    "too_many_lost_parts": (
+        "More than {count} parts lie outside the MIME structure; the rest are not searched.",
+        "超过 {count} 个部分不在 MIME 结构内；其余的不再查找。"),
+}
+
+
+def _message_filename(subject: str | None, path: str) -> str:
+    """An attached mail's file name, as readers make it: its Subject plus .eml."""
+    name = " ".join(_UNSAFE_IN_NAME.sub(" ", subject or "").split())[:_MAX_NAME_CHARS]
+    name = name.strip(" .")
+    return f"{name}.eml" if name else f"part-{path}.eml"
+
+
 def _readable_defect(defect: errors.MessageDefect) -> str:
     text = _DEFECT_TEXTS.get(type(defect))
     if text is not None:
@@ -1153,6 +1223,67 @@ def _placeholders_span(payload: str) -> tuple[int, int] | None:
     return int(first[1]) - first.start(), int(last[2]) + len(payload) - last.end()
 
 
+def _preferred_alternative(options: list[list[BodyPiece]]) -> list[BodyPiece]:
+    """Of the pieces of each alternative, those a reader shows: the first with plain text, as
+    this observer prefers, unless a later, richer one shows pictures that it lacks (as Apple
+    Mail's text-photo-text mail does); without plain text, the last one with any text (the
+    richest, RFC 2046 5.1.4); a blank text/plain never wins."""
+    def has_text(pieces: list[BodyPiece], kinds: tuple[str, ...]) -> bool:
+        return any(piece.kind in kinds and piece.text.strip() for piece in pieces)
+
+    def has_pictures(pieces: list[BodyPiece]) -> bool:
+        return any(piece.kind == "picture" for piece in pieces)
+
+    plain = next((pieces for pieces in options if has_text(pieces, ("plain",))), None)
+    richest = next((pieces for pieces in reversed(options)
+                    if has_text(pieces, ("plain", "html", "report")) or has_pictures(pieces)),
+                   options[-1] if options else [])
+    if plain is None or (has_pictures(richest) and not has_pictures(plain)):
+        return richest
+    return plain
+
+
+def _related_start(part: Message, children: list[Message]) -> Message | None:
+    """The start part of a multipart/related (RFC 2387): named by its start parameter, or the
+    first one."""
+    start = _parse_params(_raw_header(part, "content-type"))[0].get("start", "").strip()
+    if start:
+        for child in children:
+            if str(child.get("content-id", "")).strip() == start:
+                return child
+    return children[0] if children else None
+
+
+def _joined_text(pieces: list[BodyPiece]) -> tuple[str | None, bool]:
+    """The text pieces joined as one text, a blank line between them, and whether one of them
+    is a rendering of HTML."""
+    texts = [piece for piece in pieces if piece.kind != "picture"]
+    if not texts:
+        return None, False
+    from_html = any(piece.kind == "html" for piece in texts)
+    leading = [piece.text.rstrip("\n") for piece in texts[:-1]]
+    return "\n\n".join([*leading, texts[-1].text]), from_html
+
+
+# A line that may be a boundary line: "--", a printable token, perhaps "--" (a closing line).
+_BOUNDARY_LIKE_LINE = re.compile(rb"^--([!-~](?:[ -~]*[!-~])??)(--)?[ \t]*(?:\r\n|\r|\n)",
+                                 re.MULTILINE)
+_CONTENT_HEADER = re.compile(rb"^content-(?:type|disposition)[ \t]*:", re.MULTILINE | re.I)
+_MAX_LOST_PARTS = 100
+
+
+def _has_content_headers(raw: bytes, start: int, stop: int) -> bool:
+    """Whether a header block starts at raw[start] and has a Content-Type or -Disposition."""
+    headers_end = _HEADER_BLOCK.match(raw, start, stop).end()
+    return _CONTENT_HEADER.search(raw, start, headers_end) is not None
+
+
+def _lost_part_end(raw: bytes, boundary: str, start: int, stop: int) -> int:
+    """Where a part that begins at raw[start] ends: before its next boundary line, or `stop`."""
+    line = next(_boundary_lines(raw, boundary, start, stop), None)
+    return stop if line is None else _strip_line_break(raw, start, line.start)
+
+
 class _Decoding:
     """One run of decode(): the raw bytes, the result as it is filled in, and the remarks."""
 
@@ -1162,6 +1293,17 @@ class _Decoding:
         self._remarks: dict[str, None] = {}  # insertion-ordered set
         self._texts: dict[Message, str] = {}  # decoded text of the parts a reader sees inline
         self._placeholders = False  # whether some runs reached the parser as placeholder lines
+        # For what a reader sees (see `_pieces`) and for finding lost parts (`_find_lost_parts`):
+        self._paths: dict[Message, tuple[str, str]] = {}  # part → its path and content type
+        self._parts: dict[str, Part] = {}  # filled in by `_find_lost_parts`
+        self._named: set[str] = set()  # paths of parts with a file name
+        self._pictures: set[str] = set()  # paths of pictures shown where they stand
+        self._report_texts: dict[str, str] = {}
+        self._header_starts: set[int] = set()
+        self._children: dict[str, int] = {}  # path of a container → its number of children
+        self._boundaries: dict[str, str] = {}  # boundary → path of the first multipart with it
+        self._open_boundaries: dict[str, str] = {}  # the same, for the multiparts being walked
+        self._lost: list[Message] = []
 
     def remark(self, text: str) -> None:
         # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
@@ -1178,6 +1320,7 @@ class _Decoding:
         message = _parse(self.raw, runs)
         self._read_headers(message)
         self._walk(message, "1", 0, 0, len(self.raw))
+        self._find_lost_parts()
         self._pick_bodies(message)
         self._recognise_outlook_test()
 
@@ -1242,13 +1385,20 @@ class _Decoding:
         parts inside it; return its decoded size."""
         headers = _read_part_headers(part)
         where = f"Part {path} ({headers.content_type})"
+        self._paths[part] = path, headers.content_type
+        self._header_starts.add(start)
+        if headers.filename is not None:
+            self._named.add(path)
         for complaint in headers.complaints:
             self.remark(f"{where}: {complaint}.")
         body_start = _body_start(self.raw, start, stop)
+        opened = self._open_boundary(path, headers)
         if part.is_multipart():
             decoded_size = self._walk_container(part, path, depth, headers, where, body_start, stop)
         else:
             decoded_size = self._walk_leaf(part, path, depth, headers, where, body_start, stop)
+        if opened is not None:
+            del self._open_boundaries[opened]
         for defect in part.defects:  # complete now: decoding a leaf adds some
             self.remark(f"{where}: {_readable_defect(defect)}.")
         return decoded_size
@@ -1258,9 +1408,11 @@ class _Decoding:
         body_start: int, stop: int,
     ) -> int:
         spans, body_end = self._child_spans(part, headers.content_type, where, body_start, stop)
-        index = len(self.result.parts)
+        index, attachment_index = len(self.result.parts), len(self.result.attachments)
         decoded_size = 0
-        for number, child in enumerate(part.get_payload(), 1):
+        children = part.get_payload()
+        self._children[path] = len(children)
+        for number, child in enumerate(children, 1):
             child_path = f"{path}.{number}"
             child_start, child_stop = spans[number - 1] if number <= len(spans) else (stop, stop)
             try:
@@ -1268,12 +1420,59 @@ class _Decoding:
             except Exception as exc:
                 self.remark(f"Part {child_path} could not be decoded ({exc!r}).")
         transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
+        attached = self._read_message_body(part, path, headers, where, transfer_encoding,
+                                           (body_start, body_end))
+        if attached is not None:  # listed before the attachments inside it
+            self.result.attachments.insert(attachment_index, self.result.attachments.pop())
         self.result.parts.insert(index, Part(
             path, depth, headers.content_type, headers.params.get("charset"), None,
             transfer_encoding, headers.disposition, headers.filename,
             body_end - body_start, decoded_size, body_start, body_end,
+            *((attached.subject, attached.from_) if attached is not None else ()),
         ))
         return decoded_size
+
+    def _open_boundary(self, path: str, headers: _PartHeaders) -> str | None:
+        """Note the boundary of a multipart being walked, and remark when it is its parent's;
+        return it when the caller must forget it after the children."""
+        if not headers.content_type.startswith("multipart/"):
+            return None
+        boundary = headers.params.get("boundary", "").rstrip()  # as _LenientMessage reads it
+        self._boundaries.setdefault(boundary, path)
+        parent = self._open_boundaries.get(boundary)
+        if parent is not None:
+            self._remark_structure("reused_boundary", path=path,
+                                   content_type=headers.content_type, parent=parent)
+            return None
+        self._open_boundaries[boundary] = path
+        return boundary
+
+    def _read_message_body(
+        self, part: Message, path: str, headers: _PartHeaders, where: str,
+        transfer_encoding: str, span: tuple[int, int],
+    ) -> AttachedMessage | None:
+        """A report's fields as text, or an attached mail as an attachment (returned)."""
+        content_type = headers.content_type
+        if content_type not in _REPORT_TYPES | _ATTACHED_MESSAGE_TYPES:
+            return None
+        data = _undo_transfer_encoding(self.raw[span[0] : span[1]], transfer_encoding)
+        if content_type in _REPORT_TYPES:
+            text = _decode_bytes(data, headers.params.get("charset") or "utf-8").text
+            self._report_texts[path] = _normalise_line_ends(text)
+            return None
+        children = part.get_payload()
+        attached = self._attached_message(children[0] if children else Message(), True)
+        self._add_attachment(path, headers, where, data, attached)
+        return attached
+
+    def _attached_message(self, message: Message, with_text: bool) -> AttachedMessage:
+        """The headers a reader lists for an attached mail, and the text it shows."""
+        fields = []
+        for name in ("subject", "from", "date"):
+            raw_value = _raw_header(message, name)
+            fields.append(None if raw_value is None else _decode_header_value(raw_value).value)
+        text = _joined_text(self._shown(self._pieces(message)))[0] if with_text else None
+        return AttachedMessage(*fields, text)
 
     def _child_spans(
         self, part: Message, content_type: str, where: str, body_start: int, stop: int
@@ -1304,15 +1503,30 @@ class _Decoding:
         charset_used = None
         if headers.content_type in _BODY_TYPES and not part.is_attachment():
             charset_used = self._decode_inline_text(part, headers, where, data)
-        if (part.is_attachment() or headers.filename is not None
-                or part.get_content_maintype() not in ("text", *_CONTAINER_MAINTYPES)):
-            self._add_attachment(path, headers, where, data)
+        attached = self._add_leaf_attachment(part, path, headers, where, data)
         self.result.parts.append(Part(
             path, depth, headers.content_type, headers.params.get("charset"), charset_used,
             transfer_encoding, headers.disposition, headers.filename,
             body_end - body_start, len(data), body_start, body_end,
+            *((attached.subject, attached.from_) if attached is not None else ()),
         ))
         return len(data)
+
+    def _add_leaf_attachment(self, part: Message, path: str, headers: _PartHeaders, where: str,
+                             data: bytes) -> AttachedMessage | None:
+        """List a leaf that a reader shows as a file or a picture; return the attached mail's
+        headers of a text/rfc822-headers part."""
+        if headers.content_type in _HEADERS_TYPES:
+            attached = self._attached_message(_parse(data), False)
+            self._add_attachment(path, headers, where, data, attached)
+            return attached
+        if (part.is_attachment() or headers.filename is not None
+                or part.get_content_maintype() not in ("text", *_CONTAINER_MAINTYPES)):
+            attachment = self._add_attachment(path, headers, where, data)
+            if ((attachment.image is not None or headers.content_type.startswith("image/"))
+                    and headers.disposition != "attachment"):
+                self._pictures.add(path)
+        return None
 
     def _prepare_transfer_encoding(self, part: Message, where: str) -> str:
         """The transfer encoding to report; a misspelt known one ("quoted printable",
@@ -1395,38 +1609,149 @@ class _Decoding:
         self._texts[part] = text
         return decoded.codec
 
-    def _add_attachment(self, path: str, headers: _PartHeaders, where: str, data: bytes) -> None:
-        image, problem = _measure_image(data, headers.content_type.startswith("image/"))
-        if problem:
-            self.remark(f"{where}: {problem}.")
-        filename = headers.filename or _generated_name(path, headers.content_type, image)
+    def _add_attachment(self, path: str, headers: _PartHeaders, where: str, data: bytes,
+                        attached: AttachedMessage | None = None) -> Attachment:
+        image = None
+        if attached is not None:
+            filename = headers.filename or _message_filename(attached.subject, path)
+        else:
+            image, problem = _measure_image(data, headers.content_type.startswith("image/"))
+            if problem:
+                self.remark(f"{where}: {problem}.")
+            filename = headers.filename or _generated_name(path, headers.content_type, image)
         if headers.content_type == "application/ms-tnef" or filename.lower() == "winmail.dat":
             self.remark(f"{where} {_TNEF_ADVICE}.")
-        self.result.attachments.append(Attachment(
+        attachment = Attachment(
             filename, headers.content_type, headers.content_id, headers.disposition, data,
-            len(data), hashlib.sha256(data).hexdigest(), image, path,
-        ))
+            len(data), hashlib.sha256(data).hexdigest(), image, path, attached,
+        )
+        self.result.attachments.append(attachment)
+        return attachment
 
     # What a reader sees
 
     def _pick_bodies(self, message: EmailMessage) -> None:
-        # get_body() follows multipart/related's start part and skips attachments; one
-        # preference at a time, since the default list can return the related part itself.
+        """What a reader sees: every inline text and picture in order (`body`, `text`), and the
+        HTML body that "open in browser" shows."""
+        result = self.result
+        pieces = self._pieces(message)
+        for lost in self._lost:
+            pieces += self._pieces(lost)
+        result.body = self._shown(pieces)
+        result.text, result.text_from_html = _joined_text(result.body)
+        # get_body() follows multipart/related's start part and skips attachments.
         try:
-            plain = message.get_body(("plain",))
             html = message.get_body(("html",))
         except AttributeError:  # CPython's _find_body indexes a multipart/related with no parts
-            self.remark("No body could be picked: a multipart/related part has no parts, which "
-                        "the email package's get_body() cannot handle.")
+            self.remark("No HTML body could be picked: a multipart/related part has no parts, "
+                        "which the email package's get_body() cannot handle.")
             return
-        result = self.result
-        if plain is not None:
-            result.text = self._texts.get(plain)
         if html is not None:
             result.html = self._texts.get(html)
-        if result.text is None and result.html is not None:
-            result.text = html_to_text(result.html)
-            result.text_from_html = True
+
+    def _pieces(self, part: Message) -> list[BodyPiece]:
+        """What a reader shows of `part`, in order; an HTML piece still holds its source."""
+        if part not in self._paths:  # not walked: decoding stopped early
+            return []
+        path, content_type = self._paths[part]
+        if content_type in _REPORT_TYPES:
+            return [BodyPiece(path, "report", self._report_texts.get(path, ""))]
+        if content_type.startswith("multipart/"):
+            return self._multipart_pieces(part, content_type) if part.is_multipart() else []
+        if part in self._texts:
+            return [BodyPiece(path, "html" if content_type == "text/html" else "plain",
+                              self._texts[part])]
+        return [BodyPiece(path, "picture", "")] if path in self._pictures else []
+
+    def _multipart_pieces(self, part: Message, content_type: str) -> list[BodyPiece]:
+        """Of an alternative, the one a reader picks; of a related, its start part; of any other
+        multipart (mixed, report, digest, unknown), each inline text (one without a file
+        name) and picture, in order."""
+        children = part.get_payload()
+        if content_type == "multipart/alternative":
+            return _preferred_alternative([self._pieces(child) for child in children])
+        if content_type == "multipart/related":
+            start = _related_start(part, children)
+            return self._pieces(start) if start is not None else []
+        return [piece for child in children for piece in self._pieces(child)
+                if piece.kind == "picture" or piece.part not in self._named]
+
+    def _shown(self, pieces: list[BodyPiece]) -> list[BodyPiece]:
+        """`pieces` as the body shows them: HTML rendered as text, and text pieces that are
+        only white space left out (unless all are: then the first stays, as the body)."""
+        shown = [replace(piece, text=html_to_text(piece.text)) if piece.kind == "html" else piece
+                 for piece in pieces]
+        texts = [piece for piece in shown if piece.kind != "picture"]
+        blank = {id(piece) for piece in texts[1:] if not piece.text.strip()}
+        if texts and not texts[0].text.strip() and len(blank) < len(texts) - 1:
+            blank.add(id(texts[0]))
+        return [piece for piece in shown if id(piece) not in blank]
+
+    # Parts outside the structure
+
+    def _find_lost_parts(self) -> None:
+        """Find the parts a permissive reader finds but the parser did not (a nested multipart
+        that reuses its parent's boundary, a boundary that never appears): in the bytes no leaf
+        part holds, a boundary-like line followed by Content-* headers starts one."""
+        self._parts = {part.path: part for part in self.result.parts}
+        for gap_start, gap_end in self._uncovered_spans():
+            pos = gap_start
+            while (line := _BOUNDARY_LIKE_LINE.search(self.raw, pos, gap_end)) is not None:
+                pos = line.end()
+                if line[2] or pos in self._header_starts or not _has_content_headers(
+                        self.raw, pos, gap_end):
+                    continue
+                if len(self._lost) == _MAX_LOST_PARTS:
+                    self._remark_structure("too_many_lost_parts", count=_MAX_LOST_PARTS)
+                    return
+                token = line[1].decode("ascii", "surrogateescape")
+                pos = self._walk_lost_part(token, pos, _lost_part_end(self.raw, token, pos,
+                                                                      gap_end))
+
+    def _uncovered_spans(self) -> Iterator[tuple[int, int]]:
+        """The stretches of the raw bytes outside every leaf body (headers, boundary lines,
+        preambles and epilogues, and the body of a multipart the parser could not split)."""
+        leaves = sorted((part.body_start, part.body_end) for part in self.result.parts
+                        if part.content_type.partition("/")[0] not in _CONTAINER_MAINTYPES)
+        pos = 0
+        for start, end in leaves:
+            if start > pos:
+                yield pos, start
+            pos = max(pos, end)
+        if pos < len(self.raw):
+            yield pos, len(self.raw)
+
+    def _walk_lost_part(self, boundary: str, start: int, stop: int) -> int:
+        """Walk a lost part as a child of the multipart that uses its boundary (else of the
+        innermost one around it), insert it after that one's parts; return `stop`."""
+        owner = self._lost_part_owner(boundary, start)
+        self._children[owner.path] = number = self._children.get(owner.path, 0) + 1
+        path = f"{owner.path}.{number}"
+        message = _parse(self.raw[start:stop])
+        parts = self.result.parts
+        first_new = len(parts)
+        self._walk(message, path, owner.depth + 1, start, stop)
+        new_parts = parts[first_new:]
+        del parts[first_new:]
+        after = max(index for index, part in enumerate(parts)
+                    if part.path == owner.path or part.path.startswith(owner.path + "."))
+        parts[after + 1 : after + 1] = new_parts
+        self._lost.append(message)
+        self._remark_structure("lost_part", path=path, content_type=message.get_content_type(),
+                               boundary=boundary)
+        return stop
+
+    def _lost_part_owner(self, boundary: str, start: int) -> Part:
+        path = self._boundaries.get(boundary)
+        if path is not None:
+            return self._parts[path]
+        around = [part for part in self.result.parts
+                  if part.content_type.startswith("multipart/")
+                  and part.body_start <= start <= part.body_end]
+        return max(around, key=lambda part: part.depth, default=self.result.parts[0])
+
+    def _remark_structure(self, kind: str, **values: Any) -> None:
+        self.remark(STRUCTURE_REMARKS[kind][0].format(**values))
 
     def _recognise_outlook_test(self) -> None:
         result = self.result
@@ -1545,6 +1870,8 @@ def describe_part(part: Part) -> str:
         details.append(part.disposition)
     if part.filename:
         details.append(repr(part.filename))
+    details += [f"{name}: {value!r}" for name, value in (("Subject", part.subject),
+                                                          ("From", part.from_)) if value]
     details.append(f"{part.encoded_size:,} B encoded, {part.decoded_size:,} B decoded")
     details.append(f"bytes {part.body_start}-{part.body_end}")
     return "  " * (part.depth + 1) + "  ".join(details)

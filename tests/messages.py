@@ -173,3 +173,79 @@ def picture_message(data: bytes, filename: str = "picture.png") -> bytes:
             f"--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
             f'Content-Disposition: attachment; filename="{filename}"\r\n\r\n'
             f"{base64_body(data)}\r\n--b--\r\n").encode("ascii")
+
+
+IPHONE_TEXTS = ("老师好，这是实验楼的照片：\r\n",
+                "照片下面还有一段话：明天的实验照常进行。\r\n\r\n发自我的 iPhone\r\n")
+IPHONE_PICTURE_NAME = "IMG_0412.JPG"
+
+
+def iphone_message(picture: bytes | None = None) -> bytes:
+    """Shaped like iPhone Mail's "text – photo – text": multipart/mixed with a text/plain part,
+    the photo inline where it was placed (Content-Disposition: inline with a file name), and a
+    second text/plain part, as Apple Mail and iOS Mail send it."""
+    photo = picture if picture is not None else sample_picture(size=(320, 240))
+    boundary = "Apple-Mail-7E2C1B0A-5D4F-4B9A-9C1E-2F3A4B5C6D7E"
+    first, second = (base64_body(text.encode("utf-8")) for text in IPHONE_TEXTS)
+    return "\r\n".join([
+        f"From: {encoded_word('李四', 'utf-8')} <lisi@example.edu.cn>",
+        f"To: <{SEED_TO}>", f"Subject: {encoded_word('实验楼照片', 'utf-8')}",
+        "Date: Tue, 2 Dec 2025 10:15:00 +0800",
+        "Message-Id: <7E2C1B0A-0001@example.edu.cn>", "Mime-Version: 1.0 (1.0)",
+        "X-Mailer: iPhone Mail (21F90)",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"', "",
+        f"--{boundary}", "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: base64", "", first,
+        f"--{boundary}",
+        f'Content-Type: image/jpeg; name="{IPHONE_PICTURE_NAME}"; x-apple-part-url=A1B2C3D4',
+        f'Content-Disposition: inline; filename="{IPHONE_PICTURE_NAME}"',
+        "Content-Transfer-Encoding: base64", "", base64_body(photo),
+        f"--{boundary}", "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: base64", "", second,
+        f"--{boundary}--", "",
+    ]).encode("ascii")
+
+
+BOUNCE_ORIGINAL_SUBJECT = "实验报告"
+BOUNCE_STATUS = "5.1.1"
+
+
+def bounce_message() -> bytes:
+    """A delivery-status notification as Postfix writes it (RFC 3464, RFC 6522): the
+    human-readable part, the status fields, and the returned message as message/rfc822."""
+    boundary = "8A3F21C04E.1764641700/mail.example.edu.cn"
+    original = "\r\n".join([
+        f"From: {encoded_word(SEED_FROM_NAME)} <{SEED_FROM}>", "To: <nobody@example.edu.cn>",
+        f"Subject: {encoded_word(BOUNCE_ORIGINAL_SUBJECT)}",
+        "Date: Tue, 2 Dec 2025 09:14:58 +0800", "Message-ID: <lab-42@example.edu.cn>",
+        "MIME-Version: 1.0", 'Content-Type: text/plain; charset="gb2312"',
+        "Content-Transfer-Encoding: base64", "",
+        base64_body("老师您好：实验报告见正文。\r\n".encode("gb2312")).rstrip("\r\n"),
+    ])
+    return "\r\n".join([
+        "From: MAILER-DAEMON@mail.example.edu.cn (Mail Delivery System)",
+        f"To: <{SEED_FROM}>", "Subject: Undelivered Mail Returned to Sender",
+        "Date: Tue, 2 Dec 2025 09:15:00 +0800", "Message-Id: <20251202011500.8A3F21C04E@mail>",
+        "Auto-Submitted: auto-replied", "MIME-Version: 1.0",
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"', "",
+        "This is a MIME-encapsulated message.", "",
+        f"--{boundary}", "Content-Description: Notification",
+        "Content-Type: text/plain; charset=us-ascii", "",
+        "This is the mail system at host mail.example.edu.cn.", "",
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients. It's attached below.", "",
+        "<nobody@example.edu.cn>: host mx.example.edu.cn[192.0.2.25] said: 550 5.1.1",
+        "    <nobody@example.edu.cn>: Recipient address rejected: User unknown", "",
+        f"--{boundary}", "Content-Description: Delivery report",
+        "Content-Type: message/delivery-status", "",
+        "Reporting-MTA: dns; mail.example.edu.cn", "X-Postfix-Queue-ID: 8A3F21C04E",
+        "Arrival-Date: Tue,  2 Dec 2025 09:14:58 +0800 (CST)", "",
+        "Final-Recipient: rfc822; nobody@example.edu.cn",
+        "Original-Recipient: rfc822;nobody@example.edu.cn", "Action: failed",
+        f"Status: {BOUNCE_STATUS}", "Remote-MTA: dns; mx.example.edu.cn",
+        "Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.edu.cn>: Recipient address",
+        "    rejected: User unknown", "",
+        f"--{boundary}", "Content-Description: Undelivered Message",
+        "Content-Type: message/rfc822", "", original, "",
+        f"--{boundary}--", "",
+    ]).encode("ascii")

@@ -502,9 +502,14 @@ def test_forwarded_message_is_decoded_recursively():
     assert [(node.path, node.content_type) for node in decoded.parts] == [
         ("1", "multipart/mixed"), ("1.1", "text/plain"), ("1.2", "message/rfc822"),
         ("1.2.1", "multipart/mixed"), ("1.2.1.1", "text/plain"), ("1.2.1.2", "image/png")]
-    [chart] = decoded.attachments
+    attached, chart = decoded.attachments
     assert (chart.filename, chart.part, chart.image.width) == ("chart.png", "1.2.1.2", 8)
+    assert (attached.filename, attached.part, attached.content_type) == (
+        "r.eml", "1.2", "message/rfc822")
+    assert attached.message == decoder.AttachedMessage("报告", None, None, "inner text")
     forwarded = part(decoded, "1.2")
+    assert (forwarded.subject, forwarded.from_) == ("报告", None)
+    assert attached.data == body_bytes(raw, forwarded)
     assert (forwarded.filename, forwarded.decoded_size) == ("r.eml", len("inner text") + chart.size)
     assert body_bytes(raw, forwarded).startswith(b"Subject: =?utf-8?B?5oql5ZGK?=")
     assert body_bytes(raw, part(decoded, "1.2.1.1")) == b"inner text"
@@ -647,8 +652,9 @@ def test_to_json_has_the_contract_keys_and_no_bytes(seed):
     raw, decoded = seed
     data = decoded.to_json()
     assert set(data) == {"subject", "from", "to", "cc", "date", "message_id", "text", "html",
-                         "text_from_html", "outlook_test", "headers", "attachments", "parts",
-                         "remarks"}
+                         "text_from_html", "outlook_test", "body", "headers", "attachments",
+                         "parts", "remarks"}
+    assert data["body"] == [{"part": "1.1.1", "kind": "plain", "text": decoded.text}]
     assert data["from"] == decoded.from_
     assert data["headers"][0] == {"name": "From", "value": decoded.from_}
     assert data["attachments"] == [{

@@ -1,0 +1,373 @@
+"""Real-world structure (issue 13): every inline text in order, attached mail, reports, broken
+structure, x-uuencode. Each class is tested with a constructed message and, where the public
+corpus (../shared/corpus/mikel-mail, MIT licence, read by path) has one, with real mail."""
+
+from __future__ import annotations
+
+import binascii
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from corpus import CORPUS, require_corpus
+from messages import (BOUNCE_ORIGINAL_SUBJECT, BOUNCE_STATUS, IPHONE_PICTURE_NAME, IPHONE_TEXTS,
+                      base64_body, bounce_message, iphone_message, sample_picture)
+
+import decoder
+
+MIKEL = CORPUS / "mikel-mail"
+
+
+def wire(*lines: str) -> bytes:
+    return "\r\n".join(lines).encode("utf-8")
+
+
+def mixed(*parts: list[str], boundary: str = "b", content_type: str = "multipart/mixed"
+          ) -> list[str]:
+    """A multipart's lines: its header, each part's lines after a boundary line, the close."""
+    lines = [f'Content-Type: {content_type}; boundary="{boundary}"', ""]
+    for part_lines in parts:
+        lines += [f"--{boundary}", *part_lines]
+    return lines + [f"--{boundary}--", ""]
+
+
+def message(*body: str, subject: str = "test") -> bytes:
+    return wire("From: a@example.com", f"Subject: {subject}",
+                "Date: Tue, 2 Dec 2025 10:00:00 +0800", "Message-ID: <t@example.com>",
+                "MIME-Version: 1.0", *body)
+
+
+def text_part(text: str, subtype: str = "plain", *extra: str) -> list[str]:
+    return [f"Content-Type: text/{subtype}; charset=utf-8", *extra, "", text]
+
+
+def pdf_part(name: str = "a.pdf", data: bytes = b"%PDF-1.4 lost?") -> list[str]:
+    return [f"Content-Type: application/pdf; name={name}", "Content-Transfer-Encoding: base64",
+            "", base64_body(data).rstrip("\r\n")]
+
+
+def kinds(decoded: decoder.DecodedMessage) -> list[tuple[str, str]]:
+    return [(piece.part, piece.kind) for piece in decoded.body]
+
+
+def read(name: str) -> decoder.DecodedMessage:
+    require_corpus()
+    return decoder.decode((MIKEL / name).read_bytes())
+
+
+# --- 1. Every inline text part, in order, pictures between them --------------------------
+
+
+def test_iphone_text_photo_text_shows_both_texts_and_the_photo_between():
+    decoded = decoder.decode(iphone_message())
+    assert kinds(decoded) == [("1.1", "plain"), ("1.2", "picture"), ("1.3", "plain")]
+    first, second = (text.replace("\r\n", "\n") for text in IPHONE_TEXTS)
+    assert decoded.text == first.rstrip("\n") + "\n\n" + second
+    [photo] = decoded.attachments
+    assert (photo.filename, photo.part, photo.image.format) == (IPHONE_PICTURE_NAME, "1.2", "JPEG")
+    assert decoded.to_json()["text"] == decoded.text
+    assert [piece["kind"] for piece in decoded.to_json()["body"]] == ["plain", "picture", "plain"]
+    assert decoded.remarks == []
+
+
+def test_footer_appended_by_a_list_shows_after_the_alternative():
+    raw = message(*mixed(mixed(text_part("Hello list."), text_part("<p>Hello <b>list</b>.</p>",
+                                                                   "html"),
+                               boundary="alt", content_type="multipart/alternative"),
+                         text_part("--\nlab-list mailing list\nhttps://lists.example.edu/")))
+    decoded = decoder.decode(raw)
+    assert kinds(decoded) == [("1.1.1", "plain"), ("1.2", "plain")]
+    assert decoded.text == "Hello list.\n\n--\nlab-list mailing list\nhttps://lists.example.edu/"
+    assert decoded.html == "<p>Hello <b>list</b>.</p>"
+
+
+def test_a_second_alternative_after_the_first_shows_too():
+    alternative = mixed(text_part("part one"), text_part("<p>part one</p>", "html"),
+                        boundary="a1", content_type="multipart/alternative")
+    later = mixed(text_part("part two"), text_part("<p>part two</p>", "html"),
+                  boundary="a2", content_type="multipart/alternative")
+    decoded = decoder.decode(message(*mixed(alternative, later)))
+    assert decoded.text == "part one\n\npart two"
+    assert not decoded.text_from_html
+
+
+def test_text_parts_with_a_file_name_or_attachment_disposition_are_not_inline():
+    raw = message(*mixed(text_part("shown"),
+                         text_part("a file", "plain", "Content-Disposition: inline; filename=n"),
+                         text_part("another", "plain", "Content-Disposition: attachment")))
+    decoded = decoder.decode(raw)
+    assert decoded.text == "shown"
+    assert [attachment.part for attachment in decoded.attachments] == ["1.2", "1.3"]
+
+
+def test_apple_mail_rich_alternative_with_a_photo_wins_over_its_plain_text():
+    """Apple Mail writes multipart/alternative: text/plain, then multipart/mixed with HTML, the
+    photo and more HTML; readers show the rich one, photo between the texts."""
+    rich = mixed(text_part("<div>before</div>", "html"),
+                 ["Content-Type: image/png; name=p.png",
+                  "Content-Disposition: inline; filename=p.png",
+                  "Content-Transfer-Encoding: base64", "",
+                  base64_body(sample_picture("PNG", (20, 10))).rstrip("\r\n")],
+                 text_part("<div>after</div>", "html"), boundary="rich")
+    decoded = decoder.decode(message(*mixed(text_part("before\n\nafter"), rich, boundary="alt",
+                                            content_type="multipart/alternative")))
+    assert kinds(decoded) == [("1.2.1", "html"), ("1.2.2", "picture"), ("1.2.3", "html")]
+    assert decoded.text == "before\n\nafter" and decoded.text_from_html
+
+
+def test_related_shows_its_start_part_only():
+    related = mixed(["Content-Type: image/png", "Content-ID: <logo>",
+                     "Content-Transfer-Encoding: base64", "",
+                     base64_body(sample_picture("PNG", (4, 4))).rstrip("\r\n")],
+                    [*text_part('<p>hi <img src="cid:logo" alt="logo"></p>', "html")[:1],
+                     "Content-ID: <body>", "", '<p>hi <img src="cid:logo" alt="logo"></p>'],
+                    boundary="rel", content_type='multipart/related; start="<body>"')
+    decoded = decoder.decode(message(*related))
+    assert kinds(decoded) == [("1.2", "html")]
+    assert decoded.text == "hi [logo]"
+
+
+# --- 2. An empty text part never hides the real body ----------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["multipart/alternative", "multipart/mixed"])
+def test_whitespace_only_plain_text_does_not_hide_the_html(content_type):
+    raw = message(*mixed(text_part(" \r\n\r\n"), text_part("<p>The real body</p>", "html"),
+                         content_type=content_type))
+    decoded = decoder.decode(raw)
+    assert decoded.text == "The real body" and decoded.text_from_html
+    assert kinds(decoded) == [("1.2", "html")]
+
+
+def test_an_empty_last_part_adds_nothing():
+    decoded = decoder.decode(message(*mixed(text_part("body"), text_part(""))))
+    assert decoded.text == "body" and kinds(decoded) == [("1.1", "plain")]
+
+
+def test_a_message_whose_only_text_is_blank_keeps_it():
+    decoded = decoder.decode(message("Content-Type: text/plain", "", "  "))
+    assert decoded.text == "  " and kinds(decoded) == [("1", "plain")]
+
+
+# --- 3. Attached mail --------------------------------------------------------------------
+
+
+FORWARDED = ["From: =?utf-8?B?546L5LqU?= <wangwu@example.com>", "Subject: =?utf-8?B?5Lya6K6u?=",
+             "Date: Mon, 1 Dec 2025 08:00:00 +0800", "Content-Type: text/plain; charset=utf-8",
+             "", "See you at nine."]
+
+
+@pytest.mark.parametrize("content_type", ["message/rfc822", "message/global", "message/news"])
+def test_attached_mail_is_an_eml_attachment_named_after_its_subject(content_type):
+    raw = message(*mixed(text_part("FYI"), [f"Content-Type: {content_type}", "", *FORWARDED]))
+    decoded = decoder.decode(raw)
+    [attached] = decoded.attachments
+    node = next(part for part in decoded.parts if part.path == "1.2")
+    assert attached.filename == "会议.eml" and attached.content_type == content_type
+    assert attached.data == raw[node.body_start:node.body_end]
+    assert attached.data.startswith(b"From: =?utf-8?B?546L5LqU?=")
+    assert attached.data.endswith(b"See you at nine.")
+    assert attached.message == decoder.AttachedMessage("会议", "王五 <wangwu@example.com>",
+                                                        "Mon, 1 Dec 2025 08:00:00 +0800",
+                                                        "See you at nine.")
+    assert json.loads(json.dumps(attached.to_json()))["message"] == {
+        "subject": "会议", "from": "王五 <wangwu@example.com>",
+        "date": "Mon, 1 Dec 2025 08:00:00 +0800", "text": "See you at nine."}
+    assert decoded.text == "FYI"  # the attached mail's text is not the body's
+    assert (node.subject, node.from_) == ("会议", "王五 <wangwu@example.com>")
+    opened = decoder.decode(attached.data)  # opened as a message of its own
+    assert (opened.subject, opened.text) == ("会议", "See you at nine.")
+
+
+def test_attached_mail_keeps_its_name_and_unsafe_subjects_make_safe_names():
+    named = decoder.decode(message(*mixed(
+        ["Content-Type: message/rfc822", 'Content-Disposition: attachment; filename="fw.eml"',
+         "", *FORWARDED])))
+    assert named.attachments[0].filename == "fw.eml"
+    nameless = decoder.decode(message(*mixed(
+        ["Content-Type: message/rfc822", "", "Subject: Re: a/b\\c: d?", "", "x"])))
+    assert nameless.attachments[0].filename == "Re a b c d.eml"
+    no_subject = decoder.decode(message(*mixed(["Content-Type: message/rfc822", "", "", "x"])))
+    assert no_subject.attachments[0].filename == "part-1.1.eml"
+
+
+def test_attached_mail_in_base64_is_listed_decoded():
+    inner = "\r\n".join(FORWARDED).encode("utf-8")
+    raw = message(*mixed(["Content-Type: message/rfc822", "Content-Transfer-Encoding: base64",
+                          "", base64_body(inner).rstrip("\r\n")]))
+    [attached] = decoder.decode(raw).attachments
+    assert attached.data == inner
+
+
+def test_rfc822_headers_part_is_an_attached_mail_without_text():
+    raw = message(*mixed(text_part("returned"),
+                         ["Content-Type: text/rfc822-headers", "", *FORWARDED[:3], ""]))
+    decoded = decoder.decode(raw)
+    [headers] = decoded.attachments
+    assert (headers.filename, headers.content_type) == ("会议.eml", "text/rfc822-headers")
+    assert headers.message == decoder.AttachedMessage("会议", "王五 <wangwu@example.com>",
+                                                       "Mon, 1 Dec 2025 08:00:00 +0800", None)
+    assert decoded.text == "returned"
+
+
+def test_forwarded_mail_subject_and_from_show_in_the_tree():
+    raw = message(*mixed(text_part("FYI"), ["Content-Type: message/rfc822", "", *FORWARDED]))
+    lines = [decoder.describe_part(part) for part in decoder.decode(raw).parts]
+    assert "Subject: '会议'" in lines[2] and "From: '王五 <wangwu@example.com>'" in lines[2]
+
+
+def test_real_forwarded_mail_is_an_attachment_with_its_headers():
+    decoded = read("attachment_emails/attachment_message_rfc822.eml")
+    forwarded = next(a for a in decoded.attachments if a.content_type == "message/rfc822")
+    assert forwarded.filename == "ForwardedMessage.eml"  # its own name is kept
+    assert forwarded.message.subject == "Another PDF"
+    assert forwarded.message.from_ == "Test Tester <xxxx@xxxx.com>"
+    assert decoder.decode(forwarded.data).subject == "Another PDF"
+
+
+# --- 4. Reports ----------------------------------------------------------------------------
+
+
+def test_bounce_shows_notice_status_fields_and_returned_mail():
+    decoded = decoder.decode(bounce_message())
+    assert kinds(decoded) == [("1.1", "plain"), ("1.2", "report")]
+    assert "could not\nbe delivered" in decoded.text
+    assert f"Action: failed\nStatus: {BOUNCE_STATUS}\n" in decoded.text
+    assert decoded.text.index("could not") < decoded.text.index("Reporting-MTA: dns;")
+    [returned] = decoded.attachments
+    assert returned.filename == f"{BOUNCE_ORIGINAL_SUBJECT}.eml"
+    assert returned.message.subject == BOUNCE_ORIGINAL_SUBJECT
+    assert returned.message.text == "老师您好：实验报告见正文。\n"
+    assert decoded.remarks == []
+
+
+def test_feedback_report_shows_its_fields():
+    """After the example of RFC 5965 Appendix B.2 (ARF), shortened."""
+    raw = message(*mixed(
+        text_part("This is an email abuse report for an email message received from IP "
+                  "192.0.2.1 on Thu, 8 Mar 2005 14:00:00 EDT."),
+        ["Content-Type: message/feedback-report", "", "Feedback-Type: abuse",
+         "User-Agent: SomeGenerator/1.0", "Version: 1", "Source-IP: 192.0.2.1", ""],
+        ["Content-Type: message/rfc822", "Content-Disposition: inline", "",
+         "From: <somespammer@example.net>", "Subject: Earn money", "", "Spam Spam Spam"],
+        content_type="multipart/report; report-type=feedback-report"))
+    decoded = decoder.decode(raw)
+    assert kinds(decoded) == [("1.1", "plain"), ("1.2", "report")]
+    assert "Feedback-Type: abuse\nUser-Agent: SomeGenerator/1.0" in decoded.text
+    assert decoded.attachments[0].filename == "Earn money.eml"
+
+
+def test_read_receipt_shows_its_fields():
+    """After the example of RFC 8098 section 9 (MDN)."""
+    raw = message(*mixed(
+        text_part("The message sent on 1 Dec 2025 to teacher was displayed."),
+        ["Content-Type: message/disposition-notification", "",
+         "Reporting-UA: joes-pc.cs.example.com; Foomail 97.1",
+         "Original-Recipient: rfc822;teacher@example.edu.cn",
+         "Final-Recipient: rfc822;teacher@example.edu.cn",
+         "Original-Message-ID: <lab-42@example.edu.cn>",
+         "Disposition: manual-action/MDN-sent-manually; displayed", ""],
+        ["Content-Type: text/rfc822-headers", "", "Subject: lab", "From: <s@example.edu.cn>", ""],
+        content_type="multipart/report; report-type=disposition-notification"))
+    decoded = decoder.decode(raw)
+    assert "Disposition: manual-action/MDN-sent-manually; displayed" in decoded.text
+    assert decoded.attachments[0].message.subject == "lab"
+
+
+def test_real_bounces_show_fields_and_returned_mail():
+    decoded = read("multipart_report_emails/report_530.eml")
+    assert "Status: 5.3.0" in decoded.text and "The original message was received" in decoded.text
+    assert decoded.attachments[0].content_type == "text/rfc822-headers"
+    assert decoded.attachments[0].filename == "Returned mail User unknown.eml"
+    multiple = read("multipart_report_emails/multipart_report_multiple_status.eml")
+    assert multiple.text is not None and "has restricted SMS e-mail" in multiple.text
+    bounce = read("multipart_report_emails/multi_address_bounce1.eml")
+    assert "Action: failed" in bounce.text
+    assert bounce.attachments[0].message.subject == "Test of bounce email"
+
+
+# --- 5. Broken structure loses nothing -------------------------------------------------------
+
+
+def lost_remarks(decoded: decoder.DecodedMessage) -> list[str]:
+    return [remark for remark in decoded.remarks if "outside the MIME structure" in remark]
+
+
+def test_nested_multipart_reusing_its_parents_boundary_loses_no_attachment():
+    inner = ['Content-Type: multipart/alternative; boundary="X"', "", "--X", *text_part("plain"),
+             "--X", *text_part("<p>html</p>", "html"), "--X--"]
+    raw = message(*mixed(inner, pdf_part(), boundary="X"))
+    decoded = decoder.decode(raw)
+    [pdf] = decoded.attachments
+    assert (pdf.filename, pdf.data, pdf.part) == ("a.pdf", b"%PDF-1.4 lost?", "1.4")
+    assert any("reuses the boundary of part 1" in remark for remark in decoded.remarks)
+    assert lost_remarks(decoded) == [
+        "Part 1.4 (application/pdf) lies outside the MIME structure as parsed (after a closing "
+        "boundary, or in a multipart whose boundary never appears); it was found by its "
+        "boundary line --X."]
+    assert [part.path for part in decoded.parts][-1] == "1.4"
+
+
+def test_a_boundary_that_never_appears_still_yields_every_part():
+    body = mixed(text_part("hello"), pdf_part("b.pdf"), boundary="Z")[2:]  # lines after header
+    decoded = decoder.decode(message('Content-Type: multipart/mixed; boundary="Y"', "", *body))
+    assert [(a.filename, a.data) for a in decoded.attachments] == [("b.pdf", b"%PDF-1.4 lost?")]
+    assert decoded.text == "hello"
+    assert len(lost_remarks(decoded)) == 2
+    assert any("boundary line never appears" in remark for remark in decoded.remarks)
+
+
+def test_a_missing_closing_boundary_keeps_the_last_attachment():
+    raw = message(*mixed(text_part("hello"), pdf_part())[:-2])
+    decoded = decoder.decode(raw)
+    assert [(a.filename, a.data) for a in decoded.attachments] == [("a.pdf", b"%PDF-1.4 lost?")]
+    assert any("closing boundary line is missing" in remark for remark in decoded.remarks)
+    assert lost_remarks(decoded) == []
+
+
+def test_boundary_like_lines_inside_a_text_part_are_not_parts():
+    quoted = "--q\r\nContent-Type: application/pdf; name=q.pdf\r\n\r\nJVBER"
+    decoded = decoder.decode(message(*mixed(text_part(quoted))))
+    assert decoded.attachments == [] and lost_remarks(decoded) == []
+
+
+def test_lost_parts_are_capped():
+    many = [f"--Z\r\nContent-Type: application/octet-stream; name=f{n}.bin\r\n\r\nx"
+            for n in range(decoder._MAX_LOST_PARTS + 5)]
+    decoded = decoder.decode(message('Content-Type: multipart/mixed; boundary="Y"', "", *many))
+    assert len(decoded.attachments) == decoder._MAX_LOST_PARTS
+    assert any("the rest are not searched" in remark for remark in decoded.remarks)
+
+
+def test_structure_remarks_have_chinese_with_the_same_placeholders():
+    for kind, (english, chinese) in decoder.STRUCTURE_REMARKS.items():
+        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", chinese)), kind
+        assert re.search(r"[\u4e00-\u9fff]", chinese), kind
+
+
+# --- 6. x-uuencode -------------------------------------------------------------------------
+
+
+def uuencode(data: bytes, name: str) -> str:
+    lines = [f"begin 644 {name}"]
+    lines += [binascii.b2a_uu(data[pos:pos + 45]).decode("ascii").rstrip("\n")
+              for pos in range(0, len(data), 45)]
+    return "\r\n".join([*lines, "`", "end"])
+
+
+def test_x_uuencode_attachment_decodes_to_the_valid_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("实验/readme.txt", "uuencode still works\n" * 40)
+    data = buffer.getvalue()
+    raw = message(*mixed(text_part("zip attached"),
+                         ["Content-Type: application/zip; name=lab.zip",
+                          "Content-Transfer-Encoding: x-uuencode", "", uuencode(data, "lab.zip")]))
+    decoded = decoder.decode(raw)
+    [archive] = decoded.attachments
+    assert archive.data == data
+    assert zipfile.ZipFile(io.BytesIO(archive.data)).read("实验/readme.txt").startswith(
+        b"uuencode still works")
+    assert decoded.text == "zip attached"
