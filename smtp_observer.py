@@ -840,11 +840,14 @@ _ADDRESS_IN_USE = {errno.EADDRINUSE, 10048}
 _ADDRESS_NOT_HERE = {errno.EADDRNOTAVAIL, 10049}
 
 
-def _bind_cause(host: str, error: OSError) -> str:
+def _bind_cause(host: str, error: OSError, platform: str = sys.platform) -> str:
     """Say why binding failed in words a student can act on."""
     if isinstance(error, PermissionError) or error.errno in _ACCESS_DENIED:
-        return ("permission denied (ports below 1024 need administrator rights, "
-                 "or another program holds the port exclusively)")
+        if platform == "win32":  # Windows has no privileged ports: any user may bind 25
+            return ("permission denied (another program holds the port exclusively, or Windows "
+                    "reserves it: netsh int ipv4 show excludedportrange protocol=tcp)")
+        return ("permission denied (ports below 1024 need root, or another program holds the "
+                "port exclusively)")
     if error.errno in _ADDRESS_IN_USE:
         return "the port is already in use (is another mail server or observer running?)"
     if isinstance(error, socket.gaierror) or error.errno in _ADDRESS_NOT_HERE:

@@ -251,6 +251,15 @@ def test_an_explicit_port_that_is_taken_is_a_bind_error(taken_port):
                                 "(is another mail server or observer running?); try --port 2525")
 
 
+def test_a_refused_port_is_explained_as_windows_or_linux_refuses_it():
+    # Windows has no privileged ports: what refuses a port there (WSAEACCES) is another
+    # program holding it exclusively, or a range Windows reserved.
+    on_windows = smtp_observer._bind_cause("127.0.0.1", OSError(10013, "denied"), "win32")
+    assert "excludedportrange" in on_windows and "1024" not in on_windows
+    on_linux = smtp_observer._bind_cause("127.0.0.1", PermissionError(13, "denied"), "linux")
+    assert "ports below 1024 need root" in on_linux and "administrator" not in on_linux
+
+
 # --------------------------------------------------------------------------------------------
 # Decoding large messages in a child process (what the window asks for)
 
