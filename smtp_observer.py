@@ -17,8 +17,6 @@ wanted, and it never imports this module (run as a script, this module is ``__ma
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import contextlib
 import dataclasses
 import errno
@@ -43,6 +41,7 @@ from pathlib import Path
 
 import decoder
 import explain
+import sasl
 from events import (AUTH_CHALLENGE, STATE_DONE, CommandReceived, Connected, DataReceived,
                     Disconnected, DisconnectReason, Envelope, Listening, MessageReceived, Remark,
                     RemarkKind, ReplySent, ServerError, ServerEvent, TLSStarted, reply_wire_lines)
@@ -143,15 +142,6 @@ def _parse_path(text: str) -> tuple[str | None, str, bool]:
 
 def _is_mailbox(address: str) -> bool:
     return bool(_MAILBOX_RE.match(address))
-
-
-def _b64decode(text: str) -> bytes | None:
-    if text.strip() == "=":  # RFC 4954 4: "=" is an empty initial response
-        return b""
-    try:
-        return base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return None
 
 
 def escape_line(line: bytes) -> str:
@@ -498,7 +488,7 @@ class SMTPSession:
     def _auth_cancelled_or_undecodable(self, response: str) -> Reply | None:
         if response.strip() == "*":
             return Reply(501, "5.7.0 Authentication cancelled")
-        if _b64decode(response) is None:
+        if sasl.decode_response(response) is None:
             return Reply(501, "5.5.2 Cannot decode the response (it must be base64)")
         return None
 
@@ -506,7 +496,7 @@ class SMTPSession:
         refused = self._auth_cancelled_or_undecodable(response)
         if refused:
             return refused
-        fields = _b64decode(response).split(b"\x00")
+        fields = sasl.decode_response(response).split(b"\x00")
         if len(fields) != 3:
             return Reply(501, "5.5.2 AUTH PLAIN wants authzid NUL user NUL password")
         return self._authenticated_as("PLAIN", fields[1], fields[2])
@@ -515,7 +505,7 @@ class SMTPSession:
         refused = self._auth_cancelled_or_undecodable(response)
         if refused:
             return refused
-        user = _b64decode(response)
+        user = sasl.decode_response(response)
         return self._challenge(AUTH_LOGIN_PASSWORD,
                                lambda reply: self._auth_login_password(user, reply))
 
@@ -523,7 +513,7 @@ class SMTPSession:
         refused = self._auth_cancelled_or_undecodable(response)
         if refused:
             return refused
-        return self._authenticated_as("LOGIN", user, _b64decode(response))
+        return self._authenticated_as("LOGIN", user, sasl.decode_response(response))
 
     def _authenticated_as(self, mechanism: str, user: bytes, password: bytes) -> Reply:
         self._authenticated = True
