@@ -33,6 +33,13 @@ STATE_DONE = PROTOCOL_STATES[-1]
 # The reply after which the client's next line is an AUTH credential, not a command (RFC 4954 4).
 AUTH_CHALLENGE = 334
 
+# Where a POP3 session is (RFC 1939 3): AUTHORIZATION -> TRANSACTION -> UPDATE, done once closed
+# without QUIT after logging on (no UPDATE then: nothing is removed).
+POP3_STATES = ("authorization", "transaction", "update", "done")
+POP3_OK = "+OK"
+POP3_ERR = "-ERR"
+POP3_CONTINUE = "+"  # a SASL challenge (RFC 5034 4): the client's next line is a credential
+
 
 class DisconnectReason(str, enum.Enum):
     """Why a connection ended (the JSON value is the English phrase)."""
@@ -65,9 +72,20 @@ class RemarkKind(str, enum.Enum):
     TLS = "tls"
     SCENARIO = "scenario"
     MISSING_HEADER = "missing-header"
+    PASSWORD = "password"  # POP3 PASS: the password went in the clear
+    APOP = "apop"
+    UIDL_FIRST = "uidl-first"  # how "leave a copy on the server" works
+    MAIL_LEFT = "mail-left"  # retrieved, not deleted
+    MAIL_DELETED = "mail-deleted"
+    AUTOLOGOUT = "autologout"
 
     def __str__(self) -> str:
         return self.value
+
+
+def pop3_status_line(status: str, text: str) -> str:
+    """A POP3 status line without its CRLF; a SASL challenge keeps its space (RFC 5034 4)."""
+    return f"{status} {text}" if text or status == POP3_CONTINUE else status
 
 
 def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
@@ -127,6 +145,9 @@ class Listening(ServerEvent):
     fallback_reason: str | None  # why port 25 could not be used, when we fell back
     hostname: str  # the name the server greets with
     scenarios: tuple[str, ...] = ()  # the lab scenarios in force (see explain.SCENARIOS)
+    pop3_port: int | None = None  # None when POP3 is not served
+    pop3_fallback_reason: str | None = None  # why port 110 could not be used, when we fell back
+    pop3_unavailable: str | None = None  # why POP3 could not listen at all (no --pop3-port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +177,29 @@ class ReplySent(ConnectionEvent):
         return {"event": self.event, "protocol": self.protocol, "session": self.session,
                 "time": self.time, "code": self.code, "text": "\n".join(self.lines),
                 "state": self.state}
+
+
+@dataclass(frozen=True, slots=True)
+class POP3Reply(ConnectionEvent):
+    """A POP3 response (RFC 1939 3): +OK or -ERR and a text, maybe followed by lines and a ".";
+    a RETR or TOP response carries a message, of which the event keeps only the size."""
+
+    event: ClassVar[str] = "reply"
+    status: str  # POP3_OK, POP3_ERR or POP3_CONTINUE
+    text: str
+    lines: tuple[str, ...] | None  # the lines of a multi-line response; None: one line
+    state: str  # the protocol state after this response, one of POP3_STATES
+    body_size: int | None = None  # octets of the message a RETR or TOP sent
+    message_number: int | None = None  # which message of this run that was
+    protocol: str = field(default=PROTOCOL_POP3, kw_only=True)
+
+    @property
+    def status_line(self) -> str:
+        return pop3_status_line(self.status, self.text)
+
+    @property
+    def multiline(self) -> bool:
+        return self.lines is not None or self.body_size is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +264,15 @@ class ServerError(ServerEvent):
 
 
 EVENT_CLASSES: tuple[type[ServerEvent], ...] = (
-    Listening, Connected, CommandReceived, ReplySent, Remark, TLSStarted, DataReceived,
+    Listening, Connected, CommandReceived, ReplySent, POP3Reply, Remark, TLSStarted, DataReceived,
     MessageReceived, Disconnected, ServerError)
-EVENTS_BY_NAME: Mapping[str, type[ServerEvent]] = {cls.event: cls for cls in EVENT_CLASSES}
+
+
+def _default_protocol(cls: type[ServerEvent]) -> str | None:
+    found = [f.default for f in dataclasses.fields(cls) if f.name == "protocol"]
+    return found[0] if found else None
+
+
+# By JSON name and protocol: "reply" is ReplySent in SMTP and POP3Reply in POP3.
+EVENTS_BY_NAME: Mapping[tuple[str, str | None], type[ServerEvent]] = {
+    (cls.event, _default_protocol(cls)): cls for cls in EVENT_CLASSES}
