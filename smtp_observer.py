@@ -34,17 +34,19 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import decoder
 import explain
+import pop3
 import sasl
-from events import (AUTH_CHALLENGE, STATE_DONE, CommandReceived, Connected, DataReceived,
-                    Disconnected, DisconnectReason, Envelope, Listening, MessageReceived, Remark,
-                    RemarkKind, ReplySent, ServerError, ServerEvent, TLSStarted, reply_wire_lines)
+from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
+                    Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
+                    MessageReceived, Remark, RemarkKind, ReplySent, ServerError, ServerEvent,
+                    TLSStarted, reply_wire_lines)
 
 # --------------------------------------------------------------------------------------------
 # The protocol
@@ -104,6 +106,9 @@ class ServerConfig:
     # Messages of at least this many octets are decoded in a child process, None: never. The
     # window needs it (its Tk thread would wait for the GIL); headless, a thread costs less.
     decode_in_child_from: int | None = None
+    serve_pop3: bool = False  # the command line does, unless --no-pop3
+    pop3_port: int | None = None  # None: 110, falling back to 1110
+    pop3_timeout: float = pop3.AUTOLOGOUT
 
 
 class Reply:
@@ -845,27 +850,37 @@ def _bind_cause(host: str, error: OSError, platform: str = sys.platform) -> str:
     return error.strerror or str(error)
 
 
-def _bind_failure(host: str, port: int, error: OSError) -> str:
-    hint = "try --port 2525" if port != FALLBACK_PORT else "try --port 0 for any free port"
+def _bind_failure(host: str, port: int, error: OSError, ports: Ports) -> str:
+    hint = (f"try {ports.option} {ports.fallback}" if port != ports.fallback
+            else f"try {ports.option} 0 for any free port")
     return f"cannot listen on {host}:{port}: {_bind_cause(host, error)}; {hint}"
 
 
 class ObserverServer(socketserver.TCPServer):
     """Serves one SMTP client at a time; a second one waits in the listen backlog.
 
-    Everything it has to say goes on ``events``; it never prints and knows no UI.
+    Everything it has to say goes on ``events``; it never prints and knows no UI. With POP3,
+    the messages it accepts go to ``maildrop``, and ``pop3_server`` serves them.
     """
+
+    thread_name = "smtp-observer-server"
+    protocol = PROTOCOL_SMTP
 
     # On Windows SO_REUSEADDR would let a second process bind the same port and steal
     # connections; SO_EXCLUSIVEADDRUSE (set in server_bind) is the safe equivalent there.
     allow_reuse_address = os.name != "nt"
     request_queue_size = 16
 
-    def __init__(self, config: ServerConfig, port: int, events: queue.Queue) -> None:
+    def __init__(self, config: ServerConfig, port: int, events: queue.Queue, *,
+                 maildrop: pop3.Maildrop | None = None,
+                 session_numbers: Iterator[int] | None = None) -> None:
         self.config = config
         self.events = events
+        self.maildrop = maildrop
+        self.pop3_server: POP3Server | None = None
         self.stopping = False
-        self._session_numbers = itertools.count(1)
+        # Shared with the POP3 server: a session number names one connection in every view.
+        self._session_numbers = session_numbers or itertools.count(1)
         self._message_numbers = itertools.count(1)
         self._client: socket.socket | None = None
         self._client_lock = threading.Lock()
@@ -877,7 +892,7 @@ class ObserverServer(socketserver.TCPServer):
         self.messages_decoded_in_child = 0  # how often the child did it (tests read this)
         if ":" in config.host:
             self.address_family = socket.AF_INET6
-        super().__init__((config.host, port), SMTPHandler)
+        super().__init__((config.host, port), SessionHandler)
 
     @property
     def port(self) -> int:
@@ -906,8 +921,8 @@ class ObserverServer(socketserver.TCPServer):
     def post(self, event: ServerEvent) -> None:
         self.events.put(event)
 
-    def next_session_number(self) -> int:
-        return next(self._session_numbers)
+    def new_session(self, peer: str) -> SMTPSession:
+        return SMTPSession(self.config, next(self._session_numbers), peer, self.post)
 
     def start(self) -> None:
         if self.config.decode_in_child_from is not None:
@@ -916,8 +931,10 @@ class ObserverServer(socketserver.TCPServer):
             with contextlib.suppress(OSError):
                 self._start_child_decoder()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="smtp-observer-server", daemon=True)
+                                        name=self.thread_name, daemon=True)
         self._thread.start()
+        if self.pop3_server is not None:
+            self.pop3_server.start()
 
     def stop(self) -> None:
         """Stop serving and close every socket; safe from any thread, more than once."""
@@ -925,6 +942,8 @@ class ObserverServer(socketserver.TCPServer):
             return
         self.stopping = True
         self._stopping_event.set()
+        if self.pop3_server is not None:
+            self.pop3_server.stop()
         # A synchronous server's shutdown() waits for the current client: end it first.
         with self._client_lock:
             if self._client is not None:
@@ -959,8 +978,11 @@ class ObserverServer(socketserver.TCPServer):
             decoded = self._decode(session.number, message.raw)
             if decoded is not None and message.complete:
                 self._remark_on_missing_headers(session.number, decoded)
+            number = next(self._message_numbers)
+            if self.maildrop is not None and message.accepted and message.complete:
+                self.maildrop.add(number, message.raw)
             self.post(MessageReceived(
-                session=session.number, time=time.time(), number=next(self._message_numbers),
+                session=session.number, time=time.time(), number=number,
                 envelope=message.envelope, raw=message.raw, complete=message.complete,
                 accepted=message.accepted, reason=message.reason, decoded=decoded))
 
@@ -1030,15 +1052,28 @@ def _abort(connection: socket.socket) -> None:
         connection.shutdown(socket.SHUT_RDWR)
 
 
-class SMTPHandler(socketserver.BaseRequestHandler):
-    """Carries one connection's bytes between its socket and its SMTPSession."""
+class POP3Server(ObserverServer):
+    """Serves one POP3 client at a time from the maildrop the SMTP server fills."""
+
+    thread_name = "pop3-observer-server"
+    protocol = PROTOCOL_POP3
+
+    def new_session(self, peer: str) -> pop3.POP3Session:
+        return pop3.POP3Session(self.config, next(self._session_numbers), peer, self.maildrop,
+                                self.post)
+
+    def deliver(self, session: pop3.POP3Session) -> None:
+        """POP3 receives no messages."""
+
+
+class SessionHandler(socketserver.BaseRequestHandler):
+    """Carries one connection's bytes between its socket and its session (SMTP or POP3)."""
 
     server: ObserverServer
 
     def handle(self) -> None:
         server = self.server
-        session = SMTPSession(server.config, server.next_session_number(),
-                              format_peer(self.client_address), server.post)
+        session = server.new_session(format_peer(self.client_address))
         server.track_client(self.request)
         self.connection: socket.socket = self.request  # replaced by its TLS wrapper on STARTTLS
         try:
@@ -1051,7 +1086,8 @@ class SMTPHandler(socketserver.BaseRequestHandler):
                 self.connection.close()
             server.deliver(session)
             server.post(Disconnected(session=session.number, time=time.time(),
-                                     reason=session.close_reason or DisconnectReason.ERROR))
+                                     reason=session.close_reason or DisconnectReason.ERROR,
+                                     protocol=server.protocol))
 
     def _lost_reason(self, otherwise: DisconnectReason) -> DisconnectReason:
         return DisconnectReason.SERVER_STOPPING if self.server.stopping else otherwise
@@ -1075,11 +1111,10 @@ class SMTPHandler(socketserver.BaseRequestHandler):
                 connection = self.connection = self._start_tls(connection, session)
 
     def _send(self, connection: socket.socket, session: SMTPSession,
-              replies: list[bytes]) -> None:
-        """Send replies: all in one write, or one by one after a pause in the "slow" scenario."""
+              replies: Iterable[bytes]) -> None:
+        """Send replies: together, or one by one after a pause in the "slow" scenario."""
         if "slow" not in session.config.scenarios:
-            if replies:
-                connection.sendall(b"".join(replies))
+            _send_together(connection, replies)
             return
         for reply in replies:
             if self.server.wait_unless_stopping(session.config.delay):
@@ -1105,27 +1140,89 @@ class SMTPHandler(socketserver.BaseRequestHandler):
         return secure
 
 
-def _bind(config: ServerConfig, events: queue.Queue) -> tuple[ObserverServer, str | None]:
-    """Bind as configured; without --port, fall back from 25 to 2525 and say why."""
-    port = SMTP_PORT if config.port is None else config.port
+def _send_together(connection: socket.socket, pieces: Iterable[bytes]) -> None:
+    """Send pieces in writes of up to SEND_PIECE octets: pipelined replies go out in one, and
+    a 20 MB message retrieved by POP3 in pieces, never copied whole."""
+    pending = bytearray()
+    for piece in pieces:
+        pending += piece
+        if len(pending) >= pop3.SEND_PIECE:
+            connection.sendall(pending)
+            pending.clear()
+    if pending:
+        connection.sendall(pending)
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Where a protocol listens without an explicit port, and the option that names one."""
+
+    option: str
+    default: int
+    fallback: int
+
+
+SMTP_PORTS = Ports("--port", SMTP_PORT, FALLBACK_PORT)
+POP3_PORTS = Ports("--pop3-port", pop3.POP3_PORT, pop3.POP3_FALLBACK_PORT)
+
+
+def _bind(host: str, requested: int | None, ports: Ports,
+          make: Callable[[int], ObserverServer]) -> tuple[ObserverServer, str | None]:
+    """Bind the requested port; without one, fall back from the default port and say why."""
+    port = ports.default if requested is None else requested
     try:
-        return ObserverServer(config, port, events), None
+        return make(port), None
     except OSError as error:
-        if config.port is not None:
-            raise BindError(_bind_failure(config.host, port, error)) from None
-        fallback_reason = f"port {port}: {_bind_cause(config.host, error)}"
+        if requested is not None:
+            raise BindError(_bind_failure(host, port, error, ports)) from None
+        fallback_reason = f"port {port}: {_bind_cause(host, error)}"
     try:
-        return ObserverServer(config, FALLBACK_PORT, events), fallback_reason
+        return make(ports.fallback), fallback_reason
     except OSError as error:
-        raise BindError(_bind_failure(config.host, FALLBACK_PORT, error)) from None
+        raise BindError(_bind_failure(host, ports.fallback, error, ports)) from None
+
+
+def _bind_pop3(config: ServerConfig, server: ObserverServer,
+               events: queue.Queue) -> tuple[str | None, str | None]:
+    """Give `server` a POP3 companion: (why it fell back from 110, why there is none).
+
+    Without --pop3-port, POP3 that cannot listen costs only POP3: SMTP is what the observer
+    is for, and a second observer on the same PC still serves SMTP."""
+    config = dataclasses.replace(config, timeout=config.pop3_timeout, scenarios=())
+    server.maildrop = pop3.Maildrop()
+
+    def make(port: int) -> ObserverServer:
+        return POP3Server(config, port, events, maildrop=server.maildrop,
+                          session_numbers=server._session_numbers)
+
+    try:
+        server.pop3_server, fallback_reason = _bind(config.host, config.pop3_port, POP3_PORTS,
+                                                    make)
+    except BindError as error:
+        if config.pop3_port is not None:
+            raise
+        server.maildrop = None
+        return None, str(error)
+    return fallback_reason, None
 
 
 def start_server(config: ServerConfig, events: queue.Queue) -> ObserverServer:
     """Bind, announce the address as the first event, and serve in a daemon thread."""
-    server, fallback_reason = _bind(config, events)
+    server, fallback_reason = _bind(config.host, config.port, SMTP_PORTS,
+                                    lambda port: ObserverServer(config, port, events))
+    pop3_fallback_reason = pop3_unavailable = None
+    if config.serve_pop3:
+        try:
+            pop3_fallback_reason, pop3_unavailable = _bind_pop3(config, server, events)
+        except BindError:
+            server.server_close()
+            raise
+    pop3_port = server.pop3_server.port if server.pop3_server is not None else None
     server.post(Listening(session=0, time=time.time(), host=config.host, port=server.port,
                           requested_port=config.port, fallback_reason=fallback_reason,
-                          hostname=config.hostname, scenarios=config.scenarios))
+                          hostname=config.hostname, scenarios=config.scenarios,
+                          pop3_port=pop3_port, pop3_fallback_reason=pop3_fallback_reason,
+                          pop3_unavailable=pop3_unavailable))
     server.start()
     return server
 
@@ -1140,12 +1237,26 @@ def listening_lines(event: Listening) -> list[str]:
                 else "")]
     if event.fallback_reason:
         lines.append(f"NOTE: set your mail client's SMTP server port to {event.port}.")
+    lines += pop3_listening_lines(event)
     if event.host in ("0.0.0.0", "::"):
         lines.append("WARNING: listening on every network interface: anyone who can reach "
-                     "this computer can connect and send mail to the observer.")
+                     "this computer can connect and send mail to the observer"
+                     + (", and read that mail by POP3." if event.pop3_port else "."))
     lines += [f"Lab scenario {name}: {explain.SCENARIOS[name].what('en')}"
               for name in event.scenarios]
     return lines
+
+
+def pop3_listening_lines(event: Listening) -> list[str]:
+    if event.pop3_unavailable:
+        return [f"POP3 is not served: {event.pop3_unavailable}"]
+    if event.pop3_port is None:
+        return []
+    if not event.pop3_fallback_reason:
+        return [f"POP3 listening on {event.host}:{event.pop3_port}"]
+    return [f"POP3 listening on {event.host}:{event.pop3_port} (port 110 unavailable: "
+            f"{event.pop3_fallback_reason})",
+            f"NOTE: set your mail client's incoming (POP3) server port to {event.pop3_port}."]
 
 
 def transcript_lines(event: ServerEvent) -> list[str]:
@@ -1311,9 +1422,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the name the server greets with (default: this computer's name)")
     parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
                         help=f"largest message accepted (default {DEFAULT_MAX_SIZE})")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help=f"idle time before the server says 421 and closes "
-                             f"(default {DEFAULT_TIMEOUT:g})")
+                             f"(default {DEFAULT_TIMEOUT:g}; POP3's autologout "
+                             f"{pop3.AUTOLOGOUT:g})")
+    parser.add_argument("--pop3-port", type=int, default=None, metavar="N",
+                        help="port of the POP3 server, from which mail clients fetch the "
+                             "messages of this run (default 110, or 1110 if 110 is not "
+                             "available; 0 picks any free port)")
+    parser.add_argument("--no-pop3", action="store_true", help="do not serve POP3")
     parser.add_argument("--no-gui", action="store_true",
                         help="print the dialogue and the decoded mail instead of opening a window")
     parser.add_argument("--jsonl", action="store_true",
@@ -1340,9 +1457,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--tls-cert and --tls-key go together")
     if args.delay < 0:
         parser.error("--delay must not be negative")
-    if args.port is not None and not 0 <= args.port <= 65535:
-        parser.error("--port must be between 0 and 65535")
-    if args.max_size <= 0 or args.timeout <= 0:
+    for option, port in (("--port", args.port), ("--pop3-port", args.pop3_port)):
+        if port is not None and not 0 <= port <= 65535:
+            parser.error(f"{option} must be between 0 and 65535")
+    if args.max_size <= 0 or (args.timeout is not None and args.timeout <= 0):
         parser.error("--max-size and --timeout must be positive")
     return args
 
@@ -1407,9 +1525,11 @@ def main(argv: list[str] | None = None) -> int:
         decode_in_child_from = WINDOW_DECODE_IN_CHILD_FROM if gui is not None else None
         config = ServerConfig(host=args.host, port=args.port,
                               hostname=args.hostname or default_hostname(),
-                              max_size=args.max_size, timeout=args.timeout,
+                              max_size=args.max_size, timeout=args.timeout or DEFAULT_TIMEOUT,
                               scenarios=tuple(dict.fromkeys(args.scenario)), delay=args.delay,
-                              tls_context=tls_context, decode_in_child_from=decode_in_child_from)
+                              tls_context=tls_context, decode_in_child_from=decode_in_child_from,
+                              serve_pop3=not args.no_pop3, pop3_port=args.pop3_port,
+                              pop3_timeout=args.timeout or pop3.AUTOLOGOUT)
         server = start_server(config, events)
     except (BindError, StartupError) as error:
         print(f"smtp_observer: {error}", file=sys.stderr)

@@ -27,6 +27,8 @@ class RunningServer:
         self.server = smtp_observer.start_server(smtp_observer.ServerConfig(**config),
                                                  self.events)
         self.port = self.server.port
+        pop3_server = self.server.pop3_server
+        self.pop3_port = pop3_server.port if pop3_server is not None else None
         self.seen: list[smtp_observer.ServerEvent] = []
 
     def wait_for(self, name: str, count: int = 1, timeout: float = 10.0) -> list:

@@ -19,7 +19,10 @@ CHINESE_SUBJECT = "实验报告 镕"
 
 
 def start(*args: str, encoding: str = "utf-8") -> subprocess.Popen:
+    """The observer as a process; POP3 on any free port unless the test says otherwise."""
     env = {**os.environ, "PYTHONIOENCODING": encoding}
+    if "--pop3-port" not in args and "--no-pop3" not in args:
+        args = (*args, "--pop3-port", "0")
     return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
@@ -119,7 +122,9 @@ def test_an_explicit_port_in_use_exits_2_with_one_line(taken_port):
 def test_listening_on_every_interface_warns():
     process = start("--no-gui", "--host", "0.0.0.0", "--port", "0")
     assert process.stdout.readline().startswith(b"Listening on 0.0.0.0:")
-    assert b"anyone who can reach this computer" in process.stdout.readline()
+    assert process.stdout.readline().startswith(b"POP3 listening on 0.0.0.0:")
+    warning = process.stdout.readline()
+    assert b"anyone who can reach this computer" in warning and b"POP3" in warning
     stop(process)
 
 

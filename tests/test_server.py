@@ -225,8 +225,7 @@ def test_size_parameter_over_the_limit_is_refused_at_mail(make_observer):
 
 
 def test_fallback_from_a_taken_port(monkeypatch, taken_port):
-    monkeypatch.setattr(smtp_observer, "SMTP_PORT", taken_port)
-    monkeypatch.setattr(smtp_observer, "FALLBACK_PORT", 0)
+    monkeypatch.setattr(smtp_observer, "SMTP_PORTS", smtp_observer.Ports("--port", taken_port, 0))
     events: list = []
 
     class Recorder:
@@ -235,8 +234,8 @@ def test_fallback_from_a_taken_port(monkeypatch, taken_port):
     server = smtp_observer.start_server(smtp_observer.ServerConfig(), Recorder())
     try:
         listening = events[0]
-        assert listening.event == "listening" and listening.port not in (0, smtp_observer.SMTP_PORT)
-        assert listening.fallback_reason.startswith(f"port {smtp_observer.SMTP_PORT}: ")
+        assert listening.event == "listening" and listening.port not in (0, taken_port)
+        assert listening.fallback_reason.startswith(f"port {taken_port}: ")
         assert "already in use" in listening.fallback_reason
         assert "port 25 unavailable" in smtp_observer.listening_lines(listening)[0]
     finally:
