@@ -41,6 +41,11 @@ POP3_ERR = "-ERR"
 POP3_CONTINUE = "+"  # a SASL challenge (RFC 5034 4): the client's next line is a credential
 
 
+def states_of(protocol: str) -> tuple[str, ...]:
+    """The states a session of `protocol` goes through, as the state strip shows them."""
+    return POP3_STATES if protocol == PROTOCOL_POP3 else PROTOCOL_STATES
+
+
 class DisconnectReason(str, enum.Enum):
     """Why a connection ended (the JSON value is the English phrase)."""
 
@@ -86,6 +91,17 @@ class RemarkKind(str, enum.Enum):
 def pop3_status_line(status: str, text: str) -> str:
     """A POP3 status line without its CRLF; a SASL challenge keeps its space (RFC 5034 4)."""
     return f"{status} {text}" if text or status == POP3_CONTINUE else status
+
+
+def pop3_wire_lines(event: POP3Reply, body: str) -> list[str]:
+    """A POP3 response's lines as they go over the wire (RFC 1939 3): the status line, the lines
+    of a multi-line response (byte-stuffed) and the final "."; `body` stands for a message."""
+    lines = [event.status_line]
+    if event.lines is not None:
+        lines += ["." + line if line.startswith(".") else line for line in event.lines]
+    if event.body_size is not None:
+        lines.append(body)
+    return [*lines, "."] if event.multiline else lines
 
 
 def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
@@ -178,6 +194,10 @@ class ReplySent(ConnectionEvent):
                 "time": self.time, "code": self.code, "text": "\n".join(self.lines),
                 "state": self.state}
 
+    def wire_lines(self, body: str = "") -> list[str]:
+        """The reply as it went over the wire (`body` is for POP3's messages: unused)."""
+        return reply_wire_lines(self.code, self.lines)
+
 
 @dataclass(frozen=True, slots=True)
 class POP3Reply(ConnectionEvent):
@@ -200,6 +220,10 @@ class POP3Reply(ConnectionEvent):
     @property
     def multiline(self) -> bool:
         return self.lines is not None or self.body_size is not None
+
+    def wire_lines(self, body: str = "") -> list[str]:
+        """The response as it went over the wire; `body` stands for a retrieved message."""
+        return pop3_wire_lines(self, body)
 
 
 @dataclass(frozen=True, slots=True)

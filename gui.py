@@ -44,8 +44,8 @@ from PIL import ImageTk
 
 import decoder
 import explain
-from events import (PROTOCOL_STATES, CommandReceived, Connected, Disconnected, Listening,
-                    MessageReceived, ServerEvent, reply_wire_lines as wire_lines)
+from events import (PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived, Connected, Disconnected,
+                    Listening, MessageReceived, ServerEvent, states_of)
 from explain import detect_language
 import gui_teaching
 import report
@@ -173,6 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
         "mark_connect": "Connection #{session} from {peer}",
         "mark_disconnect": "Connection #{session} closed ({reason})",
         "mark_data": "Message data received: {size}",
+        "mark_pop3_body": "<message {number}: {size}, dot-stuffed>",
         "mark_data_incomplete": "Message data incomplete: {size} before the connection ended",
         "mark_message": "Message #{number} ({size}): {status}",
         "error": "Error: {text}",
@@ -238,6 +239,7 @@ LABELS: dict[str, dict[str, str]] = {
         "mark_connect": "连接 #{session} 来自 {peer}",
         "mark_disconnect": "连接 #{session} 已关闭（{reason}）",
         "mark_data": "收到邮件数据：{size}",
+        "mark_pop3_body": "<第 {number} 封邮件：{size}，已做点填充>",
         "mark_data_incomplete": "邮件数据不完整：连接断开前收到 {size}",
         "mark_message": "邮件 #{number}（{size}）：{status}",
         "error": "错误：{text}",
@@ -332,9 +334,13 @@ def raw_display_text(chunk: bytes) -> str:
     return display_text(chunk.decode("utf-8", "backslashreplace"))
 
 
-def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
-    """A reply as it went over the wire: "S: 250-first", ..., "S: 250 last"."""
-    return ["S: " + line for line in wire_lines(code, lines)]
+def reply_wire_lines(ev: ServerEvent, labels: Labels) -> list[str]:
+    """A reply as it went over the wire: "S: 250-first", ..., "S: 250 last", or a POP3
+    response, a retrieved message standing as one line."""
+    size = getattr(ev, "body_size", None)
+    body = "" if size is None else labels["mark_pop3_body"].format(
+        number=ev.message_number, size=format_size(size))
+    return ["S: " + line for line in ev.wire_lines(body)]
 
 
 def message_status(ev: MessageReceived, labels: Labels) -> str:
@@ -356,7 +362,7 @@ _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] =
     "connect": lambda ev, t: (TAG_MARKER, t["mark_connect"].format(
         session=ev.session, peer=ev.peer)),
     "command": lambda ev, t: (TAG_CLIENT, f"C: {ev.line}"),
-    "reply": lambda ev, t: (TAG_SERVER, "\n".join(reply_wire_lines(ev.code, ev.lines))),
+    "reply": lambda ev, t: (TAG_SERVER, "\n".join(reply_wire_lines(ev, t))),
     "remark": lambda ev, t: (TAG_REMARK, ev.text),
     "data": lambda ev, t: (TAG_MARKER, t["mark_data" if ev.complete else "mark_data_incomplete"]
                            .format(size=format_size(ev.size))),
@@ -623,12 +629,10 @@ class StateStrip:
         self.session_label = ttk.Label(self.frame)
         self.session_label.pack(side="left", padx=(0, 6))
         self.state_labels: dict[str, tk.Label] = {}
-        for index, state in enumerate(PROTOCOL_STATES):
-            if index:
-                ttk.Label(self.frame, text="→").pack(side="left")
-            label = tk.Label(self.frame, text=labels[f"state_{state}"], padx=6, pady=1)
-            label.pack(side="left", padx=2)
-            self.state_labels[state] = label
+        self._arrows: list[ttk.Label] = []
+        self._protocol = ""
+        self._show_states(PROTOCOL_SMTP)
+        label = next(iter(self.state_labels.values()))
         self._plain_colours = {"background": label.cget("background"),
                                "foreground": label.cget("foreground")}
         self.rule_label = tk.Label(self.frame, padx=6, pady=1, **RULE_COLOURS)
@@ -637,17 +641,39 @@ class StateStrip:
         self.export_button.pack(side="right")
         self.show(None)
 
+    def _show_states(self, protocol: str) -> None:
+        """The chain of states of `protocol`: SMTP's, or AUTHORIZATION → TRANSACTION → UPDATE."""
+        if protocol == self._protocol:
+            return
+        for widget in [*self.state_labels.values(), *self._arrows]:
+            widget.destroy()
+        self.state_labels.clear()
+        self._arrows.clear()
+        for index, state in enumerate(states_of(protocol)):
+            if index:
+                self._arrows.append(ttk.Label(self.frame, text="→"))
+                self._arrows[-1].pack(side="left")
+            label = tk.Label(self.frame, text=self.labels[f"state_{state}"], padx=6, pady=1)
+            label.pack(side="left", padx=2)
+            self.state_labels[state] = label
+        self._protocol = protocol
+        if hasattr(self, "rule_label"):  # keep the rule after the states
+            self.rule_label.pack_forget()
+
     def show(self, session: int | None, state: str | None = None,
-             broken_rule: str | None = None, at_line: bool = False) -> None:
+             broken_rule: str | None = None, at_line: bool = False,
+             protocol: str = PROTOCOL_SMTP) -> None:
         """Show ``session`` in ``state`` (as of the selected line when ``at_line``)."""
         labels = self.labels
+        self._show_states(protocol)
+        states = states_of(protocol)
         if session is None:
             self.session_label.configure(text=labels["strip_none"])
         else:
             caption = labels["strip_session"].format(session=session)
             self.session_label.configure(
                 text=f"{caption} {labels['strip_at_line']}" if at_line else caption)
-        current = PROTOCOL_STATES.index(state) if state in PROTOCOL_STATES else -1
+        current = states.index(state) if state in states else -1
         for index, label in enumerate(self.state_labels.values()):
             colours = (CURRENT_STATE_COLOURS if index == current
                        else self._plain_colours if index < current
@@ -1200,7 +1226,8 @@ class ObserverWindow:
             return DialogueEntry(ev)
         track = self._tracks.get(ev.session)
         if track is None:  # normally at "connect"; later after a Clear in mid-session
-            track = self._tracks[ev.session] = SessionTrack(ev.session, ev.time)
+            track = self._tracks[ev.session] = SessionTrack(ev.session, ev.time,
+                                                            getattr(ev, "protocol", PROTOCOL_SMTP))
         return track.add(ev)
 
     # ---- event handlers (the dialogue line is already queued by handle_event)
@@ -1387,10 +1414,15 @@ class ObserverWindow:
     def _point_at_reply_line(self, entry: DialogueEntry, index: int) -> None:
         """Bring the explanation of the clicked line of a reply (an EHLO keyword) into view."""
         ev = entry.event
-        if ev.event != "reply" or not 0 < index < len(ev.lines):
+        if ev.event != "reply":
+            return
+        # The lines after a POP3 status line are its content; an SMTP reply's first line is
+        # the greeting, its other lines EHLO keywords.
+        lines = (ev.lines or ()) if ev.protocol == PROTOCOL_POP3 else ev.lines[1:]
+        if not 0 < index <= len(lines):
             return
         text = self.explanation_text
-        found = text.search(explain.keyword_heading(ev.lines[index], self.lang), "1.0",
+        found = text.search(explain.keyword_heading(lines[index - 1], self.lang), "1.0",
                             stopindex="end")
         if found:
             text.tag_add(TAG_SELECTED, f"{found} linestart", f"{found} lineend")
@@ -1428,13 +1460,15 @@ class ObserverWindow:
     def _refresh_session_views(self) -> None:
         entry = self._selected_entry
         if entry is not None and entry.session:
-            self.state_strip.show(entry.session, entry.state, entry.broken_rule, at_line=True)
+            self.state_strip.show(entry.session, entry.state, entry.broken_rule, at_line=True,
+                                  protocol=getattr(entry.event, "protocol", PROTOCOL_SMTP))
         else:
             track = self._focus_track()
             if track is None:
                 self.state_strip.show(None)
             else:
-                self.state_strip.show(track.number, track.state, track.broken_rule)
+                self.state_strip.show(track.number, track.state, track.broken_rule,
+                                      protocol=track.protocol)
         self._refresh_sequence()
 
     def _refresh_sequence(self) -> None:

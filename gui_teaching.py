@@ -17,7 +17,8 @@ from typing import Any
 
 import decoder
 import explain
-from events import PROTOCOL_STATES, STATE_DONE, RemarkKind, ServerEvent, reply_wire_lines
+import explain_pop3
+from events import PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
 
 Labels = Mapping[str, str]
 BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
@@ -75,6 +76,11 @@ LABELS: dict[str, dict[str, str]] = {
         "state_rcpt": "rcpt",
         "state_data": "data",
         "state_done": "done",
+        "state_authorization": "AUTHORIZATION",
+        "state_transaction": "TRANSACTION",
+        "state_update": "UPDATE",
+        "password_revealed_clear": "Password: {secret}\nIt went over the network as it is: "
+        "PASS sends the password in the clear.",
         "strip_session": "Connection #{session}:",
         "strip_at_line": "(at the selected line)",
         "strip_none": "No connection yet",
@@ -162,6 +168,11 @@ LABELS: dict[str, dict[str, str]] = {
         "state_rcpt": "RCPT",
         "state_data": "DATA",
         "state_done": "结束",
+        "state_authorization": "授权",
+        "state_transaction": "事务处理",
+        "state_update": "更新",
+        "password_revealed_clear": "口令：{secret}\n它就这样以明文在网络上传送："
+        "PASS 命令发送的是明文口令。",
         "strip_session": "连接 #{session}：",
         "strip_at_line": "（所选行时）",
         "strip_none": "尚无连接",
@@ -232,9 +243,12 @@ def command_octets(line: str) -> int:
     return len(line.encode("utf-8")) + 2
 
 
-def reply_octets(code: int, lines: Sequence[str]) -> int:
-    """The size of a reply on the wire: "250-..." or "250 ..." and CRLF for each line."""
-    return sum(len(line.encode()) + 2 for line in reply_wire_lines(code, lines))
+def reply_octets(ev: ServerEvent) -> int:
+    """The size of a reply on the wire: each line and its CRLF, and a retrieved message."""
+    octets = sum(len(line.encode()) + 2 for line in ev.wire_lines())
+    body_size = getattr(ev, "body_size", None)
+    # The message, not the empty line that stands for it (dot-stuffing adds a little more).
+    return octets if body_size is None else octets - 2 + body_size
 
 
 def reply_text(ev: ServerEvent) -> str:
@@ -282,11 +296,12 @@ class DialogueEntry:
 class SessionTrack:
     """What the window knows about one session, brought up to date event by event."""
 
-    def __init__(self, number: int, started: float) -> None:
+    def __init__(self, number: int, started: float, protocol: str = PROTOCOL_SMTP) -> None:
         self.number = number
         self.started = started
+        self.protocol = protocol
         self.steps: list[WireStep] = []
-        self.state = PROTOCOL_STATES[0]
+        self.state = states_of(protocol)[0]
         self.broken_rule: str | None = None
         self.encrypted = False
         self._last_reply_time: float | None = None  # None again once a client line used it
@@ -320,7 +335,7 @@ class SessionTrack:
             asked = self._unanswered.popleft() if self._unanswered else None  # None: greeting
             self._last_reply_time = ev.time
             server_time = None if asked is None else max(0.0, ev.time - asked)
-            return WireStep("reply", ev, reply_octets(ev.code, ev.lines), elapsed,
+            return WireStep("reply", ev, reply_octets(ev), elapsed,
                             server_time=server_time)
         if ev.event == "tls":
             return WireStep("tls", ev, 0, elapsed)
@@ -329,11 +344,15 @@ class SessionTrack:
     def _advance(self, ev: ServerEvent) -> None:
         if ev.event == "reply":
             self.state = ev.state
-            self.broken_rule = reply_text(ev) if ev.code == BAD_SEQUENCE else None
+            self.broken_rule = reply_text(ev) if _is_bad_sequence(ev) else None
         elif ev.event == "tls":
             self.encrypted = True
         elif ev.event == "disconnect":
             self.state = STATE_DONE
+
+
+def _is_bad_sequence(ev: ServerEvent) -> bool:
+    return ev.protocol == PROTOCOL_SMTP and ev.code == BAD_SEQUENCE
 
 
 def step_label(step: WireStep, labels: Labels, width: int) -> str:
@@ -343,10 +362,10 @@ def step_label(step: WireStep, labels: Labels, width: int) -> str:
     if step.kind == "command":
         return shorten(ev.line, width)
     if step.kind == "reply":
-        more = len(ev.lines) - 1
-        suffix = labels["sequence_more_lines"].format(count=more) if more > 0 else ""
-        first = f"{ev.code} {ev.lines[0]}" if ev.lines else str(ev.code)
-        return shorten(first, width - len(suffix)) + suffix
+        first, *more = ev.wire_lines("…")
+        suffix = labels["sequence_more_lines"].format(count=len(more)) if more else ""
+        return shorten(first.replace("-", " ", 1) if first[:3].isdigit() else first,
+                       width - len(suffix)) + suffix
     if step.kind == "data":
         return shorten(labels["sequence_data"], width)
     return shorten(labels["sequence_tls"].format(version=ev.version), width)
@@ -373,13 +392,21 @@ _REMARK_BACKGROUND: dict[RemarkKind, explain.CommandInfo] = {
     RemarkKind.PIPELINING: explain.EHLO_KEYWORDS["PIPELINING"],
     RemarkKind.SIZE: explain.EHLO_KEYWORDS["SIZE"],
     RemarkKind.EIGHT_BIT: explain.EHLO_KEYWORDS["8BITMIME"],
+    RemarkKind.PASSWORD: explain_pop3.COMMANDS["PASS"],
+    RemarkKind.APOP: explain_pop3.COMMANDS["APOP"],
+    RemarkKind.UIDL_FIRST: explain_pop3.COMMANDS["UIDL"],
+    RemarkKind.MAIL_LEFT: explain_pop3.CAPABILITIES["UIDL"],
+    RemarkKind.MAIL_DELETED: explain_pop3.COMMANDS["DELE"],
+    RemarkKind.AUTOLOGOUT: explain_pop3.COMMANDS["QUIT"],
 }
+_SECRET_KINDS = {RemarkKind.AUTH: "password_revealed",
+                 RemarkKind.PASSWORD: "password_revealed_clear"}
 
 
 def can_reveal_secret(entry: DialogueEntry) -> bool:
     """An AUTH remark whose password the window masks until asked."""
     ev = entry.event
-    return ev.event == "remark" and ev.kind == RemarkKind.AUTH and bool(ev.secret)
+    return ev.event == "remark" and ev.kind in _SECRET_KINDS and bool(ev.secret)
 
 
 def explain_entry(entry: DialogueEntry, labels: Labels, lang: str, *,
@@ -394,14 +421,14 @@ def _paragraphs(entry: DialogueEntry, labels: Labels, lang: str, reveal_secret: 
                 ) -> list[str]:
     ev = entry.event
     if ev.event == "command":
-        return [explain.explain_command(ev.line, lang, answers_challenge=ev.answers_challenge)]
+        return [explain_pop3.explain_command_event(ev, lang)]
     if ev.event == "reply":
-        return explain.explain_reply(ev.code, ev.lines, lang).split("\n")
+        return explain_pop3.explain_reply_event(ev, lang).split("\n")
     if ev.event == "remark":
         background = _REMARK_BACKGROUND.get(ev.kind)
         paragraphs = [explain.describe(background, lang)] if background else []
         if reveal_secret and can_reveal_secret(entry):
-            paragraphs.append(labels["password_revealed"].format(secret=ev.secret))
+            paragraphs.append(labels[_SECRET_KINDS[ev.kind]].format(secret=ev.secret))
         return paragraphs
     if ev.event == "data":
         key = "explain_data" if ev.complete else "explain_data_incomplete"

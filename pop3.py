@@ -15,7 +15,6 @@ The server that carries a session's bytes is smtp_observer's (one handler for bo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -218,7 +217,7 @@ class POP3Session:
 
     def timed_out(self) -> bytes:
         """RFC 1939 3: autologout closes without a response and without the UPDATE state."""
-        self.remark(RemarkKind.AUTOLOGOUT, self._remark_text("autologout"))
+        self._note(RemarkKind.AUTOLOGOUT, "autologout")
         self.closed = True
         self.close_reason = DisconnectReason.TIMEOUT
         return b""
@@ -257,7 +256,7 @@ class POP3Session:
         text = line.decode("utf-8", "backslashreplace")
         if self._sasl_step is not None:
             step, self._sasl_step = self._sasl_step, None
-            self._event(CommandReceived, line=text)
+            self._event(CommandReceived, line=text, answers_challenge=True)
             return self._send(step(text))
         verb, _, arg = text.partition(" ")
         verb = verb.upper()
@@ -310,17 +309,16 @@ class POP3Session:
             return Response(ERR, "Send USER first")
         if not arg:
             return Response(ERR, "Syntax: PASS password")
-        self.remark(RemarkKind.PASSWORD, self._remark_text("password", user=user,
-                                                       masked="*" * len(arg), length=len(arg)),
-                    secret=arg)
+        self._note(RemarkKind.PASSWORD, "password", secret=arg, user=user, masked="*" * len(arg),
+                   length=len(arg))
         return self._logged_in(user)
 
     def pop3_APOP(self, arg: str) -> Response:
         name, _, digest = arg.strip().rpartition(" ")
         if not name or not _APOP_DIGEST.fullmatch(digest):
             return Response(ERR, "Syntax: APOP name digest (32 hexadecimal digits)")
-        self.remark(RemarkKind.APOP, self._remark_text("apop", user=name, digest=digest.lower(),
-                                                   timestamp=self._timestamp))
+        self._note(RemarkKind.APOP, "apop", user=name, digest=digest.lower(),
+                   timestamp=self._timestamp)
         return self._logged_in(name)
 
     def pop3_AUTH(self, arg: str) -> Response:
@@ -330,7 +328,7 @@ class POP3Session:
             return Response(OK, "Supported mechanisms follow", SASL_MECHANISMS)
         if mechanism != "PLAIN":
             if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
-                self.remark(RemarkKind.AUTH_MECHANISM, self._remark_text("spa", mechanism=mechanism))
+                self._note(RemarkKind.AUTH_MECHANISM, "spa", mechanism=mechanism)
             return Response(ERR, f"Unrecognized authentication type {mechanism}")
         if initial:
             return self._auth_plain(initial)
@@ -344,9 +342,8 @@ class POP3Session:
         if credentials is None:
             return Response(ERR, "AUTH PLAIN wants base64 of authzid NUL user NUL password")
         user, password = credentials
-        self.remark(RemarkKind.AUTH, self._remark_text("auth_plain", user=user,
-                                              masked="*" * len(password),
-                                              length=len(password)), secret=password)
+        self._note(RemarkKind.AUTH, "auth_plain", secret=password, user=user,
+                   masked="*" * len(password), length=len(password))
         return self._logged_in(user)
 
     def _logged_in(self, user: str) -> Response:
@@ -364,7 +361,7 @@ class POP3Session:
         if self.tls_active:
             return Response(ERR, "TLS is already active")
         if self._buffer:
-            self.remark(RemarkKind.TLS, self._remark_text("after_stls", octets=len(self._buffer)))
+            self._note(RemarkKind.TLS, "after_stls", octets=len(self._buffer))
             del self._buffer[:]
         self.tls_requested = True
         return Response(OK, "Begin TLS negotiation")
@@ -378,8 +375,8 @@ class POP3Session:
         gone = [self._messages[number - 1].uid for number in self._deleted]
         self._maildrop.remove(gone)
         left = len(self._maildrop.snapshot())
-        return self._close(Response(OK, f"{self.config.hostname} POP3 signing off "
-                                          f"({len(gone)} deleted, {left} left)"), DisconnectReason.QUIT)
+        signing_off = f"{self.config.hostname} POP3 signing off ({len(gone)} deleted, {left} left)"
+        return self._close(Response(OK, signing_off), DisconnectReason.QUIT)
 
     # -- TRANSACTION (RFC 1939 5 and 7)
 
@@ -418,7 +415,7 @@ class POP3Session:
 
     def pop3_UIDL(self, arg: str) -> Response:
         if not self._retrieved:
-            self.remark(RemarkKind.UIDL_FIRST, self._remark_text("uidl_first"))
+            self._note(RemarkKind.UIDL_FIRST, "uidl_first")
         return self._listing(arg, lambda message: message.uid)
 
     def pop3_RETR(self, arg: str) -> Response:
@@ -460,12 +457,13 @@ class POP3Session:
 
     def _remark_on_what_stays(self) -> None:
         if self._deleted:
-            self.remark(RemarkKind.MAIL_DELETED, self._remark_text("deleted", count=len(self._deleted)))
+            self._note(RemarkKind.MAIL_DELETED, "deleted", count=len(self._deleted))
         elif self._retrieved:
-            self.remark(RemarkKind.MAIL_LEFT, self._remark_text("left", count=len(self._retrieved)))
+            self._note(RemarkKind.MAIL_LEFT, "left", count=len(self._retrieved))
 
-    def _remark_text(self, key: str, **values) -> str:
-        return explain_pop3.REMARKS[key].en.format(**values)
+    def _note(self, kind: RemarkKind, key: str, secret: str | None = None, **values) -> None:
+        """A remark whose words are explain_pop3.REMARKS[key] filled with `values`."""
+        self.remark(kind, explain_pop3.REMARKS[key].en.format(**values), secret)
 
 
 def _masked(verb: str, line: str) -> str:

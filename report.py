@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 import decoder
-from events import Envelope, ServerEvent, reply_wire_lines
-from explain import SCENARIOS, Text, explain_command, explain_reply
+from events import PROTOCOL_POP3, Envelope, ServerEvent
+from explain import SCENARIOS, Text
+from explain_pop3 import explain_command_event, explain_reply_event
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
 THUMBNAIL_SIZE = (320, 240)
@@ -33,6 +34,9 @@ THUMBNAIL_JPEG_QUALITY = 85
 
 LABELS: dict[str, Text] = {
     "title": Text("SMTP session {number}", "SMTP 会话 {number}"),
+    "title_pop3": Text("POP3 session {number}", "POP3 会话 {number}"),
+    "pop3_body": Text("<message {number}: {size} bytes, dot-stuffed>",
+                      "<第 {number} 封邮件：{size} 字节，已做点填充>"),
     "client": Text("Client", "客户端"),
     "started": Text("Started", "开始时间"),
     "duration": Text("Duration", "时长"),
@@ -208,9 +212,12 @@ def _masked_command(line: str, answers_challenge: bool, lang: str) -> str:
     return f"{verb} {mechanism} {label('masked', lang, length=len(response.strip()))}"
 
 
-def _wire_lines(code: int, lines: Sequence[str]) -> tuple[str, ...]:
-    """A reply as it went over the wire: "250-first", ..., "250 last"."""
-    return tuple(reply_wire_lines(code, lines))
+def _wire_lines(event: ServerEvent, lang: str) -> tuple[str, ...]:
+    """A reply as it went over the wire: "250-first", ..., "250 last", or a POP3 response."""
+    size = getattr(event, "body_size", None)
+    body = "" if size is None else label("pop3_body", lang, number=event.message_number,
+                                         size=f"{size:,}")
+    return tuple(event.wire_lines(body))
 
 
 def _dialogue(own: list[ServerEvent], lang: str) -> list[DialogueRow]:
@@ -230,10 +237,10 @@ def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow |
         answers_challenge = event.answers_challenge
         return DialogueRow(offset, "client", "C→S",
                            (_masked_command(event.line, answers_challenge, lang),),
-                           explain_command(event.line, lang, answers_challenge=answers_challenge))
+                           explain_command_event(event, lang))
     if name == "reply":
-        return DialogueRow(offset, "server", "S→C", _wire_lines(event.code, event.lines),
-                           explain_reply(event.code, event.lines, lang), event.state)
+        return DialogueRow(offset, "server", "S→C", _wire_lines(event, lang),
+                           explain_reply_event(event, lang), event.state)
     if name == "data":
         incomplete = "" if event.complete else label("data_incomplete", lang)
         return DialogueRow(offset, "client", "C→S", (label(
@@ -285,12 +292,17 @@ def _shown_text(decoded: decoder.DecodedMessage, lang: str) -> tuple[str, str | 
 # Plain text
 
 
+def _title(own: Sequence[ServerEvent], lang: str) -> str:
+    """ "SMTP session 3", or "POP3 session 4" when the session's events are POP3's."""
+    pop3 = any(getattr(event, "protocol", None) == PROTOCOL_POP3 for event in own)
+    return label("title_pop3" if pop3 else "title", lang, number=own[0].session if own else "?")
+
+
 def session_text(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
     """The plain-text transcript of a session: each line with its time and, under it, what it
     means; then decoder.format_report() of each message."""
     listening, own = _split(events)
-    number = own[0].session if own else "?"
-    lines = [label("title", lang, number=number), ""]
+    lines = [_title(own, lang), ""]
     lines += [f"{name}: {value}" for name, value in _summary_items(listening, own, lang)]
     lines += ["", f"=== {label('dialogue', lang)} ==="]
     for row in _dialogue(own, lang):
@@ -373,8 +385,7 @@ def escape(text: object) -> str:
 def session_html(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
     """One session as a self-contained HTML page (inline style, pictures as data: URIs)."""
     listening, own = _split(events)
-    number = own[0].session if own else "?"
-    title = label("title", lang, number=number)
+    title = _title(own, lang)
     sections = [f"<h1>{escape(title)}</h1>", _html_facts(_summary_items(listening, own, lang)),
                 _html_dialogue(_dialogue(own, lang), lang)]
     sections += [_html_message(event, lang) for event in own if event.event == "message"]

@@ -41,12 +41,13 @@ from pathlib import Path
 
 import decoder
 import explain
+import explain_pop3
 import pop3
 import sasl
 from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
-                    MessageReceived, Remark, RemarkKind, ReplySent, ServerError, ServerEvent,
-                    TLSStarted, reply_wire_lines)
+                    MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
+                    ServerEvent, TLSStarted, reply_wire_lines)
 
 # --------------------------------------------------------------------------------------------
 # The protocol
@@ -1266,11 +1267,14 @@ def transcript_lines(event: ServerEvent) -> list[str]:
         case Listening():
             return [*listening_lines(event), "Press Ctrl+C to stop."]
         case Connected():
-            return [f"--- session {event.session}: {event.peer} connected at {clock} ---"]
+            return [f"--- session {event.session}{_protocol_name(event)}: {event.peer} "
+                    f"connected at {clock} ---"]
         case CommandReceived():
             return [f"C: {event.line}"]
-        case ReplySent():
-            return ["S: " + line for line in reply_wire_lines(event.code, event.lines)]
+        case ReplySent() | POP3Reply():
+            body = f"<message {event.message_number}: {event.body_size:,} bytes, dot-stuffed>" \
+                if isinstance(event, POP3Reply) and event.body_size is not None else ""
+            return ["S: " + line for line in event.wire_lines(body)]
         case DataReceived():
             if not event.complete:
                 return [f"C: <message data: {event.size:,} bytes, incomplete: the connection "
@@ -1281,7 +1285,8 @@ def transcript_lines(event: ServerEvent) -> list[str]:
         case MessageReceived():
             return message_summary(event)
         case Disconnected():
-            return [f"--- session {event.session}: disconnected ({event.reason}) at {clock} ---"]
+            return [f"--- session {event.session}{_protocol_name(event)}: disconnected "
+                    f"({event.reason}) at {clock} ---"]
         case TLSStarted():
             return [f"--- session {event.session}: TLS started ({event.version}, "
                     f"{event.cipher}); a packet capture now sees only ciphertext, the lines "
@@ -1289,6 +1294,11 @@ def transcript_lines(event: ServerEvent) -> list[str]:
         case ServerError():
             return [f"ERROR: {event.text}"]
     return [f"<an event this version cannot show: {event.event}>"]
+
+
+def _protocol_name(event: Connected | Disconnected) -> str:
+    """ " (POP3)" for a POP3 session; SMTP sessions, the observer's first job, go unnamed."""
+    return " (POP3)" if event.protocol == PROTOCOL_POP3 else ""
 
 
 def message_summary(event: MessageReceived) -> list[str]:
@@ -1322,10 +1332,9 @@ class Transcript:
 
     def _explanation(self, event: ServerEvent) -> str:
         if isinstance(event, CommandReceived):
-            return explain.explain_command(event.line, self._lang,
-                                           answers_challenge=event.answers_challenge)
-        if isinstance(event, ReplySent):
-            return explain.explain_reply(event.code, event.lines, self._lang)
+            return explain_pop3.explain_command_event(event, self._lang)
+        if isinstance(event, (ReplySent, POP3Reply)):
+            return explain_pop3.explain_reply_event(event, self._lang)
         return ""
 
 

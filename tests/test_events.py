@@ -29,6 +29,9 @@ SAMPLES: dict[type[events.ServerEvent], events.ServerEvent] = {
     events.CommandReceived: events.CommandReceived(session=1, time=T0, line="EHLO lab-pc"),
     events.ReplySent: events.ReplySent(session=1, time=T0, code=250,
                                        lines=("observer.test", "PIPELINING"), state="greeted"),
+    events.POP3Reply: events.POP3Reply(session=2, time=T0, status="+OK", text="1 octets",
+                                       lines=None, state="transaction", body_size=1,
+                                       message_number=1),
     events.Remark: events.Remark(session=1, time=T0, kind=events.RemarkKind.BARE_LF,
                                  text="bare LF"),
     events.TLSStarted: events.TLSStarted(session=1, time=T0, version="TLSv1.3",
@@ -92,7 +95,7 @@ def test_every_renderer_renders_every_event(cls):
     record = json.loads(json.dumps(event.to_json(), default=str))
     assert record["event"] == cls.event and record["session"] == event.session
     if isinstance(event, events.ConnectionEvent):
-        assert record["protocol"] == "smtp"
+        assert record["protocol"] == ("pop3" if cls is events.POP3Reply else "smtp")
 
 
 def test_an_unknown_event_is_shown_as_unknown_by_every_renderer():

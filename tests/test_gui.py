@@ -27,6 +27,7 @@ from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pi
 from PIL import Image, ImageStat
 
 import decoder
+import events
 import explain
 import gui
 import messages
@@ -128,7 +129,22 @@ def test_raw_display_text_shows_bytes_that_are_not_utf8_as_escapes():
     (354, (), ["S: 354"]),
 ])
 def test_reply_wire_lines_look_like_the_wire(code, lines, wire):
-    assert gui.reply_wire_lines(code, lines) == wire
+    reply = events.ReplySent(session=1, time=T0, code=code, lines=lines, state="greeted")
+    assert gui.reply_wire_lines(reply, gui.LABELS["en"]) == wire
+
+
+@pytest.mark.parametrize(("fields", "wire"), [
+    ({"status": "+OK", "text": "2 320", "lines": None}, ["S: +OK 2 320"]),
+    ({"status": "+OK", "text": "Capability list follows", "lines": ("TOP", ".odd")},
+     ["S: +OK Capability list follows", "S: TOP", "S: ..odd", "S: ."]),
+    ({"status": "+OK", "text": "0 messages", "lines": ()}, ["S: +OK 0 messages", "S: ."]),
+    ({"status": "+", "text": "", "lines": None}, ["S: + "]),
+    ({"status": "+OK", "text": "120 octets", "lines": None, "body_size": 120,
+      "message_number": 3}, ["S: +OK 120 octets", "S: <message 3: 120 B, dot-stuffed>", "S: ."]),
+])
+def test_pop3_responses_look_like_the_wire(fields, wire):
+    reply = events.POP3Reply(session=1, time=T0, state="transaction", **fields)
+    assert gui.reply_wire_lines(reply, gui.LABELS["en"]) == wire
 
 
 def test_dialogue_lines_prefix_tag_and_time_each_event():

@@ -17,10 +17,12 @@ from gui_fixtures import (dialogue_line_number, dialogue_lines, feed, observed_w
                           pump_until, tagged, text_of, wait_until)
 
 import decoder
+import events
 import explain
 import gui
 import gui_teaching as teaching
 import messages
+import pop3
 import smtp_observer as so
 
 pytest_plugins = ["gui_plugin"]  # the fixtures xdisplay, root, events and window
@@ -115,7 +117,15 @@ def test_replies_are_paired_with_the_lines_they_answer_even_when_pipelined():
 
 @pytest.mark.parametrize("lines", [("observer.test", "PIPELINING", "HELP"), ("Bye",), ()])
 def test_octet_counts_match_the_wire(lines):
-    assert teaching.reply_octets(250, lines) == len(so.Reply(250, *lines).wire())
+    event = events.ReplySent(session=1, time=0.0, code=250, lines=lines, state="greeted")
+    assert teaching.reply_octets(event) == len(so.Reply(250, *lines).wire())
+    for response in (pop3.Response(pop3.OK, "Capability list follows", lines),
+                     pop3.Response(pop3.OK, "6 octets", body=b"x\r\ny\r\n")):
+        pop3_event = events.POP3Reply(
+            session=1, time=0.0, status=response.status, text=response.text,
+            lines=response.lines, state="transaction",
+            body_size=None if response.body is None else len(response.body))
+        assert teaching.reply_octets(pop3_event) == len(b"".join(response.wire()))
     assert teaching.command_octets("MAIL FROM:<张三@例子.中国>") == len(
         "MAIL FROM:<张三@例子.中国>\r\n".encode())
 

@@ -53,7 +53,7 @@ def test_the_report_shows_a_placeholder_for_a_broken_picture(observer, data):
 
 def run_observer(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
-                             "--port", "0", *args], stdout=subprocess.PIPE,
+                             "--port", "0", "--pop3-port", "0", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 
 

@@ -357,7 +357,7 @@ def test_starttls_resets_the_session(certificate):
 def run_cli(*args: str, timeout: float = 30) -> subprocess.Popen:
     import sys
     return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
-                             "--port", "0", *args], stdout=subprocess.PIPE,
+                             "--port", "0", "--pop3-port", "0", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 
 
@@ -387,6 +387,7 @@ def test_explain_prints_an_explanation_under_each_line(lang, expected):
 def test_scenarios_on_the_command_line_are_announced_and_combined():
     process = run_cli("--scenario", "no-auth", "--scenario", "slow", "--delay", "0")
     port = port_of(process)
+    process.stdout.readline()  # POP3 listening on ...
     announced = [process.stdout.readline().decode() for _ in range(2)]
     assert announced[0].startswith("Lab scenario no-auth: AUTH is not advertised")
     assert announced[1].startswith("Lab scenario slow:")
