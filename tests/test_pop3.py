@@ -6,10 +6,12 @@ import base64
 import hashlib
 import re
 import ssl
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+import explain_pop3
 import pop3
 
 DOTTED = (b"From: a@example.com\r\nSubject: dots\r\n\r\n.one dot\r\n..two dots\r\n.\r\n"
@@ -323,7 +325,7 @@ def test_mail_that_arrives_during_a_session_shows_at_the_next_logon(client, mail
 def test_uids_differ_between_runs():
     first, second = pop3.Maildrop(), pop3.Maildrop("other")
     assert first.add(1, PLAIN).uid != second.add(1, PLAIN).uid
-    assert re.fullmatch(r"[\x21-\x7e]{1,70}", first.add(2, PLAIN).uid)  # RFC 1939 7
+    assert re.fullmatch(r"[\x21-\x7e]{1,70}", first.add(2, PLAIN).uid)  # RFC 1939 §7
 
 
 def test_remarks_on_uidl_first_and_mail_left_on_the_server(client):
@@ -359,3 +361,45 @@ def test_bare_lf_and_lower_case_commands_are_accepted(client):
 def test_bytes_that_are_not_utf8_are_shown_escaped(client):
     assert client.say(b"US\xffER a") == b"-ERR Unknown command\r\n"
     assert client.named("command")[-1].line == "US\\xffER a"
+
+
+# --------------------------------------------------------------------------------------------
+# The explanations (explain_pop3): every line the server knows, in both languages
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def _infos() -> list:
+    return [*explain_pop3.COMMANDS.values(), *explain_pop3.RESPONSES.values(),
+            *explain_pop3.CAPABILITIES.values(), explain_pop3.SASL_RESPONSE,
+            explain_pop3.UNKNOWN_COMMAND]
+
+
+def test_every_command_response_and_capability_is_explained_in_both_languages(maildrop):
+    assert set(explain_pop3.COMMANDS) == set(pop3.POP3_COMMANDS)
+    assert set(explain_pop3.RESPONSES) == {pop3.OK, pop3.ERR, pop3.CONTINUE}
+    client = Client(maildrop, tls=True)
+    capabilities = client.say("CAPA").decode().split("\r\n")[1:-2]
+    assert {line.split(" ")[0] for line in capabilities} == set(explain_pop3.CAPABILITIES)
+    for info in _infos():
+        assert info.rfc.startswith("RFC ") and info.meaning.en and _has_chinese(info.meaning.zh)
+    assert set(explain_pop3.STATES) == set(pop3.POP3_STATES)
+    for text in [*explain_pop3.STATES.values(), explain_pop3.MULTILINE]:
+        assert text.en and _has_chinese(text.zh)
+
+
+def test_every_remark_has_both_languages_with_the_same_placeholders():
+    source = (Path(pop3.__file__)).read_text(encoding="utf-8")
+    used = set(re.findall(r'self\._note\(RemarkKind\.\w+, "(\w+)"', source))
+    assert used == set(explain_pop3.REMARKS)
+    for text in explain_pop3.REMARKS.values():
+        fields = [set(re.findall(r"{(\w+)", side)) for side in (text.en, text.zh)]
+        assert fields[0] == fields[1] and _has_chinese(text.zh)
+
+
+def test_a_capa_line_is_explained_under_the_response():
+    explained = explain_pop3.explain_response("+OK", ("UIDL", "SASL PLAIN"), "zh", multiline=True)
+    assert "多行应答" in explained and "UIDL：" in explained and "SASL PLAIN：" in explained
+    assert explain_pop3.explain_command("uidl", "en").endswith("(RFC 1939 §7)")
+    assert explain_pop3.explain_command("AQID", "zh", answers_challenge=True).startswith("这不是命令")
