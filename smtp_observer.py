@@ -1416,7 +1416,10 @@ def default_hostname() -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    lang = explain.detect_language()  # --help comes before --lang is read
+    # --help is printed while parsing: read --lang first, so that "--lang zh --help" is Chinese.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=explain.LANGUAGES)
+    lang = early.parse_known_args(argv)[0].lang or explain.detect_language()
     parser = argparse.ArgumentParser(
         prog="smtp_observer.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="A simplified SMTP server that shows the SMTP dialogue and the decoded\n"
