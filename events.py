@@ -63,22 +63,37 @@ class DisconnectReason(str, enum.Enum):
 
 
 class RemarkKind(str, enum.Enum):
-    """What a teaching remark is about; views style, filter and explain remarks by it."""
+    """What a remark says; words.REMARKS holds its words in each language (a test checks)."""
 
-    AUTH = "auth"
-    BARE_LF = "bare-lf"
-    LONG_LINES = "long-lines"
-    EIGHT_BIT = "8bit"
-    SYNTAX = "syntax"
-    PIPELINING = "pipelining"
-    SIZE = "size"
+    # the server, about the dialogue
+    SCENARIO_IN_FORCE = "scenario-in-force"
+    SCENARIOS_NEXT = "scenarios-next"
+    SCENARIOS_OFF = "scenarios-off"
+    SCENARIO_DROP_IN_DATA = "scenario-drop-in-data"
+    PIPELINED = "pipelined"
+    PIPELINED_UNADVERTISED = "pipelined-unadvertised"
+    TLS_FAILED = "tls-failed"
+    TLS_INJECTION = "tls-injection"
+    BARE_LF_COMMAND = "bare-lf-command"
+    AUTH_INTEGRATED = "auth-integrated"
+    AUTH_DECODED = "auth-decoded"
+    AUTH_DECODED_IN_TLS = "auth-decoded-in-tls"
+    NO_BRACKETS = "no-brackets"
+    SPACE_AFTER_COLON = "space-after-colon"
+    HELO_NAME = "helo-name"
     DOT_STUFFING = "dot-stuffing"
-    AUTH_MECHANISM = "auth-mechanism"
-    TLS = "tls"
-    SCENARIO = "scenario"
-    MISSING_HEADER = "missing-header"
-    PASSWORD = "password"  # POP3 PASS: the password went in the clear
-    APOP = "apop"
+    SIZE_EXACT = "size-exact"
+    SIZE_ESTIMATED = "size-estimated"
+    BARE_LF_DATA = "bare-lf-data"
+    BARE_CR_DATA = "bare-cr-data"
+    LONG_LINES = "long-lines"
+    EIGHT_BIT_UNDECLARED = "8bit-undeclared"
+    # POP3 (pop3.py; their words are explain_pop3.REMARKS)
+    POP3_PASSWORD = "pop3-password"  # PASS: the password went in the clear
+    POP3_AUTH_PLAIN = "pop3-auth-plain"
+    POP3_APOP = "pop3-apop"
+    POP3_SPA = "pop3-spa"
+    POP3_AFTER_STLS = "pop3-after-stls"
     UIDL_FIRST = "uidl-first"  # how "leave a copy on the server" works
     MAIL_LEFT = "mail-left"  # retrieved, not deleted
     MAIL_DELETED = "mail-deleted"
@@ -102,6 +117,23 @@ def pop3_wire_lines(event: POP3Reply, body: str) -> list[str]:
     if event.body_size is not None:
         lines.append(body)
     return [*lines, "."] if event.multiline else lines
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Words for a person, as data: what is said (a kind) and the values it names. A value may
+    be a Note itself (a part of a sentence, put in words in the same language)."""
+
+    kind: RemarkKind
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind.value, "values": note_values_json(self.values)}
+
+
+def note_values_json(values: Mapping[str, Any]) -> dict:
+    return {name: value.to_json() if isinstance(value, Note) else _json_value(value)
+            for name, value in values.items()}
 
 
 def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
@@ -228,12 +260,25 @@ class POP3Reply(ConnectionEvent):
 
 @dataclass(frozen=True, slots=True)
 class Remark(ConnectionEvent):
-    """A teaching note about the dialogue: decoded AUTH credentials, bare LF, long lines..."""
+    """A teaching note about the dialogue (decoded AUTH credentials, bare LF, long lines...),
+    as data: words.note_text() puts it in the reader's language."""
 
     event: ClassVar[str] = "remark"
-    text: str  # passwords appear masked here; the window reveals `secret` on request
     kind: RemarkKind
-    secret: str | None = None  # the decoded AUTH password
+    values: Mapping[str, Any] = field(default_factory=dict)  # passwords appear masked here
+    secret: str | None = None  # the decoded AUTH password; the window reveals it on request
+
+    @property
+    def note(self) -> Note:
+        return Note(self.kind, self.values)
+
+    def to_json(self) -> dict:
+        import words  # words imports this module
+
+        return {"event": self.event, "protocol": self.protocol, "session": self.session,
+                "time": self.time, "kind": self.kind.value,
+                "values": note_values_json(self.values), "text": words.note_text(self.note, "en"),
+                "secret": self.secret}
 
 
 @dataclass(frozen=True, slots=True)

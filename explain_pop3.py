@@ -6,7 +6,7 @@ three states, zh and en, with the RFC section of each. Pure data and lookups, li
 from __future__ import annotations
 
 import explain
-from events import POP3_ERR, PROTOCOL_POP3, ServerEvent
+from events import POP3_ERR, PROTOCOL_POP3, RemarkKind, ServerEvent
 from explain import CommandInfo, Text
 
 COMMANDS: dict[str, CommandInfo] = {
@@ -150,49 +150,49 @@ STATES: dict[str, Text] = {
     "done": Text("The connection has ended.", "连接已结束。"),
 }
 
-REMARKS: dict[str, Text] = {
-    "password": Text(
+REMARKS: dict[RemarkKind, Text] = {
+    RemarkKind.POP3_PASSWORD: Text(
         "USER {user!r} and PASS {masked!r} ({length} characters) went over the network in "
         "the clear: anyone who captures the packets can read the password. STLS (or POP3 "
         "over TLS on port 995) would hide it.",
         "USER {user!r} 和 PASS {masked!r}（{length} 个字符）以明文在网络上传送："
         "任何抓包的人都能读到口令。使用 STLS（或端口 995 上的 POP3 over TLS）可以隐藏它。"),
-    "auth_plain": Text(
+    RemarkKind.POP3_AUTH_PLAIN: Text(
         "AUTH PLAIN decoded: user {user!r}, password {masked!r} ({length} characters). "
         "Base64 is an encoding, not encryption: anyone on the network path can read both.",
         "AUTH PLAIN 解码结果：用户 {user!r}，口令 {masked!r}（{length} 个字符）。"
         "base64 只是编码而不是加密：线路上的任何人都能读到两者。"),
-    "apop": Text(
+    RemarkKind.POP3_APOP: Text(
         "APOP: user {user!r} sent the MD5 digest {digest} of the greeting's timestamp "
         "{timestamp} and the password, not the password itself (any digest is accepted here).",
         "APOP：用户 {user!r} 发送的是问候中的时间戳 {timestamp} 加上口令的 MD5 摘要 {digest}，"
         "而不是口令本身（这里接受任何摘要）。"),
-    "spa": Text(
+    RemarkKind.POP3_SPA: Text(
         "The client asked for {mechanism}: in Outlook, switch off 'Require logon using Secure "
         "Password Authentication (SPA)' for the incoming server.",
         "客户端请求 {mechanism} 认证：请在 Outlook 的接收服务器设置中取消勾选"
         "“要求使用安全密码验证(SPA)进行登录”。"),
-    "uidl_first": Text(
+    RemarkKind.UIDL_FIRST: Text(
         "The client asked for UIDL before retrieving anything: it compares the unique ids with "
         "those it downloaded before and fetches only new messages. This is how \"leave a copy "
         "of messages on the server\" works.",
         "客户端在取信之前先发送 UIDL：它把唯一标识与以前下载过的比较，只取新邮件。"
         "“在服务器上保留邮件副本”就是这样实现的。"),
-    "left": Text(
+    RemarkKind.MAIL_LEFT: Text(
         "The client retrieved {count} message(s) and deleted none: the mail stays on the "
         "server (\"leave a copy on the server\").",
         "客户端取回了 {count} 封邮件，但没有删除：邮件留在服务器上（“在服务器上保留副本”）。"),
-    "deleted": Text(
+    RemarkKind.MAIL_DELETED: Text(
         "QUIT removed {count} message(s) marked with DELE from the maildrop (the UPDATE "
         "state): a POP3 client normally downloads and deletes. The window's list keeps them.",
         "QUIT 使服务器进入更新状态，删除了 {count} 封用 DELE 标记的邮件：POP3 客户端通常是下载后"
         "删除。窗口的邮件列表中仍保留它们。"),
-    "autologout": Text(
+    RemarkKind.AUTOLOGOUT: Text(
         "Autologout: the client was idle too long. The connection closes without the UPDATE "
         "state, so messages marked as deleted stay in the maildrop (RFC 1939 3).",
         "自动退出：客户端空闲太久。连接在不进入更新状态的情况下关闭，已标记删除的邮件仍留在邮箱中"
         "（RFC 1939 第 3 节）。"),
-    "after_stls": Text(
+    RemarkKind.POP3_AFTER_STLS: Text(
         "The client sent {octets} octets after STLS before TLS began; they were discarded, as "
         "RFC 2595 4 requires (a man in the middle could have injected them).",
         "客户端在 STLS 之后、TLS 开始之前又发送了 {octets} 个字节；按 RFC 2595 第 4 节的要求"

@@ -4,7 +4,7 @@ where its session stood, the arrows of the sequence view and the panes of the en
 gui.py owns the widgets and puts these results into them. Like gui.py, this module reads
 events (events.py) by their ``event`` name; it imports neither tkinter nor
 smtp_observer. The explanations themselves come from explain.py's tables; only the window's
-own words are here, in LABELS (gui.LABELS includes them).
+own words are here, in WORDS (gui.WORDS includes them).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import decoder
 import explain
 import explain_pop3
 from events import PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
+from explain import Text
+from words import Labels
 
-Labels = Mapping[str, str]
 BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
 
 MAX_SEQUENCE_STEPS = 500  # arrows drawn per session; a flood of thousands would take seconds
@@ -28,194 +29,128 @@ XRAY_PANE_LIMIT = 256 * 1024  # characters (or bytes of encoded text) in one X-r
 XRAY_HEX_LIMIT = 4096  # bytes shown in hex
 HEX_ROW = 8  # bytes a row: as wide as the X-ray's middle pane
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "explanation": "Explanation",
-        "explain_hint": "Click a line of the SMTP dialogue to see what it means. Up and Down "
-        "move from line to line; Esc goes back to following the newest connection.",
-        "explain_listening": "The server waits here for mail clients: a client whose SMTP "
-        "server is set to this address and port connects, and the dialogue begins.",
-        "explain_connect": "A mail client opened a TCP connection. The server speaks first: "
-        "its 220 greeting starts the SMTP dialogue.",
-        "explain_disconnect": "The TCP connection ended. A message counts as sent only after "
-        "its final \".\" got a 250 reply.",
-        "explain_message": "The message is shown on the right: its body and attachments, and "
-        "under Encoding X-ray how each part and header was encoded.",
-        "explain_data": "After the 354 the client sent {octets} octets of message data: the "
-        "headers, a blank line and the body, as they came over the wire (still dot-stuffed).",
-        "explain_data_incomplete": "The connection ended after {octets} octets of message "
-        "data, before the final \".\": the message is incomplete.",
-        "note_elapsed": "{elapsed} s after connection #{session} began.",
-        "note_round_trip": "Round trip: this line arrived {duration} after the server's last "
-        "reply left: the reply crossed the network, the client reacted, and this line crossed "
-        "back.",
-        "note_pipelined": "Pipelined: the client sent this line without waiting for a reply "
-        "(RFC 2920).",
-        "note_server_time": "The server sent this reply {duration} after the line it answers "
-        "arrived.",
-        "note_encrypted": "Inside TLS: a packet capture shows only ciphertext for this line.",
-        "show_password": "Show password",
-        "password_revealed": "Password: {secret}\nThe server only had to decode base64 to "
-        "read it: base64 is an encoding, not encryption.",
-        "mark_tls": "TLS started: {version} {cipher}; a packet capture now sees only "
-        "ciphertext",
-        "sequence": "Sequence",
-        "sequence_client": "Client",
-        "sequence_server": "Server",
-        "sequence_title": "Connection #{session}",
-        "sequence_data": "message data … \".\"",
-        "sequence_tls": "TLS started ({version}): encrypted from here on",
-        "sequence_more_lines": " (+{count} lines)",
-        "sequence_round_trip": "RTT {duration}",
-        "sequence_server_time": "server {duration}",
-        "sequence_capped": "Only the first {shown} of {count} lines are drawn.",
-        "sequence_empty": "The sequence of the selected (or newest) connection is drawn here.",
-        "state_connected": "connected",
-        "state_greeted": "greeted",
-        "state_mail": "mail",
-        "state_rcpt": "rcpt",
-        "state_data": "data",
-        "state_done": "done",
-        "state_authorization": "AUTHORIZATION",
-        "state_transaction": "TRANSACTION",
-        "state_update": "UPDATE",
-        "password_revealed_clear": "Password: {secret}\nIt went over the network as it is: "
-        "PASS sends the password in the clear.",
-        "strip_session": "Connection #{session}:",
-        "strip_at_line": "(at the selected line)",
-        "strip_none": "No connection yet",
-        "strip_rule": "Rule broken: {reply}",
-        "export_session": "Export session…",
-        "export_title": "Export connection #{session}",
-        "filetype_html": "HTML report",
-        "filetype_text": "Text report",
-        "menu_session": "Session",
-        "menu_scenarios": "Scenarios",
-        "status_scenarios": "Scenario: {names}",
-        "status_no_scenario": "No lab scenario",
-        "scenario_expect": "What the clients do: ",
-        "scenario_on": "On: takes effect from the next connection.",
-        "scenario_off": "Off from the next connection.",
-        "message_tab": "Message",
-        "xray_tab": "Encoding X-ray",
-        "xray_col_part": "Part",
-        "xray_col_type": "Type",
-        "xray_col_charset": "Charset",
-        "xray_col_encoding": "Encoding",
-        "xray_col_disposition": "Disposition",
-        "xray_col_name": "Name",
-        "xray_col_sizes": "Encoded → decoded",
-        "xray_headers": "Encoded headers",
-        "xray_hint": "Select a part or an encoded header above: it is shown as sent, as bytes "
-        "and as text.",
-        "xray_undecodable": "This message could not be decoded, so it has no MIME tree.",
-        "xray_sent": "As sent ({encoding}): bytes {start}–{end} of the message",
-        "xray_octets": "Bytes after transfer decoding ({count} B)",
-        "xray_text": "Text, decoded as {charset}",
-        "xray_no_text": "Text",
-        "xray_not_text": "Not text: the bytes are all there is.",
-        "xray_charset": "Charset label {label}, decoded as {used}.",
-        "xray_substitution": "Charset: {substitution}.",
-        "xray_binary": "{type} is binary data: the middle pane shows its bytes in hex.",
-        "xray_container": "{type} is a container: its body holds the parts below it in the "
-        "tree, between boundary lines.",
-        "xray_hex_limit": "The first {shown} of {size} bytes are shown.",
-        "xray_more": "… {count} more not shown.",
-        "xray_loading": "Decoding…",
-        "xray_header_sent": "As sent: the {name} header",
-        "xray_header_octets": "Bytes of each encoded word",
-        "xray_header_text": "Text",
-    },
-    "zh": {
-        "explanation": "解释",
-        "explain_hint": "点击 SMTP 对话中的一行，查看它的含义。上下方向键逐行移动；按 Esc "
-        "回到跟随最新连接。",
-        "explain_listening": "服务器在这里等待邮件客户端：SMTP 服务器设置为此地址和端口的客户端"
-        "连接进来后，对话就开始了。",
-        "explain_connect": "邮件客户端建立了 TCP 连接。服务器先开口：它的 220 问候开始了 "
-        "SMTP 对话。",
-        "explain_disconnect": "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。",
-        "explain_message": "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和信头是"
-        "如何编码的。",
-        "explain_data": "收到 354 之后，客户端发送了 {octets} 字节的邮件数据：信头、一个空行和"
-        "正文，即线路上传送的原样（仍带点填充）。",
-        "explain_data_incomplete": "收到 {octets} 字节的邮件数据后、在最后的“.”之前连接就断开了："
-        "邮件不完整。",
-        "note_elapsed": "连接 #{session} 开始后 {elapsed} 秒。",
-        "note_round_trip": "往返时间：服务器的上一个回复发出 {duration} 后，这一行到达：回复经网络"
-        "到达客户端，客户端作出反应，这一行再经网络返回。",
-        "note_pipelined": "流水线：客户端没有等待回复就发出了这一行（RFC 2920）。",
-        "note_server_time": "服务器在收到所回答的那一行 {duration} 后发出此回复。",
-        "note_encrypted": "在 TLS 之内：抓包只能看到这一行的密文。",
-        "show_password": "显示密码",
-        "password_revealed": "密码：{secret}\n服务器只需解码 base64 就能读到它：base64 只是编码，"
-        "不是加密。",
-        "mark_tls": "TLS 已启动：{version} {cipher}；此后抓包只能看到密文",
-        "sequence": "时序图",
-        "sequence_client": "客户端",
-        "sequence_server": "服务器",
-        "sequence_title": "连接 #{session}",
-        "sequence_data": "邮件数据 … “.”",
-        "sequence_tls": "TLS 已启动（{version}）：此后内容加密",
-        "sequence_more_lines": "（另 {count} 行）",
-        "sequence_round_trip": "往返 {duration}",
-        "sequence_server_time": "服务器 {duration}",
-        "sequence_capped": "只画出了 {count} 行中的前 {shown} 行。",
-        "sequence_empty": "这里画出所选（或最新）连接的时序图。",
-        "state_connected": "已连接",
-        "state_greeted": "已问候",
-        "state_mail": "MAIL",
-        "state_rcpt": "RCPT",
-        "state_data": "DATA",
-        "state_done": "结束",
-        "state_authorization": "授权",
-        "state_transaction": "事务处理",
-        "state_update": "更新",
-        "password_revealed_clear": "口令：{secret}\n它就这样以明文在网络上传送："
-        "PASS 命令发送的是明文口令。",
-        "strip_session": "连接 #{session}：",
-        "strip_at_line": "（所选行时）",
-        "strip_none": "尚无连接",
-        "strip_rule": "违反规则：{reply}",
-        "export_session": "导出会话…",
-        "export_title": "导出连接 #{session}",
-        "filetype_html": "HTML 报告",
-        "filetype_text": "文本报告",
-        "menu_session": "会话",
-        "menu_scenarios": "实验场景",
-        "status_scenarios": "实验场景：{names}",
-        "status_no_scenario": "未启用实验场景",
-        "scenario_expect": "客户端的表现：",
-        "scenario_on": "已开启：从下一个连接开始生效。",
-        "scenario_off": "已关闭：从下一个连接开始生效。",
-        "message_tab": "邮件",
-        "xray_tab": "编码透视",
-        "xray_col_part": "部分",
-        "xray_col_type": "类型",
-        "xray_col_charset": "字符集",
-        "xray_col_encoding": "传输编码",
-        "xray_col_disposition": "处置",
-        "xray_col_name": "名称",
-        "xray_col_sizes": "编码后 → 解码后",
-        "xray_headers": "编码的信头",
-        "xray_hint": "在上面选择一个部分或编码的信头：下面并排显示它传送时的样子、字节和文本。",
-        "xray_undecodable": "无法解码此邮件，因此没有 MIME 树。",
-        "xray_sent": "传送原样（{encoding}）：邮件的第 {start}–{end} 字节",
-        "xray_octets": "传输解码后的字节（{count} B）",
-        "xray_text": "文本，按 {charset} 解码",
-        "xray_no_text": "文本",
-        "xray_not_text": "不是文本：只有字节。",
-        "xray_charset": "字符集标签 {label}，按 {used} 解码。",
-        "xray_substitution": "字符集：{substitution}。",
-        "xray_binary": "{type} 是二进制数据：中间一栏以十六进制显示它的字节。",
-        "xray_container": "{type} 是容器：它的正文在边界行之间包含树中位于它下面的各部分。",
-        "xray_hex_limit": "只显示 {size} 字节中的前 {shown} 字节。",
-        "xray_more": "……还有 {count} 未显示。",
-        "xray_loading": "正在解码…",
-        "xray_header_sent": "传送原样：{name} 信头",
-        "xray_header_octets": "每个编码字的字节",
-        "xray_header_text": "文本",
-    },
+WORDS: dict[str, Text] = {
+    "explanation": Text("Explanation", "解释"),
+    "explain_hint": Text("Click a line of the SMTP dialogue to see what it means. Up and Down "
+                         "move from line to line; Esc goes back to following the newest "
+                         "connection.",
+                         "点击 SMTP 对话中的一行，查看它的含义。上下方向键逐行移动；按 Esc 回到跟随最新连接。"),
+    "explain_listening": Text("The server waits here for mail clients: a client whose SMTP "
+                              "server is set to this address and port connects, and the dialogue "
+                              "begins.",
+                              "服务器在这里等待邮件客户端：SMTP 服务器设置为此地址和端口的客户端连接进来后，对话就开始了。"),
+    "explain_connect": Text("A mail client opened a TCP connection. The server speaks first: its "
+                            "220 greeting starts the SMTP dialogue.",
+                            "邮件客户端建立了 TCP 连接。服务器先开口：它的 220 问候开始了 SMTP 对话。"),
+    "explain_disconnect": Text("The TCP connection ended. A message counts as sent only after "
+                               "its final \".\" got a 250 reply.",
+                               "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。"),
+    "explain_message": Text("The message is shown on the right: its body and attachments, and "
+                            "under Encoding X-ray how each part and header was encoded.",
+                            "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和信头是如何编码的。"),
+    "explain_data": Text("After the 354 the client sent {octets} octets of message data: the "
+                         "headers, a blank line and the body, as they came over the wire (still "
+                         "dot-stuffed).",
+                         "收到 354 之后，客户端发送了 {octets} 字节的邮件数据：信头、一个空行和正文，即线路上传送的原样（仍带点填充）。"),
+    "explain_data_incomplete": Text("The connection ended after {octets} octets of message data, "
+                                    "before the final \".\": the message is incomplete.",
+                                    "收到 {octets} 字节的邮件数据后、在最后的“.”之前连接就断开了：邮件不完整。"),
+    "note_elapsed": Text("{elapsed} s after connection #{session} began.",
+                         "连接 #{session} 开始后 {elapsed} 秒。"),
+    "note_round_trip": Text("Round trip: this line arrived {duration} after the server's last "
+                            "reply left: the reply crossed the network, the client reacted, and "
+                            "this line crossed back.",
+                            "往返时间：服务器的上一个回复发出 {duration} 后，这一行到达：回复经网络到达客户端，客户端作出反应，这一行再经网络返回。"),
+    "note_pipelined": Text("Pipelined: the client sent this line without waiting for a reply "
+                           "(RFC 2920).",
+                           "流水线：客户端没有等待回复就发出了这一行（RFC 2920）。"),
+    "note_server_time": Text("The server sent this reply {duration} after the line it answers "
+                             "arrived.",
+                             "服务器在收到所回答的那一行 {duration} 后发出此回复。"),
+    "note_encrypted": Text("Inside TLS: a packet capture shows only ciphertext for this line.",
+                           "在 TLS 之内：抓包只能看到这一行的密文。"),
+    "show_password": Text("Show password", "显示密码"),
+    "password_revealed": Text("Password: {secret}\nThe server only had to decode base64 to read "
+                              "it: base64 is an encoding, not encryption.",
+                              "密码：{secret}\n服务器只需解码 base64 就能读到它：base64 只是编码，不是加密。"),
+    "mark_tls": Text("TLS started: {version} {cipher}; a packet capture now sees only ciphertext",
+                     "TLS 已启动：{version} {cipher}；此后抓包只能看到密文"),
+    "sequence": Text("Sequence", "时序图"),
+    "sequence_client": Text("Client", "客户端"),
+    "sequence_server": Text("Server", "服务器"),
+    "sequence_title": Text("Connection #{session}", "连接 #{session}"),
+    "sequence_data": Text("message data … \".\"", "邮件数据 … “.”"),
+    "sequence_tls": Text("TLS started ({version}): encrypted from here on",
+                         "TLS 已启动（{version}）：此后内容加密"),
+    "sequence_more_lines": Text(" (+{count} lines)", "（另 {count} 行）"),
+    "sequence_round_trip": Text("RTT {duration}", "往返 {duration}"),
+    "sequence_server_time": Text("server {duration}", "服务器 {duration}"),
+    "sequence_capped": Text("Only the first {shown} of {count} lines are drawn.",
+                            "只画出了 {count} 行中的前 {shown} 行。"),
+    "sequence_empty": Text("The sequence of the selected (or newest) connection is drawn here.",
+                           "这里画出所选（或最新）连接的时序图。"),
+    "state_connected": Text("connected", "已连接"),
+    "state_greeted": Text("greeted", "已问候"),
+    "state_mail": Text("mail", "MAIL"),
+    "state_rcpt": Text("rcpt", "RCPT"),
+    "state_data": Text("data", "DATA"),
+    "state_done": Text("done", "结束"),
+    "state_authorization": Text("AUTHORIZATION", "授权"),
+    "state_transaction": Text("TRANSACTION", "事务处理"),
+    "state_update": Text("UPDATE", "更新"),
+    "password_revealed_clear": Text("Password: {secret}\nIt went over the network as it is: PASS "
+                                    "sends the password in the clear.",
+                                    "口令：{secret}\n它就这样以明文在网络上传送：PASS 命令发送的是明文口令。"),
+    "strip_session": Text("Connection #{session}:", "连接 #{session}："),
+    "strip_at_line": Text("(at the selected line)", "（所选行时）"),
+    "strip_none": Text("No connection yet", "尚无连接"),
+    "strip_rule": Text("Rule broken: {reply}", "违反规则：{reply}"),
+    "export_session": Text("Export session…", "导出会话…"),
+    "export_title": Text("Export connection #{session}", "导出连接 #{session}"),
+    "filetype_html": Text("HTML report", "HTML 报告"),
+    "filetype_text": Text("Text report", "文本报告"),
+    "menu_session": Text("Session", "会话"),
+    "menu_scenarios": Text("Scenarios", "实验场景"),
+    "status_scenarios": Text("Scenario: {names}", "实验场景：{names}"),
+    "status_no_scenario": Text("No lab scenario", "未启用实验场景"),
+    "scenario_expect": Text("What the clients do: ", "客户端的表现："),
+    "scenario_on": Text("On: takes effect from the next connection.", "已开启：从下一个连接开始生效。"),
+    "scenario_off": Text("Off from the next connection.", "已关闭：从下一个连接开始生效。"),
+    "message_tab": Text("Message", "邮件"),
+    "xray_tab": Text("Encoding X-ray", "编码透视"),
+    "xray_col_part": Text("Part", "部分"),
+    "xray_col_type": Text("Type", "类型"),
+    "xray_col_charset": Text("Charset", "字符集"),
+    "xray_col_encoding": Text("Encoding", "传输编码"),
+    "xray_col_disposition": Text("Disposition", "处置"),
+    "xray_col_name": Text("Name", "名称"),
+    "xray_col_sizes": Text("Encoded → decoded", "编码后 → 解码后"),
+    "xray_headers": Text("Encoded headers", "编码的信头"),
+    "xray_hint": Text("Select a part or an encoded header above: it is shown as sent, as bytes "
+                      "and as text.",
+                      "在上面选择一个部分或编码的信头：下面并排显示它传送时的样子、字节和文本。"),
+    "xray_undecodable": Text("This message could not be decoded, so it has no MIME tree.",
+                             "无法解码此邮件，因此没有 MIME 树。"),
+    "xray_sent": Text("As sent ({encoding}): bytes {start}–{end} of the message",
+                      "传送原样（{encoding}）：邮件的第 {start}–{end} 字节"),
+    "xray_octets": Text("Bytes after transfer decoding ({count} B)", "传输解码后的字节（{count} B）"),
+    "xray_text": Text("Text, decoded as {charset}", "文本，按 {charset} 解码"),
+    "xray_no_text": Text("Text", "文本"),
+    "xray_not_text": Text("Not text: the bytes are all there is.", "不是文本：只有字节。"),
+    "xray_charset": Text("Charset label {label}, decoded as {used}.", "字符集标签 {label}，按 {used} 解码。"),
+    "xray_substitution": Text("Charset: {substitution}.", "字符集：{substitution}。"),
+    "xray_binary": Text("{type} is binary data: the middle pane shows its bytes in hex.",
+                        "{type} 是二进制数据：中间一栏以十六进制显示它的字节。"),
+    "xray_container": Text("{type} is a container: its body holds the parts below it in the "
+                           "tree, between boundary lines.",
+                           "{type} 是容器：它的正文在边界行之间包含树中位于它下面的各部分。"),
+    "xray_hex_limit": Text("The first {shown} of {size} bytes are shown.",
+                           "只显示 {size} 字节中的前 {shown} 字节。"),
+    "xray_more": Text("… {count} more not shown.", "……还有 {count} 未显示。"),
+    "xray_loading": Text("Decoding…", "正在解码…"),
+    "xray_header_sent": Text("As sent: the {name} header", "传送原样：{name} 信头"),
+    "xray_header_octets": Text("Bytes of each encoded word", "每个编码字的字节"),
+    "xray_header_text": Text("Text", "文本"),
 }
 
 # --------------------------------------------------------------------------------------------
@@ -385,22 +320,35 @@ class Explanation:
 
 # The table entry behind each kind of remark the server makes, where explain.py has one.
 _REMARK_BACKGROUND: dict[RemarkKind, explain.CommandInfo] = {
-    RemarkKind.AUTH: explain.COMMANDS["AUTH"],
-    RemarkKind.AUTH_MECHANISM: explain.COMMANDS["AUTH"],
+    RemarkKind.AUTH_DECODED: explain.COMMANDS["AUTH"],
+    RemarkKind.AUTH_DECODED_IN_TLS: explain.COMMANDS["AUTH"],
+    RemarkKind.AUTH_INTEGRATED: explain.COMMANDS["AUTH"],
     RemarkKind.DOT_STUFFING: explain.COMMANDS["DATA"],
-    RemarkKind.TLS: explain.COMMANDS["STARTTLS"],
-    RemarkKind.PIPELINING: explain.EHLO_KEYWORDS["PIPELINING"],
-    RemarkKind.SIZE: explain.EHLO_KEYWORDS["SIZE"],
-    RemarkKind.EIGHT_BIT: explain.EHLO_KEYWORDS["8BITMIME"],
-    RemarkKind.PASSWORD: explain_pop3.COMMANDS["PASS"],
-    RemarkKind.APOP: explain_pop3.COMMANDS["APOP"],
+    RemarkKind.TLS_FAILED: explain.COMMANDS["STARTTLS"],
+    RemarkKind.TLS_INJECTION: explain.COMMANDS["STARTTLS"],
+    RemarkKind.PIPELINED: explain.EHLO_KEYWORDS["PIPELINING"],
+    RemarkKind.PIPELINED_UNADVERTISED: explain.EHLO_KEYWORDS["PIPELINING"],
+    RemarkKind.SIZE_EXACT: explain.EHLO_KEYWORDS["SIZE"],
+    RemarkKind.SIZE_ESTIMATED: explain.EHLO_KEYWORDS["SIZE"],
+    RemarkKind.EIGHT_BIT_UNDECLARED: explain.EHLO_KEYWORDS["8BITMIME"],
+    RemarkKind.HELO_NAME: explain.COMMANDS["EHLO"],
+    RemarkKind.SPACE_AFTER_COLON: explain.COMMANDS["MAIL"],
+    RemarkKind.NO_BRACKETS: explain.COMMANDS["MAIL"],
+    RemarkKind.POP3_PASSWORD: explain_pop3.COMMANDS["PASS"],
+    RemarkKind.POP3_AUTH_PLAIN: explain_pop3.COMMANDS["AUTH"],
+    RemarkKind.POP3_SPA: explain_pop3.COMMANDS["AUTH"],
+    RemarkKind.POP3_APOP: explain_pop3.COMMANDS["APOP"],
+    RemarkKind.POP3_AFTER_STLS: explain_pop3.COMMANDS["STLS"],
     RemarkKind.UIDL_FIRST: explain_pop3.COMMANDS["UIDL"],
     RemarkKind.MAIL_LEFT: explain_pop3.CAPABILITIES["UIDL"],
     RemarkKind.MAIL_DELETED: explain_pop3.COMMANDS["DELE"],
     RemarkKind.AUTOLOGOUT: explain_pop3.COMMANDS["QUIT"],
 }
-_SECRET_KINDS = {RemarkKind.AUTH: "password_revealed",
-                 RemarkKind.PASSWORD: "password_revealed_clear"}
+# The remarks that show a password (masked), and the words that reveal it on request.
+_SECRET_KINDS = {RemarkKind.AUTH_DECODED: "password_revealed",
+                 RemarkKind.AUTH_DECODED_IN_TLS: "password_revealed",
+                 RemarkKind.POP3_AUTH_PLAIN: "password_revealed",
+                 RemarkKind.POP3_PASSWORD: "password_revealed_clear"}
 
 
 def can_reveal_secret(entry: DialogueEntry) -> bool:

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import explain_pop3
 import sasl
 from events import (POP3_CONTINUE, POP3_ERR, POP3_OK, POP3_STATES, PROTOCOL_POP3,
                     CommandReceived, Connected, DisconnectReason, POP3Reply, Remark, RemarkKind,
@@ -181,8 +180,9 @@ class POP3Session:
     def _event(self, cls: type[ServerEvent], **fields) -> None:
         self._emit(cls(session=self.number, time=time.time(), protocol=PROTOCOL_POP3, **fields))
 
-    def remark(self, kind: RemarkKind, text: str, secret: str | None = None) -> None:
-        self._event(Remark, text=text, kind=kind, secret=secret)
+    def remark(self, kind: RemarkKind, secret: str | None = None, **values: object) -> None:
+        """A remark (its words: explain_pop3.REMARKS, through words.REMARKS)."""
+        self._event(Remark, kind=kind, values=values, secret=secret)
 
     @property
     def state(self) -> str:
@@ -211,13 +211,13 @@ class POP3Session:
         self._event(TLSStarted, version=version, cipher=cipher)
 
     def tls_failed(self, error: str) -> None:
-        self.remark(RemarkKind.TLS, f"The TLS handshake failed ({error}); closing the connection.")
+        self.remark(RemarkKind.TLS_FAILED, error=error)
         self.closed = True
         self.close_reason = DisconnectReason.TLS_FAILED
 
     def timed_out(self) -> bytes:
         """RFC 1939 3: autologout closes without a response and without the UPDATE state."""
-        self._note(RemarkKind.AUTOLOGOUT, "autologout")
+        self.remark(RemarkKind.AUTOLOGOUT)
         self.closed = True
         self.close_reason = DisconnectReason.TIMEOUT
         return b""
@@ -309,7 +309,7 @@ class POP3Session:
             return Response(ERR, "Send USER first")
         if not arg:
             return Response(ERR, "Syntax: PASS password")
-        self._note(RemarkKind.PASSWORD, "password", secret=arg, user=user, masked="*" * len(arg),
+        self.remark(RemarkKind.POP3_PASSWORD, secret=arg, user=user, masked="*" * len(arg),
                    length=len(arg))
         return self._logged_in(user)
 
@@ -317,7 +317,7 @@ class POP3Session:
         name, _, digest = arg.strip().rpartition(" ")
         if not name or not _APOP_DIGEST.fullmatch(digest):
             return Response(ERR, "Syntax: APOP name digest (32 hexadecimal digits)")
-        self._note(RemarkKind.APOP, "apop", user=name, digest=digest.lower(),
+        self.remark(RemarkKind.POP3_APOP, user=name, digest=digest.lower(),
                    timestamp=self._timestamp)
         return self._logged_in(name)
 
@@ -328,7 +328,7 @@ class POP3Session:
             return Response(OK, "Supported mechanisms follow", SASL_MECHANISMS)
         if mechanism != "PLAIN":
             if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
-                self._note(RemarkKind.AUTH_MECHANISM, "spa", mechanism=mechanism)
+                self.remark(RemarkKind.POP3_SPA, mechanism=mechanism)
             return Response(ERR, f"Unrecognized authentication type {mechanism}")
         if initial:
             return self._auth_plain(initial)
@@ -342,7 +342,7 @@ class POP3Session:
         if credentials is None:
             return Response(ERR, "AUTH PLAIN wants base64 of authzid NUL user NUL password")
         user, password = credentials
-        self._note(RemarkKind.AUTH, "auth_plain", secret=password, user=user,
+        self.remark(RemarkKind.POP3_AUTH_PLAIN, secret=password, user=user,
                    masked="*" * len(password), length=len(password))
         return self._logged_in(user)
 
@@ -361,7 +361,7 @@ class POP3Session:
         if self.tls_active:
             return Response(ERR, "TLS is already active")
         if self._buffer:
-            self._note(RemarkKind.TLS, "after_stls", octets=len(self._buffer))
+            self.remark(RemarkKind.POP3_AFTER_STLS, octets=len(self._buffer))
             del self._buffer[:]
         self.tls_requested = True
         return Response(OK, "Begin TLS negotiation")
@@ -415,7 +415,7 @@ class POP3Session:
 
     def pop3_UIDL(self, arg: str) -> Response:
         if not self._retrieved:
-            self._note(RemarkKind.UIDL_FIRST, "uidl_first")
+            self.remark(RemarkKind.UIDL_FIRST)
         return self._listing(arg, lambda message: message.uid)
 
     def pop3_RETR(self, arg: str) -> Response:
@@ -457,14 +457,9 @@ class POP3Session:
 
     def _remark_on_what_stays(self) -> None:
         if self._deleted:
-            self._note(RemarkKind.MAIL_DELETED, "deleted", count=len(self._deleted))
+            self.remark(RemarkKind.MAIL_DELETED, count=len(self._deleted))
         elif self._retrieved:
-            self._note(RemarkKind.MAIL_LEFT, "left", count=len(self._retrieved))
-
-    def _note(self, kind: RemarkKind, key: str, secret: str | None = None, **values) -> None:
-        """A remark whose words are explain_pop3.REMARKS[key] filled with `values`."""
-        self.remark(kind, explain_pop3.REMARKS[key].en.format(**values), secret)
-
+            self.remark(RemarkKind.MAIL_LEFT, count=len(self._retrieved))
 
 def _masked(verb: str, line: str) -> str:
     """A command line for the views: PASS shows its password as stars (a remark reveals it)."""

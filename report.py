@@ -7,8 +7,9 @@ with thumbnails, the MIME tree and the decoder's remarks. The window's "Export s
 ``write_session_report`` is the one function here that writes anything.
 
 Events (events.py) are told apart by their ``event`` name; this module imports neither
-smtp_observer (run as a script it is ``__main__``) nor tkinter. A report is meant to be handed on, so it never shows a password: it does not read
-``Remark.secret``, and it masks the base64 lines that carry AUTH credentials.
+smtp_observer (run as a script it is ``__main__``) nor tkinter. A report is meant to be handed
+on, so it never shows a password: it does not read ``Remark.secret``, and it masks the base64
+lines that carry AUTH credentials.
 
 The HTML needs no network and no JavaScript: the style is inline and the pictures are data:
 URIs. Making the thumbnails decodes pictures, so call ``session_html`` off the Tk thread.
@@ -27,6 +28,7 @@ import decoder
 from events import PROTOCOL_POP3, Envelope, ServerEvent
 from explain import SCENARIOS, Text
 from explain_pop3 import explain_command_event, explain_reply_event
+from words import note_text
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
 THUMBNAIL_SIZE = (320, 240)
@@ -246,8 +248,9 @@ def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow |
         return DialogueRow(offset, "client", "C→S", (label(
             "data", lang, size=f"{event.size:,}", incomplete=incomplete),),
             label("data_explanation", lang))
-    if name == "remark":  # .text only: the password is masked there, and .secret is not read
-        return DialogueRow(offset, "note", "", (label("note", lang, text=event.text),))
+    if name == "remark":  # the password is masked in the values, and .secret is not read
+        return DialogueRow(offset, "note", "", (label("note", lang,
+                                                      text=note_text(event.note, lang)),))
     if name == "tls":
         return DialogueRow(offset, "marker", "", (label(
             "tls", lang, version=event.version, cipher=event.cipher),),

@@ -44,6 +44,7 @@ import explain
 import explain_pop3
 import pop3
 import sasl
+import words
 from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
                     MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
@@ -150,6 +151,18 @@ def _is_mailbox(address: str) -> bool:
     return bool(_MAILBOX_RE.match(address))
 
 
+# RFC 5321 4.1.1.1 and 2.3.5: a HELO/EHLO name is a fully qualified domain name, or else an
+# address literal ("[192.0.2.1]", "[IPv6:...]").
+_FQDN_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+                      r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?")
+_ADDRESS_LITERAL_RE = re.compile(r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+|"
+                                 r"[A-Za-z0-9-]*[A-Za-z0-9]:[!-Z^-~]+)\]", re.IGNORECASE)
+
+
+def _is_client_name(name: str) -> bool:
+    return bool(_FQDN_RE.fullmatch(name) or _ADDRESS_LITERAL_RE.fullmatch(name))
+
+
 def escape_line(line: bytes) -> str:
     """A received line for the transcript: UTF-8 as text, any other byte as \\xNN."""
     return line.decode("utf-8", "backslashreplace")
@@ -220,8 +233,8 @@ class SMTPSession:
     def _event(self, cls: type[ServerEvent], **fields) -> None:
         self._emit(cls(session=self.number, time=time.time(), **fields))
 
-    def remark(self, kind: str, text: str, secret: str | None = None) -> None:
-        self._event(Remark, text=text, kind=RemarkKind(kind), secret=secret)
+    def remark(self, kind: RemarkKind, secret: str | None = None, **values: object) -> None:
+        self._event(Remark, kind=kind, values=values, secret=secret)
 
     @property
     def state(self) -> str:
@@ -263,7 +276,7 @@ class SMTPSession:
     def greeting(self) -> bytes:
         self._event(Connected, peer=self.peer)
         if self.config.scenarios:
-            self.remark("scenario", "Lab scenario in force: " + ", ".join(self.config.scenarios))
+            self.remark(RemarkKind.SCENARIO_IN_FORCE, names=", ".join(self.config.scenarios))
         if self._scenario("busy"):
             # A greeting carries no enhanced status code (RFC 2034).
             return self._close(Reply(421, f"{self.config.hostname} Service not available: busy "
@@ -299,17 +312,15 @@ class SMTPSession:
         if len(verbs) < 2 or self._auth_step is not None:
             return
         advertised = self._esmtp and not self._scenario("no-pipelining")
-        self.remark("pipelining", f"The client sent {len(verbs)} commands in one go "
-                    f"({' '.join(verbs)}) before any reply: {len(verbs) - 1} round trip(s) "
-                    "saved (RFC 2920 PIPELINING)"
-                    + ("." if advertised else ", although the server did not advertise it."))
+        self.remark(RemarkKind.PIPELINED if advertised else RemarkKind.PIPELINED_UNADVERTISED,
+                    count=len(verbs), verbs=" ".join(verbs), saved=len(verbs) - 1)
 
     def tls_started(self, version: str, cipher: str) -> None:
         self.tls_active = True
         self._event(TLSStarted, version=version, cipher=cipher)
 
     def tls_failed(self, error: str) -> None:
-        self.remark("tls", f"The TLS handshake failed ({error}); closing the connection.")
+        self.remark(RemarkKind.TLS_FAILED, error=error)
         self.closed = True
         self.close_reason = DisconnectReason.TLS_FAILED
 
@@ -351,8 +362,7 @@ class SMTPSession:
             return line[:-1]
         if not self._bare_lf_noted:
             self._bare_lf_noted = True
-            self.remark("bare-lf", "The client ended a command with a bare LF; SMTP lines end "
-                        "with CRLF (accepted here, as most servers do).")
+            self.remark(RemarkKind.BARE_LF_COMMAND)
         return line
 
     def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
@@ -386,6 +396,8 @@ class SMTPSession:
         """The greeting for a valid HELO/EHLO name (the reply echoes it: no control bytes)."""
         if not arg or not arg.isprintable():
             return None
+        if not _is_client_name(arg):
+            self.remark(RemarkKind.HELO_NAME, verb="EHLO" if esmtp else "HELO", name=arg)
         self._helo = arg
         self._esmtp = esmtp
         self._transaction = None
@@ -427,9 +439,7 @@ class SMTPSession:
         if self.tls_active:
             return self._send(Reply(503, "5.5.1 TLS is already active"))
         if self._buffer:
-            self.remark("tls", f"The client sent {len(self._buffer)} octets after STARTTLS "
-                        "before TLS began; they were discarded, as RFC 3207 4.2 requires (a "
-                        "man in the middle could have injected them).")
+            self.remark(RemarkKind.TLS_INJECTION, octets=len(self._buffer))
             del self._buffer[:]
         # RFC 3207 4.2: after TLS starts, the session begins again, EHLO included.
         self._helo, self._esmtp, self._authenticated, self._transaction = None, False, False, None
@@ -483,8 +493,7 @@ class SMTPSession:
         if not mechanism:
             return self._send(Reply(501, "5.5.4 Syntax: AUTH mechanism [initial-response]"))
         if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
-            self.remark("auth-mechanism", f"The client asked for {mechanism}: in Outlook, "
-                        "switch off 'Require logon using Secure Password Authentication (SPA)'.")
+            self.remark(RemarkKind.AUTH_INTEGRATED, mechanism=mechanism)
         return self._send(Reply(504, "5.5.4 Unrecognized authentication type"))
 
     def _challenge(self, text: str, step: Callable[[str], Reply]) -> Reply:
@@ -524,13 +533,9 @@ class SMTPSession:
     def _authenticated_as(self, mechanism: str, user: bytes, password: bytes) -> Reply:
         self._authenticated = True
         secret = escape_line(password)
-        exposure = ("TLS protects them on the wire, but the server still reads both in clear."
-                    if self.tls_active else
-                    "Base64 is an encoding, not encryption: anyone on the network path can read "
-                    "both.")
-        self.remark("auth", f"AUTH {mechanism} decoded: user {escape_line(user)!r}, password "
-                    f"{'*' * len(secret)!r} ({len(secret)} characters). {exposure}",
-                    secret=secret)
+        self.remark(RemarkKind.AUTH_DECODED_IN_TLS if self.tls_active else RemarkKind.AUTH_DECODED,
+                    secret=secret, mechanism=mechanism, user=escape_line(user),
+                    masked="*" * len(secret), length=len(secret))
         return Reply(235, "2.7.0 Authentication successful")
 
     # -- the mail transaction
@@ -608,15 +613,18 @@ class SMTPSession:
         self._transaction.rcpt_to.append(address)
         return self._send(Reply(250, f"2.1.5 Recipient <{address}> OK"))
 
-    @staticmethod
-    def _strip_keyword(arg: str, keyword: str) -> str | None:
+    def _strip_keyword(self, arg: str, keyword: str) -> str | None:
+        """The path after "FROM:" or "TO:", or None when the keyword is not there."""
         if arg[: len(keyword)].upper() != keyword:
             return None
-        return arg[len(keyword):]
+        path = arg[len(keyword):]
+        if path[:1].isspace() and path.strip():
+            verb = {"FROM:": "MAIL FROM", "TO:": "RCPT TO"}[keyword]
+            self.remark(RemarkKind.SPACE_AFTER_COLON, command=verb)
+        return path
 
     def _remark_missing_brackets(self, command: str, address: str) -> None:
-        self.remark("syntax", f"{command} without angle brackets: accepted, but RFC 5321 wants "
-                    f"{command}:<{address}>; mail clients always send the brackets.")
+        self.remark(RemarkKind.NO_BRACKETS, command=command, address=address)
 
     # -- DATA
 
@@ -667,8 +675,7 @@ class SMTPSession:
     def _drop_in_data(self, data: bytearray) -> None:
         del data[2 + DROP_IN_DATA_AFTER:]
         self._data_scan = _DataScan()  # it may have counted beyond what is kept
-        self.remark("scenario", f"The server hangs up after {DROP_IN_DATA_AFTER} octets of "
-                    "DATA (lab scenario drop-in-data).")
+        self.remark(RemarkKind.SCENARIO_DROP_IN_DATA, octets=DROP_IN_DATA_AFTER)
         self.connection_lost(DisconnectReason.SCENARIO)
 
     def _end_data(self) -> bytes:
@@ -705,30 +712,23 @@ class SMTPSession:
 
     def _remark_on_stuffing(self, stuffed_lines: int) -> None:
         if stuffed_lines:
-            self.remark("dot-stuffing", f"{stuffed_lines} line(s) of the message begin with "
-                        "\".\": the client sent each with a second dot, and the server removed "
-                        "it (dot-stuffing, RFC 5321 4.5.2), so that only the line holding a "
-                        "lone \".\" ends the data.")
+            self.remark(RemarkKind.DOT_STUFFING, count=stuffed_lines)
 
     def _remark_on_declared_size(self, declared: int, actual: int) -> None:
-        comparison = ("exactly that" if declared == actual else
-                      f"{actual:,} octets (RFC 1870 lets a client estimate)")
-        self.remark("size", f"MAIL FROM declared SIZE={declared:,}; the message was "
-                    f"{comparison}.")
+        if declared == actual:
+            self.remark(RemarkKind.SIZE_EXACT, declared=declared)
+        else:
+            self.remark(RemarkKind.SIZE_ESTIMATED, declared=declared, actual=actual)
 
     def _remark_on_data(self, raw: bytes, scan: _DataScan, transaction: _Transaction) -> None:
         if scan.bare_lf:
-            self.remark("bare-lf", f"The message has {scan.bare_lf} bare LF line end(s); SMTP "
-                        "wants CRLF. A bare LF.LF does not end the data: only CRLF.CRLF does.")
+            self.remark(RemarkKind.BARE_LF_DATA, count=scan.bare_lf)
         if scan.bare_cr:
-            self.remark("bare-lf", f"The message has {scan.bare_cr} bare CR(s) not followed by "
-                        "LF; SMTP lines end with CRLF.")
+            self.remark(RemarkKind.BARE_CR_DATA, count=scan.bare_cr)
         if scan.long_line and _has_long_line(raw):
-            self.remark("long-lines", f"The message has lines longer than {TEXT_LINE_LIMIT} "
-                        "octets, the limit of RFC 5322; accepted as they are.")
+            self.remark(RemarkKind.LONG_LINES, limit=TEXT_LINE_LIMIT)
         if not raw.isascii() and not transaction.body_8bit:
-            self.remark("8bit", "The message has 8-bit bytes but MAIL FROM did not say "
-                        "BODY=8BITMIME.")
+            self.remark(RemarkKind.EIGHT_BIT_UNDECLARED)
 
 
 # Found before bare LFs and CRs are counted: one search costs less than half of two counts.
@@ -962,9 +962,12 @@ class ObserverServer(socketserver.TCPServer):
     def set_scenarios(self, names: tuple[str, ...]) -> None:
         """Lab scenarios for the connections that come next (the current one keeps its own)."""
         self.config = dataclasses.replace(self.config, scenarios=tuple(names))
-        text = ("Lab scenarios for the next connection: " + ", ".join(names) if names
-                else "Lab scenarios switched off for the next connection.")
-        self.post(Remark(session=0, time=time.time(), text=text, kind=RemarkKind.SCENARIO))
+        if names:
+            remark = Remark(session=0, time=time.time(), kind=RemarkKind.SCENARIOS_NEXT,
+                            values={"names": ", ".join(names)})
+        else:
+            remark = Remark(session=0, time=time.time(), kind=RemarkKind.SCENARIOS_OFF)
+        self.post(remark)
 
     def track_client(self, connection: socket.socket | None) -> None:
         with self._client_lock:
@@ -977,8 +980,6 @@ class ObserverServer(socketserver.TCPServer):
         while session.completed:
             message = session.completed.pop(0)
             decoded = self._decode(session.number, message.raw)
-            if decoded is not None and message.complete:
-                self._remark_on_missing_headers(session.number, decoded)
             number = next(self._message_numbers)
             if self.maildrop is not None and message.accepted and message.complete:
                 self.maildrop.add(number, message.raw)
@@ -986,17 +987,6 @@ class ObserverServer(socketserver.TCPServer):
                 session=session.number, time=time.time(), number=number,
                 envelope=message.envelope, raw=message.raw, complete=message.complete,
                 accepted=message.accepted, reason=message.reason, decoded=decoded))
-
-    def _remark_on_missing_headers(self, session_number: int,
-                                   decoded: decoder.DecodedMessage) -> None:
-        missing = [name for name, value in (("Date", decoded.date),
-                                            ("Message-ID", decoded.message_id)) if value is None]
-        if missing:
-            self.post(Remark(session=session_number, time=time.time(), kind=RemarkKind.MISSING_HEADER,
-                             text=f"The message has no {' and no '.join(missing)} header: RFC "
-                                  "5322 3.6 requires Date and says Message-ID SHOULD be there; "
-                                  "a submission server would add them. (Outlook's account test "
-                                  "message has neither.)"))
 
     def _decode(self, session_number: int, raw: bytes) -> decoder.DecodedMessage | None:
         if not (self.config.decode and raw):
@@ -1281,7 +1271,7 @@ def transcript_lines(event: ServerEvent) -> list[str]:
                         "ended before the final \".\">"]
             return [f"C: <message data: {event.size:,} bytes>", "C: ."]
         case Remark():
-            return [f"   note: {event.text}"]
+            return [f"   note: {words.note_text(event.note, 'en')}"]
         case MessageReceived():
             return message_summary(event)
         case Disconnected():

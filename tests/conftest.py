@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import smtp_observer  # noqa: E402
+import words  # noqa: E402
+
+
+def remark_text(event, lang: str = "en") -> str:
+    """A remark event as a reader of ``lang`` sees it."""
+    return words.note_text(event.note, lang)
 
 
 class RunningServer:

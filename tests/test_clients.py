@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 
-from conftest import require_program
+from conftest import remark_text, require_program
 
 MESSAGE_WITH_DOTS = (b"From: Student <a@example.com>\r\nTo: b@example.com\r\n"
                      b"Subject: dots\r\n\r\n.one dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n")
@@ -81,4 +81,5 @@ def test_curl_with_auth_plain(observer, tmp_path):
                 "--upload-file", str(source)])
     assert done.returncode == 0, done.stderr.decode()
     observer.wait_for("message")
-    assert any("'student'" in r.text and r.secret == "secret" for r in observer.named("remark"))
+    assert any("'student'" in remark_text(r) and r.secret == "secret"
+               for r in observer.named("remark"))

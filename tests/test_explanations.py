@@ -13,7 +13,7 @@ import pytest
 
 import explain
 import smtp_observer
-from conftest import ROOT
+from conftest import ROOT, remark_text
 from test_protocol import Dialogue, b64
 
 SOURCE = (ROOT / "smtp_observer.py").read_text(encoding="utf-8")
@@ -241,7 +241,7 @@ def test_login_is_not_called_a_standard_mechanism():
 
 def auth_remark(dialogue: Dialogue) -> str:
     dialogue.code("AUTH PLAIN " + b64("\0student\0hunter2"))
-    return [event for event in dialogue.events if event.event == "remark"][-1].text
+    return remark_text([event for event in dialogue.events if event.event == "remark"][-1])
 
 
 def test_the_auth_remark_says_who_can_read_the_password_with_and_without_tls():

@@ -154,9 +154,12 @@ def test_dialogue_lines_prefix_tag_and_time_each_event():
                     gui.DialogueLine(" " * len(clock), "S: 250 HELP", gui.TAG_SERVER)]
     assert gui.dialogue_lines(command("MAIL FROM:<a@b>"), EN) == [
         gui.DialogueLine(clock, "C: MAIL FROM:<a@b>", gui.TAG_CLIENT)]
-    remark = so.Remark(session=1, time=T0, text="AUTH PLAIN decodes to user 'student'",
-                       kind=so.RemarkKind.AUTH)
-    assert gui.dialogue_lines(remark, EN)[0].tag == gui.TAG_REMARK
+    remark = so.Remark(session=1, time=T0, kind=so.RemarkKind.AUTH_DECODED,
+                       values={"mechanism": "PLAIN", "user": "student", "masked": "***",
+                               "length": 3}, secret="abc")
+    (line,) = gui.dialogue_lines(remark, EN)
+    assert line.tag == gui.TAG_REMARK and line.text.startswith("AUTH PLAIN decoded: user")
+    assert gui.dialogue_lines(remark, gui.LABELS["zh"])[0].text.startswith("AUTH PLAIN 解码结果")
     connect = so.Connected(session=3, time=T0, peer="127.0.0.1:50000")
     assert gui.dialogue_lines(connect, EN)[0].text == "Connection #3 from 127.0.0.1:50000"
     error = so.ServerError(session=0, time=T0, text="boom")
@@ -294,21 +297,23 @@ def test_dialogue_shows_the_exchange_in_order_client_and_server_in_their_colours
          so.Connected(session=1, time=T0, peer="127.0.0.1:50000"),
          reply(220, "observer.test ESMTP SMTP Observer"), command("EHLO lab-pc"),
          reply(250, "observer.test", "SIZE 10485760", "HELP"),
-         so.Remark(session=1, time=T0, text="bare LF in the data", kind=so.RemarkKind.BARE_LF),
+         so.Remark(session=1, time=T0, kind=so.RemarkKind.BARE_LF_DATA, values={"count": 1}),
          command("QUIT"),
          reply(221, "Bye"), so.Disconnected(session=1, time=T0, reason="quit"))
     assert dialogue_lines(window) == [
         "Listening on 127.0.0.1:2525 as observer.test", "Connection #1 from 127.0.0.1:50000",
         "S: 220 observer.test ESMTP SMTP Observer", "C: EHLO lab-pc",
         "S: 250-observer.test", "S: 250-SIZE 10485760", "S: 250 HELP",
-        "bare LF in the data", "C: QUIT", "S: 221 Bye", "Connection #1 closed (quit)"]
+        "The message has 1 bare LF line end(s); SMTP wants CRLF. A bare LF.LF does not end the "
+        "data: only CRLF.CRLF does.", "C: QUIT", "S: 221 Bye", "Connection #1 closed (quit)"]
     shown = text_of(window.dialogue_text).splitlines()
     assert shown[0] == (gui.format_clock(T0) + " " * 11
                         + "Listening on 127.0.0.1:2525 as observer.test")
     assert shown[3] == gui.format_clock(T0) + "   +0.000  C: EHLO lab-pc"  # since the connect
     text = window.dialogue_text
     assert tagged(text, gui.TAG_CLIENT) == ["C: EHLO lab-pc", "C: QUIT"]
-    assert tagged(text, gui.TAG_REMARK) == ["bare LF in the data"]
+    assert [line[:36] for line in tagged(text, gui.TAG_REMARK)] == [
+        "The message has 1 bare LF line end(s)"[:36]]
     assert text.tag_cget(gui.TAG_CLIENT, "foreground") != text.tag_cget(gui.TAG_SERVER,
                                                                         "foreground")
     assert window.counts_label.cget("text") == "Connections: 1   Commands: 2   Messages: 0"

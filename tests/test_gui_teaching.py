@@ -59,8 +59,9 @@ def tls(at: float = 0.0) -> so.TLSStarted:
 
 
 def auth_remark(at: float = 0.0) -> so.Remark:
-    return so.Remark(session=1, time=T0 + at, kind=so.RemarkKind.AUTH, secret="s3cret-pw",
-                     text="AUTH LOGIN decoded: user 'student', password '*********'")
+    return so.Remark(session=1, time=T0 + at, kind=so.RemarkKind.AUTH_DECODED,
+                     secret="s3cret-pw", values={"mechanism": "LOGIN", "user": "student",
+                                                 "masked": "*********", "length": 9})
 
 
 def seed_message(raw: bytes | None = None) -> so.MessageReceived:
@@ -361,7 +362,8 @@ def test_the_state_strip_follows_a_real_smtplib_session(root):
 
 def test_an_auth_password_is_masked_until_revealed(root):
     with observed_window(root) as (window, server):
-        with smtplib.SMTP("127.0.0.1", server.port, local_hostname="lab-pc", timeout=10) as c:
+        with smtplib.SMTP("127.0.0.1", server.port, local_hostname="lab-pc.example.edu",
+                          timeout=10) as c:
             c.login("student", "s3cret-pw")
         assert wait_until(root, lambda: any("AUTH PLAIN decoded" in line
                                             for line in dialogue_lines(window)))

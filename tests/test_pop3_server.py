@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 import smtp_observer
-from conftest import require_program
+from conftest import remark_text, require_program
 
 DOTTED = (b"From: Student <a@example.com>\r\nTo: b@example.com\r\nSubject: dots\r\n\r\n"
           b".one dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n")
@@ -198,7 +198,7 @@ def test_pop3_events_carry_the_protocol_and_a_masked_password(lab):
     commands = [event.line for event in lab.named("command")]
     assert commands == ["USER student", "PASS ******", "QUIT"]
     remark = lab.named("remark")[0]
-    assert remark.secret == "secret" and "secret" not in remark.text
+    assert remark.secret == "secret" and "secret" not in remark_text(remark)
 
 
 def test_session_numbers_are_shared_by_smtp_and_pop3(lab):

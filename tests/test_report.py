@@ -130,7 +130,7 @@ def test_the_listening_event_gives_the_server_and_its_scenarios(make_observer):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_password_never_appears(session, lang):
-    [auth] = [remark for remark in named(session, "remark") if remark.kind == "auth"]
+    [auth] = [remark for remark in named(session, "remark") if remark.kind == "auth-decoded"]
     assert auth.secret == PASSWORD  # the session really carried it
     encoded = base64.b64encode(PASSWORD.encode()).decode("ascii")
     for export in (report.session_html(session, lang=lang),

@@ -1,0 +1,84 @@
+"""Remarks are data (a kind and its values), put in words by one bilingual table (words.py)."""
+
+from __future__ import annotations
+
+import json
+import string
+
+import pytest
+
+import events
+import explain
+import gui
+import report
+import words
+from conftest import remark_text
+from test_protocol import Dialogue
+
+TABLES = {"remarks": words.REMARKS, "window": gui.WORDS, "report": report.LABELS,
+          "scenarios": {f"{name}.{aspect}": getattr(info, aspect)
+                        for name, info in explain.SCENARIOS.items()
+                        for aspect in ("what", "expect")}}
+
+
+def placeholders(template: str) -> list[str]:
+    return sorted(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+def test_every_remark_kind_has_words_and_nothing_else_does():
+    assert set(words.REMARKS) == set(events.RemarkKind)
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError):
+        events.RemarkKind("no-such-remark")
+
+
+@pytest.mark.parametrize("table", TABLES, ids=str)
+def test_both_languages_name_the_same_values(table):
+    for key, text in TABLES[table].items():
+        assert text.en and text.zh, key
+        assert placeholders(text.zh) == placeholders(text.en), key
+
+
+def test_a_remark_reads_in_the_chosen_language_and_json_keeps_kind_values_and_english():
+    remark = events.Remark(session=1, time=0.0, kind=events.RemarkKind.DOT_STUFFING,
+                           values={"count": 2})
+    assert remark_text(remark, "en").startswith("2 line(s) of the message begin with")
+    assert remark_text(remark, "zh").startswith("邮件中有 2 行以“.”开头")
+    record = json.loads(json.dumps(remark.to_json()))
+    assert (record["kind"], record["values"]) == ("dot-stuffing", {"count": 2})
+    assert record["text"] == remark_text(remark, "en")
+
+
+def test_a_note_inside_a_note_is_put_in_words_in_the_same_language():
+    inner = events.Note(events.RemarkKind.SCENARIOS_OFF)
+    outer = events.Note(events.RemarkKind.TLS_FAILED, {"error": inner})
+    assert words.note_text(outer, "zh") == "TLS 握手失败（从下一个连接起关闭实验场景。），关闭连接。"
+    assert outer.to_json()["values"]["error"] == {"kind": "scenarios-off", "values": {}}
+
+
+def kinds(dialogue: Dialogue) -> list[str]:
+    return [e.kind for e in dialogue.events if e.event == "remark"]
+
+
+def test_outlooks_space_after_the_colon_is_remarked_and_accepted():
+    dialogue = Dialogue()
+    dialogue.code("EHLO lab-pc.example.edu")
+    assert dialogue.code("MAIL FROM: <a@example.com>") == 250
+    assert dialogue.code("RCPT TO: <b@example.com>") == 250
+    remarks = [e for e in dialogue.events if e.event == "remark"]
+    assert [(e.kind, e.values) for e in remarks] == [
+        ("space-after-colon", {"command": "MAIL FROM"}),
+        ("space-after-colon", {"command": "RCPT TO"})]
+    assert "RFC 5321 4.1.2" in remark_text(remarks[0])
+    assert remark_text(remarks[0], "zh").startswith("MAIL FROM: 后面有一个空格；RFC 5321 §4.1.2")
+
+
+@pytest.mark.parametrize(("name", "remarked"), [
+    ("ideaPC", True), ("localhost", True), ("lab-pc.example.edu", False),
+    ("[192.0.2.1]", False), ("[IPv6:2001:db8::1]", False)])
+def test_a_helo_name_that_is_no_domain_and_no_address_literal_is_remarked(name, remarked):
+    dialogue = Dialogue()
+    assert dialogue.code(f"EHLO {name}") == 250
+    assert kinds(dialogue) == (["helo-name"] if remarked else [])
