@@ -2,7 +2,9 @@
 
 Pure data and lookups: no Tk, no sockets. The window shows these beside the dialogue and
 ``--no-gui --explain`` prints them under each line. Every reply code the server can send and
-every command it knows has an entry in both languages (a test walks both tables together).
+every command it knows has an entry in both languages (a test walks both tables together), and
+so has every other code of RFC 5321 §4.2.3, RFC 4954 and RFC 7504, which students meet when
+they try the same client against a real mail server.
 """
 
 from __future__ import annotations
@@ -274,6 +276,8 @@ ENHANCED_CODES: dict[str, Text] = {
 }
 
 REPLIES: dict[int, ReplyInfo] = {
+    211: ReplyInfo(Text("System status, or system help reply.", "系统状态或系统帮助应答。"),
+                   Text("Nothing to do: it is information.", "无需处理：这是一条信息。")),
     214: ReplyInfo(Text("Help message, for a human reader.", "帮助信息，是给人看的。"),
                    Text("Nothing to do.", "无需处理。")),
     220: ReplyInfo(Text("Service ready: the server greets the client with its name. A greeting "
@@ -289,6 +293,10 @@ REPLIES: dict[int, ReplyInfo] = {
                    Text("The client goes on with MAIL FROM.", "客户端接着发送 MAIL FROM。")),
     250: ReplyInfo(Text("Requested mail action okay, completed.", "请求的邮件操作已完成。"),
                    Text("The client sends the next command.", "客户端发送下一条命令。")),
+    251: ReplyInfo(Text("User not local; the server will forward the mail to the address it "
+                        "names.",
+                        "用户不在本地；服务器会把邮件转发到它给出的地址。"),
+                   Text("Nothing to do: the server takes care of it.", "无需处理：由服务器负责转发。")),
     252: ReplyInfo(Text("Cannot verify the user, but will accept mail for it.",
                         "无法验证该用户，但会接受发给它的邮件。"),
                    Text("Send the mail; delivery will tell.", "直接发信即可。")),
@@ -310,6 +318,10 @@ REPLIES: dict[int, ReplyInfo] = {
                         "或者服务器正在关闭。"),
                    Text("Connect again later; a mail client keeps the mail and retries by itself.",
                         "稍后重新连接；邮件客户端会保留邮件并自动重试。")),
+    432: ReplyInfo(Text("A password transition is needed (RFC 4954).",
+                        "需要进行密码转换（RFC 4954）。"),
+                   Text("Authenticate once with PLAIN over TLS, then the mechanism asked for.",
+                        "先在 TLS 保护下用 PLAIN 验证一次，再使用所要求的机制。")),
     450: ReplyInfo(Text("Mailbox unavailable for now: busy, or blocked for a while by a policy "
                         "such as greylisting.",
                         "邮箱暂时不可用：邮箱忙，或被灰名单等策略暂时阻止。"),
@@ -321,6 +333,14 @@ REPLIES: dict[int, ReplyInfo] = {
                         "系统存储空间不足，或收件人太多。"),
                    Text("Try again later: the condition is temporary.",
                         "稍后重试：这种情况是暂时的。")),
+    454: ReplyInfo(Text("Temporary authentication failure (RFC 4954), or TLS not available for "
+                        "now (RFC 3207).",
+                        "暂时的身份验证失败（RFC 4954），或暂时无法使用 TLS（RFC 3207）。"),
+                   Text("Try again later.", "稍后重试。")),
+    455: ReplyInfo(Text("Server unable to accommodate the parameters of MAIL FROM or RCPT TO "
+                        "for now.",
+                        "服务器暂时无法满足 MAIL FROM 或 RCPT TO 的参数。"),
+                   Text("Try again later, or without the parameter.", "稍后重试，或去掉该参数。")),
     500: ReplyInfo(Text("Syntax error: command unrecognized (this includes a line too long "
                         "to be a command).",
                         "语法错误：无法识别的命令（包括长得不能作为命令的行）。"),
@@ -341,14 +361,36 @@ REPLIES: dict[int, ReplyInfo] = {
                         "命令参数没有实现（例如某种 AUTH 机制）。"),
                    Text("Use a mechanism that EHLO advertised (here PLAIN or LOGIN).",
                         "使用 EHLO 应答中列出的机制（这里是 PLAIN 或 LOGIN）。")),
+    521: ReplyInfo(Text("This host does not accept mail (RFC 7504).",
+                        "这台主机不接受邮件（RFC 7504）。"),
+                   Text("Do not retry: it never will.", "不要重试：它永远不会接受。")),
     530: ReplyInfo(Text("Authentication required before sending mail.",
                         "发信前必须先进行身份验证。"),
                    Text("Authenticate with AUTH, then send MAIL FROM again.",
                         "先用 AUTH 进行身份验证，再发送 MAIL FROM。")),
+    534: ReplyInfo(Text("The authentication mechanism is too weak (RFC 4954).",
+                        "身份验证机制太弱（RFC 4954）。"),
+                   Text("Use a stronger mechanism from the EHLO reply.",
+                        "改用 EHLO 应答中列出的更强的机制。")),
+    535: ReplyInfo(Text("Authentication credentials invalid: wrong user name or password "
+                        "(RFC 4954).",
+                        "身份验证凭据无效：用户名或密码错误（RFC 4954）。"),
+                   Text("Check the user name and password; QQ Mail and 163 Mail want the "
+                        "authorization code from their web settings, not the login password.",
+                        "检查用户名和密码；QQ 邮箱和 163 邮箱要求填写网页设置中生成的授权码，"
+                        "而不是登录密码。")),
+    538: ReplyInfo(Text("Encryption is required for the requested authentication mechanism "
+                        "(RFC 4954).",
+                        "所请求的身份验证机制要求加密（RFC 4954）。"),
+                   Text("Start TLS first (STARTTLS, or port 465), then AUTH.",
+                        "先启用 TLS（STARTTLS 或端口 465），再发送 AUTH。")),
     550: ReplyInfo(Text("Mailbox unavailable: no such user, or refused by policy.",
                         "邮箱不可用：用户不存在，或被策略拒绝。"),
                    Text("Do not retry this recipient; the client reports it to the sender.",
                         "不要再试这个收件人；客户端会告诉发件人。")),
+    551: ReplyInfo(Text("User not local; the reply names the address to try instead.",
+                        "用户不在本地；应答中给出了应改用的地址。"),
+                   Text("Send to the address the reply names.", "把邮件发给应答中给出的地址。")),
     552: ReplyInfo(Text("Exceeded storage allocation: the message is too large.",
                         "超出存储空间限制：邮件过大。"),
                    Text("Send a smaller message (see SIZE in the EHLO reply).",
@@ -361,6 +403,10 @@ REPLIES: dict[int, ReplyInfo] = {
     555: ReplyInfo(Text("MAIL FROM/RCPT TO parameter not recognized or not implemented.",
                         "MAIL FROM/RCPT TO 的参数无法识别或没有实现。"),
                    Text("Send the command without that parameter.", "去掉该参数后重发命令。")),
+    556: ReplyInfo(Text("The recipient's domain does not accept mail (RFC 7504).",
+                        "收件人的域不接受邮件（RFC 7504）。"),
+                   Text("Do not retry: the address cannot receive mail.",
+                        "不要重试：这个地址收不到邮件。")),
 }
 
 

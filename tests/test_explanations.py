@@ -136,6 +136,18 @@ def test_enhanced_codes_read_as_rfc_3463_defines_them():
         assert explain.explain_enhanced_code(not_a_code, "en") is None
 
 
+def test_every_reply_code_a_student_meets_on_a_real_server_is_explained():
+    rfc_5321 = {211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451, 452, 455, 500, 501, 502,
+                503, 504, 550, 551, 552, 553, 554, 555}  # §4.2.3
+    rfc_4954 = {235, 334, 432, 454, 530, 534, 535, 538}
+    rfc_7504 = {521, 556}
+    for code in rfc_5321 | rfc_4954 | rfc_7504:
+        for lang in explain.LANGUAGES:
+            assert explained(code, "x", lang).count("\n") >= 3, code  # class, digit, meaning, next
+    assert "授权码" in explained(535, "5.7.8 Error: authentication failed", "zh")
+    assert "身份验证凭据无效" in explained(535, "5.7.8 Error: authentication failed", "zh")
+
+
 # -- each reply explained for what it answers
 
 
