@@ -84,6 +84,8 @@ TAG_MARKER = "marker"
 TAG_ERROR = "error"
 TAG_HEADER_NAME = "header_name"
 TAG_NOTE = "note"
+TAG_PICTURE = "picture"  # a picture's place in the body text, until its thumbnail is there
+PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
 TAG_TLS = "tls"
 TAG_ENCRYPTED = "encrypted"  # dialogue lines that travelled inside TLS
 TAG_SELECTED = "selected"  # the dialogue line(s) the explanation panel explains
@@ -166,6 +168,11 @@ WORDS: dict[str, Text] = {
     "decoder_remark": Text("Decoder: {remark}", "解码提示：{remark}"),
     "image_loading": Text("Scaling the picture…", "正在缩放图片…"),
     "image_unreadable": Text("This picture cannot be opened.", "无法打开此图片。"),
+    "picture_in_text": Text("[picture: {name}]", "［图片：{name}］"),
+    "open_attached": Text("Open", "打开"),
+    "attached_title": Text("Attached mail: {name}", "附带的邮件：{name}"),
+    "attached_tree": Text("MIME tree", "MIME 结构"),
+    "attached_decoding": Text("Decoding the attached mail…", "正在解码附带的邮件…"),
     "status_starting": Text("Starting…", "正在启动…"),
     "status_listening": Text("Listening on {address}", "正在监听 {address}"),
     "status_idle": Text("No client connected", "没有客户端连接"),
@@ -356,14 +363,7 @@ def format_addresses(addresses: Sequence[str]) -> str:
 def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
     """The body view of a message event as (text, tag) pieces: headers, notes, then the text."""
     decoded = ev.decoded
-    segments: list[tuple[str, str]] = []
-    if decoded is not None:
-        for key, value in (("header_subject", decoded.subject), ("header_from", decoded.from_),
-                           ("header_to", decoded.to), ("header_cc", decoded.cc),
-                           ("header_date", decoded.date)):
-            if value:
-                segments += [(labels[key], TAG_HEADER_NAME),
-                             (display_text(value) + "\n", "")]
+    segments = header_segments(decoded, labels) if decoded is not None else []
     envelope = labels["envelope"].format(mail_from=format_addresses([ev.envelope.mail_from]),
                                          rcpt_to=format_addresses(ev.envelope.rcpt_to))
     segments.append((envelope + "\n", TAG_MARKER))
@@ -371,6 +371,22 @@ def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
     segments.append(("\n", ""))
     segments += _body_text_segments(decoded, labels)
     return segments
+
+
+def header_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
+    """Subject, From, To, Cc and Date of a decoded message, as body-view pieces."""
+    segments: list[tuple[str, str]] = []
+    for key, value in (("header_subject", decoded.subject), ("header_from", decoded.from_),
+                       ("header_to", decoded.to), ("header_cc", decoded.cc),
+                       ("header_date", decoded.date)):
+        if value:
+            segments += [(labels[key], TAG_HEADER_NAME), (display_text(value) + "\n", "")]
+    return segments
+
+
+def picture_tag(part: str) -> str:
+    """The Text tag that marks where the picture of MIME part `part` stands in the body."""
+    return f"picture-{part}"
 
 
 def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
@@ -395,6 +411,8 @@ def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
 def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
     if decoded is None:
         return []
+    if any(piece.kind == "picture" for piece in decoded.body):
+        return _body_piece_segments(decoded, labels)
     if not decoded.text:
         return [(labels["no_text_body"], TAG_MARKER)]
     shown = decoded.text[:BODY_VIEW_LIMIT]
@@ -403,6 +421,46 @@ def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
     if hidden:
         segments.append(("\n" + labels["body_truncated"].format(count=hidden), TAG_NOTE))
     return segments
+
+
+def _body_piece_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
+    """The texts of the body with a marked place for each picture between them, where its
+    thumbnail goes (see `picture_tag`), within BODY_VIEW_LIMIT characters."""
+    names = {attachment.part: attachment.filename for attachment in decoded.attachments}
+    segments: list[tuple[str, str]] = []
+    room = BODY_VIEW_LIMIT
+    for piece in decoded.body:
+        if piece.kind == "picture":
+            marker = labels["picture_in_text"].format(name=names.get(piece.part, piece.part))
+            segments += [(marker, f"{TAG_PICTURE} {picture_tag(piece.part)}"), ("\n\n", "")]
+            continue
+        text = piece.text.rstrip("\n")
+        segments.append((display_text(text[:room]) + "\n\n", ""))
+        room -= min(room, len(text))
+        if room == 0:
+            segments.append((labels["body_truncated"].format(count=len(text)), TAG_NOTE))
+            break
+    return segments
+
+
+def show_picture_in_text(text: tk.Text, part: str, photo: ImageTk.PhotoImage) -> bool:
+    """Put `photo` where the picture of `part` is marked in `text`; False if it is not marked."""
+    marked = text.tag_ranges(picture_tag(part))
+    if not marked:
+        return False
+    text.configure(state="normal")
+    text.delete(marked[0], marked[1])
+    text.image_create(marked[0], image=photo, padx=2, pady=4)
+    text.configure(state="disabled")
+    return True
+
+
+def picture_in_text_box(text: tk.Text) -> tuple[int, int]:
+    """The box a picture inside a body text is scaled into: small enough that the lines
+    around it stay in view (at 1366x768 the body shows a handful of lines), within limits."""
+    width = max(THUMBNAIL_MIN[0], min(PICTURE_IN_TEXT_MAX[0], text.winfo_width() - 40))
+    height = max(THUMBNAIL_MIN[1], min(PICTURE_IN_TEXT_MAX[1], text.winfo_height() * 3 // 5))
+    return width, height
 
 
 def has_problem(ev: MessageReceived) -> bool:
@@ -414,6 +472,8 @@ def has_problem(ev: MessageReceived) -> bool:
 def attachment_caption(attachment: Any) -> str:
     """Name, type, size and (for a picture) its dimensions, e.g. "a.png · image/png · 2.0 KB"."""
     parts = [attachment.filename, attachment.content_type, format_size(attachment.size)]
+    if attachment.message is not None and attachment.message.from_:
+        parts.append(attachment.message.from_)
     if attachment.image is not None:
         parts.append(f"{attachment.image.width}×{attachment.image.height}")
     return " · ".join(parts)
@@ -528,7 +588,8 @@ class AttachmentCard:
     """One attachment in the attachment area: a picture (when it is one), caption, Save button."""
 
     def __init__(self, parent: tk.Misc, attachment: Any, labels: Labels,
-                 on_save: Callable[[Any], None]) -> None:
+                 on_save: Callable[[Any], None],
+                 on_open: Callable[[Any], None] | None = None) -> None:
         self.attachment = attachment
         self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
         # perf_counter() when the photo was set: bench/gui_bench.py times 250 -> picture by it.
@@ -547,6 +608,11 @@ class AttachmentCard:
         self.save_button = ttk.Button(row, text=labels["save_attachment"],
                                       command=lambda: on_save(attachment))
         self.save_button.pack(side="left", padx=(8, 0))
+        self.open_button: ttk.Button | None = None
+        if attachment.message is not None and on_open is not None:  # an attached mail
+            self.open_button = ttk.Button(row, text=labels["open_attached"],
+                                          command=lambda: on_open(attachment))
+            self.open_button.pack(side="left", padx=(8, 0))
         self.frame.pack(anchor="w", fill="x")
 
     @property
@@ -564,6 +630,94 @@ class AttachmentCard:
         self.picture.configure(image="", text=labels["image_unreadable"],
                                foreground=COLOURS[TAG_ERROR])
         self.photo = None
+
+
+class AttachedMessageWindow:
+    """An attached mail opened as a message of its own (as Thunderbird opens an .eml): its
+    headers, its text with its pictures where they stand, its attachments (each saves, and an
+    attached mail in it opens in turn) and its MIME tree. It is decoded and its pictures scaled
+    on the window's worker; this window polls for them."""
+
+    def __init__(self, root: tk.Tk, attachment: Any, labels: Labels, worker: ThreadPoolExecutor,
+                 on_save: Callable[[Any], None]) -> None:
+        self.labels = labels
+        self._root = root
+        self._worker = worker
+        self._on_save = on_save
+        self.decoded: Any = None
+        self.photos: list[ImageTk.PhotoImage] = []  # kept here: Tk drops unreferenced ones
+        self.opened: list[AttachedMessageWindow] = []
+        self.window = tk.Toplevel(root)
+        self.window.title(labels["attached_title"].format(name=attachment.filename))
+        width, height = initial_window_size(root.winfo_screenwidth(), root.winfo_screenheight())
+        self.window.geometry(f"{min(width, 900)}x{min(height, 640)}")
+        frame, self.text = _scrolled_text(self.window, wrap="word", font="TkTextFont", padx=8,
+                                          pady=6)
+        self.text.tag_configure(TAG_HEADER_NAME, font=tkfont.Font(root=root, weight="bold"))
+        for tag in (TAG_MARKER, TAG_NOTE):
+            self.text.tag_configure(tag, foreground=COLOURS[tag])
+        self.text.tag_configure("tree", font="TkFixedFont")
+        frame.pack(fill="both", expand=True)
+        _replace_text(self.text, [(labels["attached_decoding"], TAG_MARKER)])
+        self._when_done(worker.submit(decoder.decode, attachment.data), self._show)
+
+    def _when_done(self, future: Future, then: Callable[[Future], None]) -> None:
+        if not self.window.winfo_exists():
+            return
+        if future.done():
+            then(future)
+        else:
+            self.window.after(40, self._when_done, future, then)
+
+    def _show(self, future: Future) -> None:
+        self.decoded = decoded = future.result()
+        labels = self.labels
+        segments = header_segments(decoded, labels) + [("\n", "")]
+        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remarks]
+        segments += _body_text_segments(decoded, labels) + [("\n", "")]
+        _replace_text(self.text, segments)
+        self._add_attachment_rows(decoded.attachments)
+        tree = "\n".join(decoder.describe_part(part) for part in decoded.parts)
+        _append_text(self.text, "\n" + labels["attached_tree"] + "\n")
+        self.text.configure(state="normal")
+        self.text.insert("end", display_text(tree) + "\n", "tree")
+        self.text.configure(state="disabled")
+        box = picture_in_text_box(self.text)
+        for attachment in decoded.attachments:
+            if self.text.tag_ranges(picture_tag(attachment.part)):
+                self._when_done(self._worker.submit(decoder.thumbnail, attachment.data, box),
+                                lambda done, part=attachment.part: self._show_picture(part, done))
+
+    def _add_attachment_rows(self, attachments: Sequence[Any]) -> None:
+        _append_text(self.text, self.labels["attachments_count"].format(
+            count=len(attachments)) + "\n")
+        self.text.configure(state="normal")
+        for attachment in attachments:
+            self.text.insert("end", "  " + attachment_caption(attachment) + "  ")
+            self.text.window_create("end", window=ttk.Button(
+                self.text, text=self.labels["save_attachment"],
+                command=lambda attachment=attachment: self._on_save(attachment)))
+            if attachment.message is not None:
+                self.text.window_create("end", window=ttk.Button(
+                    self.text, text=self.labels["open_attached"],
+                    command=lambda attachment=attachment: self.open(attachment)))
+            self.text.insert("end", "\n")
+        self.text.configure(state="disabled")
+
+    def open(self, attachment: Any) -> None:
+        self.opened.append(AttachedMessageWindow(self._root, attachment, self.labels,
+                                                 self._worker, self._on_save))
+
+    def _show_picture(self, part: str, future: Future) -> None:
+        image = future.result() if future.exception() is None else None
+        if image is None:
+            return
+        try:
+            photo = ImageTk.PhotoImage(image, master=self.window)
+        except (tk.TclError, OSError, ValueError):
+            return
+        if show_picture_in_text(self.text, part, photo):
+            self.photos.append(photo)
 
 
 class StateStrip:
@@ -912,6 +1066,8 @@ class ObserverWindow:
         self._xrays: queue.Queue[_PartXray] = queue.Queue()
         self._xray_generation = 0
         self._temp_files: list[Path] = []
+        self._body_photos: list[ImageTk.PhotoImage] = []  # pictures inside the body text
+        self.attached_windows: list[AttachedMessageWindow] = []
 
         root.report_callback_exception = self._report_callback_exception
         root.title(self.labels["title"])
@@ -1576,7 +1732,9 @@ class ObserverWindow:
             card.frame.destroy()
         self.attachment_cards = [
             AttachmentCard(self.attachment_area.inner, attachment, self.labels,
-                           self._save_attachment) for attachment in attachments]
+                           self._save_attachment, self._open_attached)
+            for attachment in attachments]
+        self._body_photos = []
         title = "attachments_count" if attachments else "attachments"
         self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
         self.attachment_area.canvas.yview_moveto(0)
@@ -1633,9 +1791,21 @@ class ObserverWindow:
             return
         try:
             card.show_photo(ImageTk.PhotoImage(image, master=self.root))
+            self._show_body_picture(card.attachment.part, image)
         except (tk.TclError, OSError, ValueError) as exc:
             self.report_error(self._internal_error_text(exc))
             card.show_unreadable(self.labels)
+
+    def _show_body_picture(self, part: str, image: Any) -> None:
+        """Put a picture where it stands in the body text, once, scaled to the text's width
+        (from the card's thumbnail, which is at most THUMBNAIL_MAX)."""
+        if not self.body_text.tag_ranges(picture_tag(part)):
+            return
+        smaller = image.copy()
+        smaller.thumbnail(picture_in_text_box(self.body_text))
+        photo = ImageTk.PhotoImage(smaller, master=self.root)
+        if show_picture_in_text(self.body_text, part, photo):
+            self._body_photos.append(photo)
 
     def _on_attachment_area_resized(self, _event: tk.Event) -> None:
         """Fit the pictures to the area's first size at once, and to a new size once the user
@@ -1658,6 +1828,11 @@ class ObserverWindow:
         ev = self.shown_message
         if ev is not None:
             self._save_bytes(ev.raw, f"message-{ev.number}.eml", self.labels["save_message"])
+
+    def _open_attached(self, attachment: Any) -> None:
+        """Open an attached mail in a window of its own."""
+        self.attached_windows.append(AttachedMessageWindow(
+            self.root, attachment, self.labels, self._worker, self._save_attachment))
 
     def _save_attachment(self, attachment: Any) -> None:
         name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")

@@ -97,6 +97,8 @@ LABELS: dict[str, Text] = {
     "picture_unreadable": Text("(the picture cannot be shown: its data is broken or cut short)",
                                "（无法显示图片：数据已损坏或不完整）"),
     "part": Text("MIME part {path}", "MIME 部分 {path}"),
+    "attached_mail": Text("Attached mail: {subject}, from {sender}",
+                          "附带的邮件：{subject}，发件人 {sender}"),
     "mime_tree": Text("MIME tree", "MIME 结构"),
     "decoder_remarks": Text("Decoder remarks ({count})", "解码提示（{count}）"),
     "not_decoded": Text("The message was not decoded.", "这封邮件没有被解码。"),
@@ -374,6 +376,8 @@ pre.text { background: #f6f8fa; border: 1px solid #d0d7de; padding: 10px 12px; }
 pre.tree { background: #f6f8fa; padding: 8px 12px; }
 .note { color: #9a6700; }
 td.picture img { display: block; max-width: 100%; height: auto; }
+p.inline-picture { margin: 8px 0; }
+p.inline-picture img { display: block; max-width: 100%; height: auto; }
 @media print {
   body { font-size: 10.5pt; }
   tr, img, pre.tree { break-inside: avoid; }
@@ -446,8 +450,13 @@ def _html_message(event: ServerEvent, lang: str) -> str:
     if decoded.outlook_test:
         parts.append(f'<p class="note">{escape(label("outlook_test", lang))}</p>')
     text, cut_note = _shown_text(decoded, lang)
-    parts += [f"<h3>{escape(label('text_from_html' if decoded.text_from_html else 'text', lang))}"
-              f'</h3>\n<pre class="text">{escape(text)}</pre>']
+    heading = label("text_from_html" if decoded.text_from_html else "text", lang)
+    parts.append(f"<h3>{escape(heading)}</h3>")
+    if cut_note is None and any(piece.kind == "picture" for piece in decoded.body):
+        attachments = {attachment.part: attachment for attachment in decoded.attachments}
+        parts += [_html_body_piece(piece, attachments, lang) for piece in decoded.body]
+    else:
+        parts.append(f'<pre class="text">{escape(text)}</pre>')
     if cut_note:
         parts.append(f'<p class="note">{escape(cut_note)}</p>')
     parts += [_html_attachments(decoded.attachments, lang),
@@ -458,6 +467,18 @@ def _html_message(event: ServerEvent, lang: str) -> str:
               "<ul>" + "".join(f"<li>{escape(remark)}</li>" for remark in decoded.remarks)
               + "</ul>"]
     return "<section>\n" + "\n".join(parts) + "\n</section>"
+
+
+def _html_body_piece(piece: decoder.BodyPiece, attachments: dict[str, decoder.Attachment],
+                     lang: str) -> str:
+    """A text of the body, or a picture where it stands between them."""
+    if piece.kind != "picture":
+        return f'<pre class="text">{escape(piece.text.rstrip())}</pre>'
+    attachment = attachments.get(piece.part)
+    uri = _thumbnail_uri(attachment.data) if attachment is not None else None
+    if uri is None:
+        return f'<p class="note">{escape(label("picture_unreadable", lang))}</p>'
+    return f'<p class="inline-picture"><img src="{uri}" alt="{escape(attachment.filename)}"></p>'
 
 
 def _html_attachments(attachments: list[decoder.Attachment], lang: str) -> str:
@@ -482,6 +503,10 @@ def _html_attachment(attachment: decoder.Attachment, lang: str) -> str:
         else:
             picture = escape(label("picture_unreadable", lang))
     part = escape(label("part", lang, path=attachment.part))
+    if attachment.message is not None:
+        mail = attachment.message
+        part += "<br>" + escape(label("attached_mail", lang, subject=mail.subject or "—",
+                                      sender=mail.from_ or "—"))
     return (f"<tr><td>{escape(attachment.filename)}<br><small>{part}</small></td>"
             f"<td>{escape(attachment.content_type)}</td><td>{size}</td>"
             f'<td class="picture">{picture}</td></tr>')

@@ -706,3 +706,43 @@ def save_screenshot(root: tk.Tk, tmp_path: Path) -> Image.Image:
         Path(os.environ["GUI_SHOT_DIR"]).mkdir(parents=True, exist_ok=True)
         shot.save(Path(os.environ["GUI_SHOT_DIR"]) / "seed-outlook.png")
     return shot
+
+
+# --------------------------------------------------------------------------------------------
+# Real-world structure (issue 13): pictures where they stand, attached mail opened
+
+
+def test_iphone_photo_stands_between_its_two_texts(window, events):
+    raw = messages.iphone_message()
+    feed(window, events, message(decoder.decode(raw), raw=raw))
+    first, second = (text.split("\r\n")[0] for text in messages.IPHONE_TEXTS)
+    body = text_of(window.body_text)
+    assert first in body and second in body
+    assert "[picture: IMG_0412.JPG]" in body  # its place, until the thumbnail is ready
+    assert pump_until(window, lambda: window.body_text.image_names())
+    [image] = window.body_text.image_names()
+    where = window.body_text.index(image)
+    assert window.body_text.compare(where, ">", window.body_text.search(first, "1.0"))
+    assert window.body_text.compare(where, "<", window.body_text.search(second, "1.0"))
+    assert "[picture:" not in text_of(window.body_text)
+    photo_width = int(window.body_text.tk.call("image", "width",
+                                               window.body_text.image_cget(image, "image")))
+    assert photo_width <= min(gui.PICTURE_IN_TEXT_MAX[0], window.body_text.winfo_width())
+
+
+def test_bounce_shows_its_status_and_opens_the_returned_mail(window, events):
+    raw = messages.bounce_message()
+    feed(window, events, message(decoder.decode(raw), raw=raw))
+    body = text_of(window.body_text)
+    assert "could not\nbe delivered" in body and f"Status: {messages.BOUNCE_STATUS}" in body
+    [card] = window.attachment_cards
+    assert card.caption.cget("text").startswith("实验报告.eml · message/rfc822 · ")
+    card.open_button.invoke()
+    [opened] = window.attached_windows
+    assert pump_until(window, lambda: opened.decoded is not None)
+    shown = text_of(opened.text)
+    assert shown.startswith("Subject: 实验报告\nFrom: 张三 <zhangsan@example.edu.cn>\n")
+    assert "老师您好：实验报告见正文。" in shown
+    assert "1 text/plain  charset=gb2312 (decoded as gb18030)" in shown  # its own MIME tree
+    assert opened.window.title() == "Attached mail: 实验报告.eml"
+    opened.window.destroy()

@@ -17,10 +17,14 @@ from pathlib import Path
 import pytest
 from conftest import require_program
 from messages import (
+    BOUNCE_STATUS,
+    IPHONE_TEXTS,
     SEED_ATTACHMENT_NAME,
     SEED_FROM,
     SEED_SUBJECT,
     SEED_TO,
+    bounce_message,
+    iphone_message,
     outlook_seed_message,
 )
 from PIL import Image, ImageStat
@@ -263,3 +267,23 @@ def test_the_report_renders_in_headless_chromium(session, tmp_path):
     # works in a real browser.
     whole = screenshot(chromium, page, tmp_path, height=5000)
     assert sky_pixels(whole) > 20_000
+
+
+def message_events(*raws: bytes) -> list:
+    envelope = smtp_observer.Envelope("a@example.com", ("b@example.com",))
+    return [smtp_observer.MessageReceived(
+        session=2, time=time.time(), number=number, envelope=envelope, raw=raw, complete=True,
+        accepted=True, reason=None, decoded=decoder.decode(raw))
+        for number, raw in enumerate(raws, 1)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pictures_stand_between_the_texts_and_attached_mail_is_named(lang):
+    page = report.session_html(message_events(iphone_message(), bounce_message()), lang=lang)
+    first, second = (text.split("\r\n")[0] for text in IPHONE_TEXTS)
+    picture = page.index('<p class="inline-picture"><img src="data:image/jpeg;base64,')
+    assert page.index(html.escape(first)) < picture < page.index(html.escape(second))
+    assert f"Status: {BOUNCE_STATUS}" in page
+    attached = {"en": "Attached mail: 实验报告, from 张三 &lt;zhangsan@example.edu.cn&gt;",
+                "zh": "附带的邮件：实验报告，发件人 张三 &lt;zhangsan@example.edu.cn&gt;"}
+    assert attached[lang] in page
