@@ -474,9 +474,14 @@ def part_rows(parts: Sequence[Any]) -> list[XrayRow]:
         parent = part_iid(part.path.rpartition(".")[0]) if "." in part.path else ""
         rows.append(XrayRow(part_iid(part.path), parent, part.path, (
             part.content_type, charset_cell(part.charset, part.charset_used),
-            part.transfer_encoding, part.disposition or "", part.filename or "",
+            part.transfer_encoding, part.disposition or "", name_cell(part),
             sizes_cell(part.encoded_size, part.decoded_size))))
     return rows
+
+
+def name_cell(part: Any) -> str:
+    """A part's file name and, for an attached mail, its own Subject and From."""
+    return " · ".join(value for value in (part.filename, part.subject, part.from_) if value)
 
 
 def _shown_words(value: str) -> list[Any]:

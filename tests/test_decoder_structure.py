@@ -371,3 +371,137 @@ def test_x_uuencode_attachment_decodes_to_the_valid_zip():
     assert zipfile.ZipFile(io.BytesIO(archive.data)).read("实验/readme.txt").startswith(
         b"uuencode still works")
     assert decoded.text == "zip attached"
+
+
+# --- Public real-world mail, reconstructed ----------------------------------------------------
+# From CPython's test suite (Lib/test/test_email/data/msg_15.txt and msg_16.txt), PSF License
+# Version 2: real mail of 2001, shortened where marked.
+
+OUTLOOK_EXPRESS_MAC_REUSED_BOUNDARY = b"""\
+Return-Path: <xx@xx.dk>
+User-Agent: Microsoft-Outlook-Express-Macintosh-Edition/5.02.2106
+Subject: XX
+From: xx@xx.dk
+To: XX
+Message-ID: <xxxx>
+MIME-version: 1.0
+Content-Type: multipart/mixed;
+   boundary="MS_Mac_OE_3071477847_720252_MIME_Part"
+
+> Denne meddelelse er i MIME-format. Da dit postl
+
+--MS_Mac_OE_3071477847_720252_MIME_Part
+Content-Type: multipart/alternative;
+   boundary="MS_Mac_OE_3071477847_720252_MIME_Part"
+
+
+--MS_Mac_OE_3071477847_720252_MIME_Part
+Content-Type: text/plain; charset="ISO-8859-1"
+Content-Transfer-Encoding: quoted-printable
+
+Some removed test.
+
+--MS_Mac_OE_3071477847_720252_MIME_Part
+Content-Type: text/html; charset="ISO-8859-1"
+Content-Transfer-Encoding: quoted-printable
+
+<HTML>
+<HEAD>
+<TITLE>Some removed HTML</TITLE>
+</HEAD>
+<BODY>
+Some removed text.
+</BODY>
+</HTML>
+
+
+--MS_Mac_OE_3071477847_720252_MIME_Part--
+
+
+--MS_Mac_OE_3071477847_720252_MIME_Part
+Content-Type: image/gif; name="xx.gif";
+ x-mac-creator="6F676C65";
+ x-mac-type="47494666"
+Content-Disposition: attachment
+Content-Transfer-Encoding: base64
+
+Some removed base64 encoded chars.
+
+--MS_Mac_OE_3071477847_720252_MIME_Part--
+
+""".replace(b"\n", b"\r\n")
+
+
+def test_real_outlook_express_mail_reusing_its_boundary_keeps_its_gif():
+    decoded = decoder.decode(OUTLOOK_EXPRESS_MAC_REUSED_BOUNDARY)
+    [gif] = decoded.attachments
+    assert (gif.filename, gif.content_type, gif.disposition) == ("xx.gif", "image/gif",
+                                                                 "attachment")
+    assert gif.data == binascii.a2b_base64(b"Someremovedbase64encodedchar=")  # as readers repair it
+    assert any("reuses the boundary of part 1" in remark for remark in decoded.remarks)
+    assert len(lost_remarks(decoded)) == 1
+    assert decoded.text.startswith("Some removed test.")
+
+
+UCLA_BOUNCE = b"""\
+Date: Sun, 23 Sep 2001 20:14:35 -0700 (PDT)
+From: Internet Mail Delivery <postmaster@ucla.edu>
+Subject: Delivery Notification: Delivery has failed
+To: scr-admin@socal-raves.org
+Message-id: <0GK500B04D0B8X@cougar.noc.ucla.edu>
+MIME-version: 1.0
+Content-Type: multipart/report; boundary="Boundary_(ID_PGS2F2a+z+/jL7hupKgRhA)"
+
+
+--Boundary_(ID_PGS2F2a+z+/jL7hupKgRhA)
+Content-Type: text/plain; charset=ISO-8859-1
+
+This report relates to a message you sent with the following header fields:
+
+  Subject: [scr] yeah for Ians!!
+
+Your message cannot be delivered to the following recipients:
+
+  Recipient address: jangel1@cougar.noc.ucla.edu
+  Reason: recipient reached disk quota
+
+
+--Boundary_(ID_PGS2F2a+z+/jL7hupKgRhA)
+Content-Type: message/DELIVERY-STATUS
+
+Original-envelope-id: 0GK500B4HD0888@cougar.noc.ucla.edu
+Reporting-MTA: dns; cougar.noc.ucla.edu
+
+Action: failed
+Status: 5.0.0 (recipient reached disk quota)
+Original-recipient: rfc822;jangel1@cougar.noc.ucla.edu
+Final-recipient: rfc822;jangel1@cougar.noc.ucla.edu
+
+--Boundary_(ID_PGS2F2a+z+/jL7hupKgRhA)
+Content-Type: MESSAGE/RFC822
+
+Return-path: scr-admin@socal-raves.org
+Date: Sun, 23 Sep 2001 20:10:55 -0700
+From: "Ian T. Henry" <henryi@oxy.edu>
+Subject: [scr] yeah for Ians!!
+To: SoCal Raves <scr@socal-raves.org>
+MIME-version: 1.0
+Content-Type: text/plain; charset=us-ascii
+
+I always love to find more Ian's that are over 3 years old!!
+
+Ian
+
+--Boundary_(ID_PGS2F2a+z+/jL7hupKgRhA)--
+
+""".replace(b"\n", b"\r\n")  # shortened: Received and list headers left out
+
+
+def test_real_bounce_with_upper_case_types_shows_fields_and_returned_mail():
+    decoded = decoder.decode(UCLA_BOUNCE)
+    assert kinds(decoded) == [("1.1", "plain"), ("1.2", "report")]
+    assert "Status: 5.0.0 (recipient reached disk quota)" in decoded.text
+    [returned] = decoded.attachments
+    assert returned.filename == "[scr] yeah for Ians!!.eml"
+    assert returned.message.from_ == '"Ian T. Henry" <henryi@oxy.edu>'
+    assert returned.message.text.startswith("I always love to find more Ian's")

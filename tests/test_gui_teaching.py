@@ -222,6 +222,12 @@ def test_the_mime_tree_of_the_seed_message():
     assert "To" not in headers  # nothing encoded in it
 
 
+def test_the_mime_tree_names_an_attached_mails_subject_and_sender():
+    rows = {row.iid: row for row in teaching.part_rows(decoder.decode(
+        messages.bounce_message()).parts)}
+    assert rows["part:1.3"].values[4] == "实验报告 · 张三 <zhangsan@example.edu.cn>"
+
+
 def test_an_encoded_header_word_as_sent_as_bytes_and_as_text():
     header = decoder.HeaderField("Subject", "=?gb2312?B?xPq6ww==?= world", "您好 world")
     panes = teaching.header_panes(header, EN)
