@@ -31,6 +31,7 @@ import threading
 import time
 import tkinter as tk
 import traceback
+import weakref
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -126,6 +127,7 @@ WORDS: dict[str, Text] = {
     "title_fallback": Text("SMTP Observer — listening on {address} (port 25 unavailable)",
                            "SMTP Observer — 正在监听 {address}（25 端口不可用）"),
     "dialogue": Text("SMTP dialogue", "SMTP服务器工作日志"),
+    "dialogue_pop3": Text("POP3 dialogue", "POP3服务器工作日志"),
     "messages": Text("Messages", "邮件列表"),
     "raw": Text("Received content", "接收的邮件内容"),
     "body": Text("Body", "正文"),
@@ -175,6 +177,18 @@ WORDS: dict[str, Text] = {
     "attached_decoding": Text("Decoding the attached mail…", "正在解码附带的邮件…"),
     "status_starting": Text("Starting…", "正在启动…"),
     "status_listening": Text("Listening on {address}", "正在监听 {address}"),
+    "status_listening_pop3": Text("SMTP on {address}, POP3 on port {pop3_port}",
+                                  "SMTP：{address}，POP3：{pop3_port} 端口"),
+    "pop3_fallback_banner": Text(
+        "Port 110 could not be used ({reason}). POP3 listens on port {port} instead: enter this "
+        "port as the incoming (POP3) server's port in the mail client.",
+        "无法使用 110 端口（{reason}），POP3 已改为监听 {port} 端口：请在邮件客户端的接收服务器（POP3）"
+        "设置中填写此端口。"),
+    "pop3_unavailable_banner": Text(
+        "POP3 is not served ({reason}): mail clients cannot fetch mail from the observer. Start "
+        "it with --pop3-port and a free port.",
+        "POP3 服务没有启动（{reason}）：邮件客户端无法从观察器收信。请用 --pop3-port 指定一个空闲端口"
+        "重新启动。"),
     "status_idle": Text("No client connected", "没有客户端连接"),
     "status_connected": Text("Client {peer} connected", "客户端 {peer} 已连接"),
     "status_counts": Text("Connections: {connections}   Commands: {commands}   Messages: "
@@ -187,6 +201,7 @@ WORDS: dict[str, Text] = {
                                    "this computer can connect and send mail to the observer.",
                                    "正在所有网络接口上监听：能访问这台计算机的任何人都可以连接并向观察器发送邮件。"),
     "mark_listening": Text("Listening on {address} as {hostname}", "正在监听 {address}，主机名 {hostname}"),
+    "mark_listening_pop3": Text("POP3 listening on {address}", "POP3 正在监听 {address}"),
     "mark_connect": Text("Connection #{session} from {peer}", "连接 #{session} 来自 {peer}"),
     "mark_disconnect": Text("Connection #{session} closed ({reason})",
                             "连接 #{session} 已关闭（{reason}）"),
@@ -311,8 +326,10 @@ def listening_address(ev: Listening) -> str:
 
 # Each entry turns one event into (tag, text) for the dialogue; text may span lines.
 _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] = {
-    "listening": lambda ev, t: (TAG_MARKER, t["mark_listening"].format(
-        address=listening_address(ev), hostname=ev.hostname)),
+    "listening": lambda ev, t: (TAG_MARKER, "\n".join(
+        [t["mark_listening"].format(address=listening_address(ev), hostname=ev.hostname)]
+        + ([t["mark_listening_pop3"].format(address=f"{ev.host}:{ev.pop3_port}")]
+           if ev.pop3_port is not None else []))),
     "connect": lambda ev, t: (TAG_MARKER, t["mark_connect"].format(
         session=ev.session, peer=ev.peer)),
     "command": lambda ev, t: (TAG_CLIENT, f"C: {ev.line}"),
@@ -1017,6 +1034,129 @@ class _PartXray:
     future: Future
 
 
+class DialoguePane:
+    """One protocol's dialogue: a Text of its C:/S: lines, each tied to the event behind it.
+
+    Clicking a line, or Up and Down, selects an event (all of its lines) and calls
+    ``on_select(pane, entry, index of the line in the event)``; Esc calls ``on_escape``. Lines are
+    queued by ``add`` and inserted together by ``flush``. Holds no reference to the window.
+    """
+
+    def __init__(self, parent: tk.Misc,
+                 on_select: Callable[[DialoguePane, DialogueEntry, int], None],
+                 on_escape: Callable[[], None]) -> None:
+        self.frame, self.text = _scrolled_text(parent, wrap="word", font="TkFixedFont",
+                                               width=64, height=16)
+        text = self.text
+        # Wrapped lines start under the text, not under the clock.
+        indent = tkfont.nametofont("TkFixedFont", parent).measure(dialogue_prefix("", None))
+        for tag, colour in COLOURS.items():
+            text.tag_configure(tag, foreground=colour, lmargin2=indent)
+        for tag, colour in BACKGROUNDS.items():
+            text.tag_configure(tag, background=colour)
+        text.tag_raise(TAG_SELECTED)
+        text.bind("<Button-1>", self._on_click, add=True)
+        text.bind("<Up>", lambda _e: self.move_selection(-1))
+        text.bind("<Down>", lambda _e: self.move_selection(+1))
+        text.bind("<Escape>", lambda _e: on_escape())
+        # Weak: the window holds the pane, and a cycle would leave the root to a garbage
+        # collection on any thread (see ScrollableFrame).
+        self._on_select = weakref.WeakMethod(on_select)
+        self._pending: list[str] = []  # insert() arguments: text, tags, text, tags...
+        self._pending_rows: list[DialogueEntry | None] = []  # one per pending line
+        # The event behind each line: rows[n - 1] is line n of the Text (None for the window's
+        # own error lines); trimmed together with the Text.
+        self.rows: list[DialogueEntry | None] = []
+        self._follow = True  # the newest lines are in view: keep them there
+
+    def add(self, entry: DialogueEntry, lines: Sequence[DialogueLine]) -> None:
+        for index, line in enumerate(lines):
+            prefix = dialogue_prefix(line.clock, entry.elapsed if index == 0 else None)
+            tags = (line.tag, TAG_ENCRYPTED) if entry.encrypted else line.tag
+            self._pending += [prefix, TAG_TIME, line.text + "\n", tags]
+            self._pending_rows.append(entry)
+
+    def add_error(self, message: str) -> None:
+        lines = display_text(message).split("\n")
+        self._pending += [dialogue_prefix(format_clock(time.time()), None), TAG_TIME,
+                          "\n".join(lines) + "\n", TAG_ERROR]
+        self._pending_rows += [None] * len(lines)  # the window's own lines: nothing to explain
+
+    def flush(self) -> bool:
+        """Insert the queued lines, keeping at most MAX_DIALOGUE_LINES; False when that
+        trimmed the selected lines away."""
+        if not self._pending:
+            return True
+        text = self.text
+        self._follow = self._end_visible()
+        text.configure(state="normal")
+        text.insert("end", *self._pending)
+        self._pending.clear()
+        self.rows += self._pending_rows
+        self._pending_rows.clear()
+        lines = int(text.index("end-1c").split(".")[0])
+        selection_kept = True
+        if lines > MAX_DIALOGUE_LINES:
+            first_kept = lines - MAX_DIALOGUE_LINES + DIALOGUE_TRIM_LINES
+            had_selection = bool(text.tag_ranges(TAG_SELECTED))
+            text.delete("1.0", f"{first_kept}.0")
+            del self.rows[:first_kept - 1]
+            selection_kept = not had_selection or bool(text.tag_ranges(TAG_SELECTED))
+        text.configure(state="disabled")
+        if self._follow:
+            text.see("end")
+        return selection_kept
+
+    def _end_visible(self) -> bool:
+        """Whether the user still looks at the newest lines (has not scrolled up).
+
+        Not yview(): its fractions are estimates until Tk has measured every new line, and
+        read 0.98 at the very end. bbox() lays out just the visible lines, so it is exact.
+        """
+        if not self.text.winfo_viewable():  # e.g. minimised or another tab: keep doing that
+            return self._follow
+        return bool(self.text.bbox("end-1c"))
+
+    def _on_click(self, event: tk.Event) -> None:
+        self.text.focus_set()  # for Up, Down and Esc
+        self.select_line(int(self.text.index(f"@{event.x},{event.y}").split(".")[0]))
+
+    def select_line(self, line: int) -> None:
+        """Highlight the event shown on ``line`` (all of its lines) and report it."""
+        rows = self.rows
+        entry = rows[line - 1] if 1 <= line <= len(rows) else None
+        if entry is None:
+            return
+        first, last = line, line
+        while first > 1 and rows[first - 2] is entry:
+            first -= 1
+        while last < len(rows) and rows[last] is entry:
+            last += 1
+        text = self.text
+        text.tag_remove(TAG_SELECTED, "1.0", "end")
+        text.tag_add(TAG_SELECTED, f"{first}.0", f"{last + 1}.0")
+        text.see(f"{last}.0")
+        text.see(f"{first}.0")
+        on_select = self._on_select()
+        if on_select is not None:
+            on_select(self, entry, line - first)
+
+    def move_selection(self, step: int) -> str:
+        ranges = self.text.tag_ranges(TAG_SELECTED)
+        if ranges:
+            edge = str(ranges[0] if step < 0 else ranges[-1])
+            line = int(edge.split(".")[0]) + (step if step < 0 else 0)  # the end is "next.0"
+            self.select_line(line)
+        return "break"  # not the Text's own cursor movement
+
+    def unselect(self) -> None:
+        self.text.tag_remove(TAG_SELECTED, "1.0", "end")
+
+    def clear(self) -> None:
+        _replace_text(self.text, [])
+        self.rows.clear()
+
+
 class ObserverWindow:
     """The observer's window, built into ``root``; fed by the server's event queue.
 
@@ -1043,13 +1183,8 @@ class ObserverWindow:
         self._raw_shown = 0  # bytes of raw content inserted
         self._refit_id: str | None = None
         self._sequence_resize_id: str | None = None
-        self._pending_dialogue: list[str] = []  # insert() arguments: text, tags, text, tags...
-        self._pending_rows: list[DialogueEntry | None] = []  # one per pending line
-        # The event behind each dialogue line: _dialogue_rows[n - 1] is line n of the Text
-        # (None for the window's own error lines); trimmed together with the Text.
-        self._dialogue_rows: list[DialogueEntry | None] = []
+        self.dialogues: dict[str, DialoguePane] = {}  # by protocol: an SMTP and a POP3 tab
         self._selected_entry: DialogueEntry | None = None
-        self._follow_dialogue = True  # the newest lines are in view: keep them there
         self._tracks: dict[int, SessionTrack] = {}  # by session number, oldest first
         self._received: list[ServerEvent] = []  # every event, for exporting a session
         self._messages: dict[str, MessageReceived] = {}  # message list item id -> message event
@@ -1153,30 +1288,15 @@ class ObserverWindow:
 
     def _build_dialogue_tabs(self, parent: tk.Misc) -> ttk.Notebook:
         self.dialogue_tabs = ttk.Notebook(parent)
-        self.dialogue_tabs.add(self._build_dialogue(self.dialogue_tabs),
-                               text=self.labels["dialogue"])
+        for protocol, title in ((PROTOCOL_SMTP, "dialogue"), (PROTOCOL_POP3, "dialogue_pop3")):
+            pane = self.dialogues[protocol] = DialoguePane(
+                self.dialogue_tabs, self._on_dialogue_selected, self._clear_selection)
+            self.dialogue_tabs.add(pane.frame, text=self.labels[title])
         self.sequence_view = SequenceView(self.dialogue_tabs, self.labels)
         self.dialogue_tabs.add(self.sequence_view.frame, text=self.labels["sequence"])
         self.dialogue_tabs.bind("<<NotebookTabChanged>>", lambda _e: self._refresh_sequence())
         self.sequence_view.canvas.bind("<Configure>", self._on_sequence_resized, add=True)
         return self.dialogue_tabs
-
-    def _build_dialogue(self, parent: tk.Misc) -> ttk.Frame:
-        frame, self.dialogue_text = _scrolled_text(parent, wrap="word", font="TkFixedFont",
-                                                   width=64, height=16)
-        text = self.dialogue_text
-        # Wrapped lines start under the text, not under the clock.
-        indent = tkfont.nametofont("TkFixedFont", self.root).measure(dialogue_prefix("", None))
-        for tag, colour in COLOURS.items():
-            text.tag_configure(tag, foreground=colour, lmargin2=indent)
-        for tag, colour in BACKGROUNDS.items():
-            text.tag_configure(tag, background=colour)
-        text.tag_raise(TAG_SELECTED)
-        text.bind("<Button-1>", self._on_dialogue_click, add=True)
-        text.bind("<Up>", lambda _e: self._move_selection(-1))
-        text.bind("<Down>", lambda _e: self._move_selection(+1))
-        text.bind("<Escape>", lambda _e: self._clear_selection())
-        return frame
 
     def _build_explanation(self, parent: tk.Misc) -> ttk.Labelframe:
         box = ttk.Labelframe(parent, text=self.labels["explanation"], padding=2)
@@ -1314,14 +1434,27 @@ class ObserverWindow:
     def handle_event(self, ev: ServerEvent) -> None:
         self._received.append(ev)
         entry = self._dialogue_entry(ev)
-        for index, line in enumerate(dialogue_lines(ev, self.labels)):
-            prefix = dialogue_prefix(line.clock, entry.elapsed if index == 0 else None)
-            tags = (line.tag, TAG_ENCRYPTED) if entry.encrypted else line.tag
-            self._pending_dialogue += [prefix, TAG_TIME, line.text + "\n", tags]
-            self._pending_rows.append(entry)
+        lines = dialogue_lines(ev, self.labels)
+        for pane in self._panes_for(ev):
+            pane.add(entry, lines)
         handler = getattr(self, f"on_{ev.event}", None)
         if handler is not None:
             handler(ev)
+
+    def _show_dialogue_of(self, protocol: str) -> None:
+        """Bring the new connection's dialogue into view, unless the user is looking at a
+        selected line or at the sequence view."""
+        current = self.dialogue_tabs.select()
+        showing_dialogue = any(current == str(pane.frame) for pane in self.dialogues.values())
+        if self._selected_entry is None and showing_dialogue and protocol in self.dialogues:
+            self.dialogue_tabs.select(self.dialogues[protocol].frame)
+
+    def _panes_for(self, ev: ServerEvent) -> list[DialoguePane]:
+        """The dialogue of the event's protocol; the server's own events go to every one."""
+        if not ev.session:
+            return list(self.dialogues.values())
+        return [self.dialogues.get(getattr(ev, "protocol", PROTOCOL_SMTP),
+                                   self.dialogues[PROTOCOL_SMTP])]
 
     def _dialogue_entry(self, ev: ServerEvent) -> DialogueEntry:
         """The event with its session's state, keeping the session's track up to date."""
@@ -1340,13 +1473,21 @@ class ObserverWindow:
             variable.set(name in ev.scenarios)
         self._show_scenarios_in_status()
         address = listening_address(ev)
-        self.address_label.configure(text=self.labels["status_listening"].format(address=address))
+        status = "status_listening" if ev.pop3_port is None else "status_listening_pop3"
+        self.address_label.configure(text=self.labels[status].format(address=address,
+                                                                     pop3_port=ev.pop3_port))
         title = "title_listening" if ev.fallback_reason is None else "title_fallback"
         self.root.title(self.labels[title].format(address=address))
         banners = []
         if ev.fallback_reason is not None:
             banners.append(self.labels["fallback_banner"].format(reason=ev.fallback_reason,
                                                                  port=ev.port))
+        if ev.pop3_fallback_reason is not None:
+            banners.append(self.labels["pop3_fallback_banner"].format(
+                reason=ev.pop3_fallback_reason, port=ev.pop3_port))
+        if ev.pop3_unavailable is not None:
+            banners.append(self.labels["pop3_unavailable_banner"].format(
+                reason=ev.pop3_unavailable))
         if ev.host in EVERY_INTERFACE:
             banners.append(self.labels["every_interface_banner"])
         if banners:
@@ -1355,6 +1496,7 @@ class ObserverWindow:
 
     def on_connect(self, ev: Connected) -> None:
         self._counts["connections"] += 1
+        self._show_dialogue_of(ev.protocol)
         self.connection_label.configure(text=self.labels["status_connected"].format(peer=ev.peer))
 
     def on_command(self, ev: CommandReceived) -> None:
@@ -1381,42 +1523,12 @@ class ObserverWindow:
     # ---- dialogue
 
     def _flush_dialogue(self) -> None:
-        if not self._pending_dialogue:
-            return
-        text = self.dialogue_text
-        self._follow_dialogue = self._dialogue_end_visible()
-        text.configure(state="normal")
-        text.insert("end", *self._pending_dialogue)
-        self._pending_dialogue.clear()
-        self._dialogue_rows += self._pending_rows
-        self._pending_rows.clear()
-        lines = int(text.index("end-1c").split(".")[0])
-        if lines > MAX_DIALOGUE_LINES:
-            first_kept = lines - MAX_DIALOGUE_LINES + DIALOGUE_TRIM_LINES
-            text.delete("1.0", f"{first_kept}.0")
-            del self._dialogue_rows[:first_kept - 1]
-            if self._selected_entry is not None and not text.tag_ranges(TAG_SELECTED):
-                self._clear_selection()  # its lines were trimmed away
-        text.configure(state="disabled")
-        if self._follow_dialogue:
-            text.see("end")
-
-    def _dialogue_end_visible(self) -> bool:
-        """Whether the user still looks at the newest lines (has not scrolled up).
-
-        Not yview(): its fractions are estimates until Tk has measured every new line, and
-        read 0.98 at the very end. bbox() lays out just the visible lines, so it is exact.
-        """
-        text = self.dialogue_text
-        if not text.winfo_viewable():  # e.g. minimised: keep doing what it did
-            return self._follow_dialogue
-        return bool(text.bbox("end-1c"))
+        trimmed = [not pane.flush() for pane in self.dialogues.values()]
+        if any(trimmed) and self._selected_entry is not None:
+            self._clear_selection()  # its lines were trimmed away
 
     def _append_dialogue_error(self, message: str) -> None:
-        lines = display_text(message).split("\n")
-        self._pending_dialogue += [dialogue_prefix(format_clock(time.time()), None), TAG_TIME,
-                                   "\n".join(lines) + "\n", TAG_ERROR]
-        self._pending_rows += [None] * len(lines)  # the window's own lines: nothing to explain
+        self.dialogues[PROTOCOL_SMTP].add_error(message)
 
     def report_error(self, message: str) -> None:
         """Show a problem of the window itself (not of the server) in the dialogue."""
@@ -1462,45 +1574,31 @@ class ObserverWindow:
 
     # ---- selecting a dialogue line and explaining it
 
-    def _on_dialogue_click(self, event: tk.Event) -> None:
-        self.dialogue_text.focus_set()  # for Up, Down and Esc
-        self.select_dialogue_line(int(self.dialogue_text.index(f"@{event.x},{event.y}")
-                                      .split(".")[0]))
+    @property
+    def dialogue_text(self) -> tk.Text:
+        """The SMTP dialogue's Text (the POP3 one is self.dialogues[PROTOCOL_POP3].text)."""
+        return self.dialogues[PROTOCOL_SMTP].text
 
-    def select_dialogue_line(self, line: int) -> None:
-        """Select the event shown on ``line`` of the dialogue (all of its lines), explain it,
+    def select_dialogue_line(self, line: int, protocol: str = PROTOCOL_SMTP) -> None:
+        """Select the event shown on ``line`` of a dialogue (all of its lines), explain it,
         and show its session in the state strip and the sequence view."""
-        rows = self._dialogue_rows
-        entry = rows[line - 1] if 1 <= line <= len(rows) else None
-        if entry is None:
-            return
-        first, last = line, line
-        while first > 1 and rows[first - 2] is entry:
-            first -= 1
-        while last < len(rows) and rows[last] is entry:
-            last += 1
-        text = self.dialogue_text
-        text.tag_remove(TAG_SELECTED, "1.0", "end")
-        text.tag_add(TAG_SELECTED, f"{first}.0", f"{last + 1}.0")
-        text.see(f"{last}.0")
-        text.see(f"{first}.0")
+        self.dialogues[protocol].select_line(line)
+
+    def _on_dialogue_selected(self, selected: DialoguePane, entry: DialogueEntry,
+                              index: int) -> None:
+        for pane in self.dialogues.values():  # one selection in the window, not one per tab
+            if pane is not selected:
+                pane.unselect()
         self._selected_entry = entry
         self._explain_entry(entry)
-        self._point_at_reply_line(entry, line - first)
+        self._point_at_reply_line(entry, index)
         self._refresh_session_views()
         if entry.event.event == "message":
             self._select_message(entry.event)
 
-    def _move_selection(self, step: int) -> str:
-        ranges = self.dialogue_text.tag_ranges(TAG_SELECTED)
-        if ranges:
-            edge = str(ranges[0] if step < 0 else ranges[-1])
-            line = int(edge.split(".")[0]) + (step if step < 0 else 0)  # the end is "next.0"
-            self.select_dialogue_line(line)
-        return "break"  # not the Text's own cursor movement
-
     def _clear_selection(self) -> None:
-        self.dialogue_text.tag_remove(TAG_SELECTED, "1.0", "end")
+        for pane in self.dialogues.values():
+            pane.unselect()
         self._selected_entry = None
         self._show_explanation_hint()
         self._refresh_session_views()
@@ -1896,9 +1994,10 @@ class ObserverWindow:
         self._messages.clear()
         self._shown_item = self._newest_to_show = None
         self._follow_newest = True
-        for text in (self.dialogue_text, self.raw_text, self.body_text):
+        for text in (self.raw_text, self.body_text):
             _replace_text(text, [])
-        self._dialogue_rows.clear()
+        for pane in self.dialogues.values():
+            pane.clear()
         self._tracks.clear()
         self._received.clear()
         self._clear_selection()

@@ -458,7 +458,7 @@ def test_the_line_map_stays_right_when_the_dialogue_is_trimmed(window, events, m
         feed(window, events, command(f"NOOP {n}"), reply(250, f"first {n}", f"second {n}"))
     lines = int(window.dialogue_text.index("end-1c").split(".")[0]) - 1
     assert lines <= 60
-    assert len(window._dialogue_rows) == lines
+    assert len(window.dialogues["smtp"].rows) == lines
     click_line(window, 1)  # whatever the first line is now, its own event is explained
     first = dialogue_lines(window)[0]
     assert selected_lines(window)[0] == first
@@ -623,7 +623,7 @@ def test_clear_forgets_the_sessions(window, events):
     click_line(window, dialogue_line_number(window, "C: QUIT"))
     window.clear_button.invoke()
     window.root.update()
-    assert window._dialogue_rows == [] and window._received == []
+    assert window.dialogues["smtp"].rows == [] and window._received == []
     assert window.state_strip.session_label.cget("text") == EN["strip_none"]
     assert str(window.state_strip.export_button.cget("state")) == "disabled"
     assert explanation(window) == EN["explain_hint"]
