@@ -156,7 +156,8 @@ def test_auth_plain_with_an_initial_response(client):
     token = base64.b64encode(b"\x00student\x00p\xc3\xa4ss").decode()
     assert client.say(f"AUTH PLAIN {token}").startswith(b"+OK student's maildrop")
     remark = client.remarks("pop3-auth-plain")[0]
-    assert remark.secret == "päss" and "'student'" in remark_text(remark) and "'****'" in remark_text(remark)
+    text = remark_text(remark)
+    assert remark.secret == "päss" and "'student'" in text and "'****'" in text
 
 
 def test_auth_plain_with_a_challenge_and_a_long_response(client):
@@ -403,4 +404,5 @@ def test_a_capa_line_is_explained_under_the_response():
     explained = explain_pop3.explain_response("+OK", ("UIDL", "SASL PLAIN"), "zh", multiline=True)
     assert "多行应答" in explained and "UIDL：" in explained and "SASL PLAIN：" in explained
     assert explain_pop3.explain_command("uidl", "en").endswith("(RFC 1939 §7)")
-    assert explain_pop3.explain_command("AQID", "zh", answers_challenge=True).startswith("这不是命令")
+    assert explain_pop3.explain_command("AQID", "zh",
+                                        answers_challenge=True).startswith("这不是命令")
