@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -141,6 +143,30 @@ def reply_wire_lines(code: int, lines: Sequence[str]) -> list[str]:
     last = len(lines) - 1
     return [f"{code}{' ' if index == last else '-'}{line}"
             for index, line in enumerate(lines)] or [str(code)]
+
+
+class Outbox:
+    """Reply events waiting for their bytes to be written. A reply is recorded when it leaves,
+    not when it is composed (as aiosmtpd's push() does): in the "slow" scenario the pause is the
+    server's time, not the client's. Each entry makes the event for the time it is given."""
+
+    def __init__(self, emit: Callable[[ServerEvent], None]) -> None:
+        self._emit = emit
+        self._writes: deque[list[Callable[[float], ServerEvent]]] = deque()
+
+    def compose(self, make: Callable[[float], ServerEvent], *, same_write: bool = False) -> None:
+        """A reply to be written next (or in the same write as the one before)."""
+        if same_write and self._writes:
+            self._writes[-1].append(make)
+        else:
+            self._writes.append([make])
+
+    def written(self, writes: int | None = None) -> None:
+        """The first ``writes`` writes (None: all) have gone out: record their replies now."""
+        count = len(self._writes) if writes is None else min(writes, len(self._writes))
+        for _ in range(count):
+            for make in self._writes.popleft():
+                self._emit(make(time=time.time()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ The server that carries a session's bytes is smtp_observer's (one handler for bo
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 
 import sasl
 from events import (POP3_CONTINUE, POP3_ERR, POP3_OK, POP3_STATES, PROTOCOL_POP3,
-                    CommandReceived, Connected, DisconnectReason, POP3Reply, Remark, RemarkKind,
-                    ServerEvent, TLSStarted, pop3_status_line)
+                    CommandReceived, Connected, DisconnectReason, Outbox, POP3Reply, Remark,
+                    RemarkKind, ServerEvent, TLSStarted, pop3_status_line)
 
 POP3_PORT = 110
 POP3_FALLBACK_PORT = 1110
@@ -159,6 +160,7 @@ class POP3Session:
         self.peer = peer
         self._maildrop = maildrop
         self._emit = emit
+        self._outbox = Outbox(emit)
         self.closed = False
         self.close_reason: str | None = None
         self.tls_active = False
@@ -276,10 +278,17 @@ class POP3Session:
         return handler(arg)
 
     def _send(self, response: Response) -> Iterator[bytes]:
-        self._event(POP3Reply, status=response.status, text=response.text, lines=response.lines,
-                    body_size=None if response.body is None else len(response.body),
-                    message_number=response.message_number, state=self.state)
+        """The pieces of a response; its event waits until the caller has written them."""
+        self._outbox.compose(functools.partial(
+            POP3Reply, session=self.number, protocol=PROTOCOL_POP3, status=response.status,
+            text=response.text, lines=response.lines,
+            body_size=None if response.body is None else len(response.body),
+            message_number=response.message_number, state=self.state))
         return response.wire()
+
+    def replies_written(self, writes: int | None = None) -> None:
+        """The first ``writes`` responses (None: all) have gone out: record them now."""
+        self._outbox.written(writes)
 
     def _close(self, response: Response, reason: str) -> Response:
         self.closed = True

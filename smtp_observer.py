@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import dataclasses
 import errno
+import functools
 import io
 import itertools
 import json
@@ -45,7 +46,7 @@ import explain_pop3
 import pop3
 import sasl
 import words
-from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
+from events import (AUTH_CHALLENGE, Outbox, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
                     MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
                     ServerEvent, TLSStarted, reply_wire_lines)
@@ -223,6 +224,7 @@ class SMTPSession:
         self._data_dropped = 0  # octets of DATA discarded because they were over the limit
         self._data_scan = _DataScan()
         self._errors = 0
+        self._outbox = Outbox(emit)
         self.tls_active = False
         self.tls_requested = False  # the caller must start TLS after sending the replies
         self._commands = {name[5:].upper(): getattr(self, name)
@@ -248,21 +250,34 @@ class SMTPSession:
         return "connected" if self._helo is None else "greeted"
 
     def _send(self, reply: Reply) -> bytes:
-        self._event(ReplySent, code=reply.code, lines=reply.lines, state=self.state)
+        """The bytes of one write: the reply, and the 421 after too many errors. Their events
+        wait in the outbox until the caller has written the bytes (replies_written)."""
+        replies = [reply]
+        self._outbox.compose(self._reply_event(reply))
         # 452 "too many recipients" is the client's cue to send the rest later (RFC 5321
         # 4.5.3.1.10), not an error of its own.
         if reply.code >= 400 and reply.code not in (421, 452):
             self._errors += 1
             if self._errors >= MAX_ERRORS:
-                return reply.wire() + self._close(
+                replies.append(self._close(
                     Reply(421, f"4.7.0 {self.config.hostname} Too many errors, closing"),
-                    DisconnectReason.TOO_MANY_ERRORS)
-        return reply.wire()
+                    DisconnectReason.TOO_MANY_ERRORS))
+                self._outbox.compose(self._reply_event(replies[-1]), same_write=True)
+        return b"".join(each.wire() for each in replies)
 
-    def _close(self, reply: Reply, reason: DisconnectReason) -> bytes:
+    def _reply_event(self, reply: Reply) -> Callable[[float], ReplySent]:
+        """The reply's event, but for the time it leaves (the state is the one it brings)."""
+        return functools.partial(ReplySent, session=self.number, code=reply.code,
+                                 lines=reply.lines, state=self.state)
+
+    def replies_written(self, writes: int | None = None) -> None:
+        """The bytes of the first ``writes`` writes (None: all) went out: record them now."""
+        self._outbox.written(writes)
+
+    def _close(self, reply: Reply, reason: DisconnectReason) -> Reply:
         self.closed = True
         self.close_reason = reason
-        return self._send(reply)
+        return reply
 
     # -- what the connection calls
 
@@ -279,9 +294,9 @@ class SMTPSession:
             self.remark(RemarkKind.SCENARIO_IN_FORCE, names=", ".join(self.config.scenarios))
         if self._scenario("busy"):
             # A greeting carries no enhanced status code (RFC 2034).
-            return self._close(Reply(421, f"{self.config.hostname} Service not available: busy "
-                                     "(lab scenario busy), try again later"),
-                               DisconnectReason.SCENARIO)
+            return self._send(self._close(Reply(
+                421, f"{self.config.hostname} Service not available: busy (lab scenario busy), "
+                "try again later"), DisconnectReason.SCENARIO))
         return self._send(Reply(220, f"{self.config.hostname} ESMTP SMTP Observer ready"))
 
     def receive(self, chunk: bytes) -> list[bytes]:
@@ -294,12 +309,12 @@ class SMTPSession:
             if self._data is not None:
                 if not self._take_data():
                     break
-                replies.append(self._end_data())
+                replies.append(self._send(self._end_data()))
                 continue
             line = self._take_line()
             if line is None:
                 break
-            replies.append(self._handle_line(line))
+            replies.append(self._send(self._reply_to(line)))
         return replies
 
     def _remark_on_pipelining(self) -> None:
@@ -327,8 +342,9 @@ class SMTPSession:
     def timed_out(self) -> bytes:
         if self._data is not None:  # keep what arrived, as when the connection drops
             self._finish_data(complete=False)
-        return self._close(Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
-                           DisconnectReason.TIMEOUT)
+        return self._send(self._close(
+            Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
+            DisconnectReason.TIMEOUT))
 
     def connection_lost(self, reason: DisconnectReason) -> None:
         """The connection ended without QUIT: keep whatever part of a message had arrived."""
@@ -365,30 +381,30 @@ class SMTPSession:
             self.remark(RemarkKind.BARE_LF_COMMAND)
         return line
 
-    def _handle_line(self, line: bytes | _LineTooLong) -> bytes:
+    def _reply_to(self, line: bytes | _LineTooLong) -> Reply:
         if isinstance(line, _LineTooLong):
             self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>",
                         answers_challenge=self._auth_step is not None)
             if self._auth_step is not None:  # RFC 4954 4: the exchange ends here
                 self._auth_step = None
-                return self._send(Reply(500, "5.5.6 Authentication exchange line is too long"))
-            return self._send(Reply(500, "5.5.2 Line too long"))
+                return Reply(500, "5.5.6 Authentication exchange line is too long")
+            return Reply(500, "5.5.2 Line too long")
         text = escape_line(line)
         self._event(CommandReceived, line=text, answers_challenge=self._auth_step is not None)
         try:
             if self._auth_step is not None:
                 step, self._auth_step = self._auth_step, None
-                return self._send(step(text))
+                return step(text)
             verb, _, arg = text.partition(" ")
             handler = self._commands.get(verb.upper())
             if handler is not None:
                 return handler(arg.strip())
             if verb.upper() in UNIMPLEMENTED_COMMANDS:
-                return self._send(Reply(502, f"5.5.1 {verb.upper()} is not implemented here"))
-            return self._send(Reply(500, "5.5.2 Command not recognized"))
+                return Reply(502, f"5.5.1 {verb.upper()} is not implemented here")
+            return Reply(500, "5.5.2 Command not recognized")
         except Exception as exc:  # a bug here must cost one reply, not the session
             self._event(ServerError, text=f"{type(exc).__name__}: {exc} (in: {text[:80]})")
-            return self._send(Reply(451, "4.3.0 Internal server error, please retry"))
+            return Reply(451, "4.3.0 Internal server error, please retry")
 
     # -- session commands
 
@@ -403,17 +419,17 @@ class SMTPSession:
         self._transaction = None
         return f"{self.config.hostname} Hello {arg}"
 
-    def smtp_HELO(self, arg: str) -> bytes:
+    def smtp_HELO(self, arg: str) -> Reply:
         greeting = self._greeted(arg, esmtp=False)
         if greeting is None:
-            return self._send(Reply(501, "Syntax: HELO hostname"))
-        return self._send(Reply(250, greeting))
+            return Reply(501, "Syntax: HELO hostname")
+        return Reply(250, greeting)
 
-    def smtp_EHLO(self, arg: str) -> bytes:
+    def smtp_EHLO(self, arg: str) -> Reply:
         greeting = self._greeted(arg, esmtp=True)
         if greeting is None:
-            return self._send(Reply(501, "Syntax: EHLO hostname"))
-        return self._send(Reply(250, greeting, *self._extensions()))
+            return Reply(501, "Syntax: EHLO hostname")
+        return Reply(250, greeting, *self._extensions())
 
     def _extensions(self) -> list[str]:
         """The EHLO keywords: what is implemented, less what the lab scenarios hide."""
@@ -430,71 +446,71 @@ class SMTPSession:
             keywords += ["AUTH PLAIN LOGIN", "AUTH=PLAIN LOGIN"]
         return [*keywords, "HELP"]
 
-    def smtp_STARTTLS(self, arg: str) -> bytes:
+    def smtp_STARTTLS(self, arg: str) -> Reply:
         if self.config.tls_context is None:
-            return self._send(Reply(502, "5.5.1 STARTTLS is not offered (start the observer "
-                                    "with --tls-cert and --tls-key)"))
+            return Reply(502, "5.5.1 STARTTLS is not offered (start the observer "
+                         "with --tls-cert and --tls-key)")
         if arg:
-            return self._send(Reply(501, "5.5.4 Syntax: STARTTLS"))
+            return Reply(501, "5.5.4 Syntax: STARTTLS")
         if self.tls_active:
-            return self._send(Reply(503, "5.5.1 TLS is already active"))
+            return Reply(503, "5.5.1 TLS is already active")
         if self._buffer:
             self.remark(RemarkKind.TLS_INJECTION, octets=len(self._buffer))
             del self._buffer[:]
         # RFC 3207 4.2: after TLS starts, the session begins again, EHLO included.
         self._helo, self._esmtp, self._authenticated, self._transaction = None, False, False, None
         self.tls_requested = True
-        return self._send(Reply(220, "2.0.0 Ready to start TLS"))
+        return Reply(220, "2.0.0 Ready to start TLS")
 
-    def smtp_NOOP(self, arg: str) -> bytes:
-        return self._send(Reply(250, "2.0.0 OK"))
+    def smtp_NOOP(self, arg: str) -> Reply:
+        return Reply(250, "2.0.0 OK")
 
-    def smtp_RSET(self, arg: str) -> bytes:
+    def smtp_RSET(self, arg: str) -> Reply:
         if arg:
-            return self._send(Reply(501, "5.5.4 Syntax: RSET"))
+            return Reply(501, "5.5.4 Syntax: RSET")
         self._transaction = None
-        return self._send(Reply(250, "2.0.0 OK"))
+        return Reply(250, "2.0.0 OK")
 
-    def smtp_QUIT(self, arg: str) -> bytes:
+    def smtp_QUIT(self, arg: str) -> Reply:
         return self._close(Reply(221, f"2.0.0 {self.config.hostname} closing connection"),
                            DisconnectReason.QUIT)
 
-    def smtp_VRFY(self, arg: str) -> bytes:
+    def smtp_VRFY(self, arg: str) -> Reply:
         if not arg:
-            return self._send(Reply(501, "5.5.4 Syntax: VRFY <address>"))
-        return self._send(Reply(252, "2.5.0 Cannot VRFY user, but will accept the message"))
+            return Reply(501, "5.5.4 Syntax: VRFY <address>")
+        return Reply(252, "2.5.0 Cannot VRFY user, but will accept the message")
 
-    def smtp_EXPN(self, arg: str) -> bytes:
-        return self._send(Reply(502, "5.5.1 EXPN is not implemented here"))
+    def smtp_EXPN(self, arg: str) -> Reply:
+        return Reply(502, "5.5.1 EXPN is not implemented here")
 
-    def smtp_HELP(self, arg: str) -> bytes:
-        return self._send(Reply(214, *HELP_LINES))
+    def smtp_HELP(self, arg: str) -> Reply:
+        return Reply(214, *HELP_LINES)
 
     # -- AUTH (RFC 4954): any credentials are accepted; the point is to see them
 
-    def smtp_AUTH(self, arg: str) -> bytes:
+    def smtp_AUTH(self, arg: str) -> Reply:
         mechanism, _, initial = arg.partition(" ")
         mechanism = mechanism.upper()
         if self._scenario("no-auth"):
-            return self._send(Reply(502, "5.5.1 AUTH is not offered (lab scenario no-auth)"))
+            return Reply(502, "5.5.1 AUTH is not offered (lab scenario no-auth)")
         if not self._esmtp:
-            return self._send(Reply(503, "5.5.1 Send EHLO first"))
+            return Reply(503, "5.5.1 Send EHLO first")
         if self._authenticated:
-            return self._send(Reply(503, "5.5.1 Already authenticated"))
+            return Reply(503, "5.5.1 Already authenticated")
         if self._transaction is not None:
-            return self._send(Reply(503, "5.5.1 AUTH is not allowed during a mail transaction"))
+            return Reply(503, "5.5.1 AUTH is not allowed during a mail transaction")
         if mechanism == "PLAIN":
-            return self._send(self._auth_plain(initial) if initial else self._challenge(
-                "", self._auth_plain))
+            return self._auth_plain(initial) if initial else self._challenge(
+                "", self._auth_plain)
         if mechanism == "LOGIN":
             if initial:
-                return self._send(self._auth_login_user(initial))
-            return self._send(self._challenge(AUTH_LOGIN_USERNAME, self._auth_login_user))
+                return self._auth_login_user(initial)
+            return self._challenge(AUTH_LOGIN_USERNAME, self._auth_login_user)
         if not mechanism:
-            return self._send(Reply(501, "5.5.4 Syntax: AUTH mechanism [initial-response]"))
+            return Reply(501, "5.5.4 Syntax: AUTH mechanism [initial-response]")
         if mechanism in WINDOWS_INTEGRATED_MECHANISMS:
             self.remark(RemarkKind.AUTH_INTEGRATED, mechanism=mechanism)
-        return self._send(Reply(504, "5.5.4 Unrecognized authentication type"))
+        return Reply(504, "5.5.4 Unrecognized authentication type")
 
     def _challenge(self, text: str, step: Callable[[str], Reply]) -> Reply:
         self._auth_step = step
@@ -540,27 +556,27 @@ class SMTPSession:
 
     # -- the mail transaction
 
-    def smtp_MAIL(self, arg: str) -> bytes:
+    def smtp_MAIL(self, arg: str) -> Reply:
         if self._helo is None:
-            return self._send(Reply(503, "5.5.1 Send HELO/EHLO first"))
+            return Reply(503, "5.5.1 Send HELO/EHLO first")
         if self._transaction is not None:
-            return self._send(Reply(503, "5.5.1 Nested MAIL command (send RSET first)"))
+            return Reply(503, "5.5.1 Nested MAIL command (send RSET first)")
         if self._scenario("require-auth") and not self._authenticated:
-            return self._send(Reply(530, "5.7.0 Authentication required (lab scenario "
-                                    "require-auth)"))
+            return Reply(530, "5.7.0 Authentication required (lab scenario "
+                         "require-auth)")
         path = self._strip_keyword(arg, "FROM:")
         if path is None:
-            return self._send(Reply(501, "5.5.4 Syntax: MAIL FROM:<address>"))
+            return Reply(501, "5.5.4 Syntax: MAIL FROM:<address>")
         address, params, bracketed = _parse_path(path)
         if address is None or (address and not _is_mailbox(address)):
-            return self._send(Reply(501, "5.1.7 Bad sender address syntax"))
+            return Reply(501, "5.1.7 Bad sender address syntax")
         if not bracketed:
             self._remark_missing_brackets("MAIL FROM", address)
         refusal, body_8bit, declared = self._check_mail_params(params.split())
         if refusal is not None:
-            return self._send(refusal)
+            return refusal
         self._transaction = _Transaction(address, tuple(params.split()), body_8bit, declared)
-        return self._send(Reply(250, f"2.1.0 Sender <{address}> OK"))
+        return Reply(250, f"2.1.0 Sender <{address}> OK")
 
     def _check_mail_params(self, params: list[str]) -> tuple[Reply | None, bool, int | None]:
         """Check MAIL parameters: (refusal or None, BODY=8BITMIME given, SIZE= value)."""
@@ -589,29 +605,29 @@ class SMTPSession:
         return {key for key in MAIL_PARAMETERS
                 if key not in hidden or not self._scenario(hidden[key])}
 
-    def smtp_RCPT(self, arg: str) -> bytes:
+    def smtp_RCPT(self, arg: str) -> Reply:
         if self._transaction is None:
-            return self._send(Reply(503, "5.5.1 Need MAIL command first (RCPT before MAIL)"))
+            return Reply(503, "5.5.1 Need MAIL command first (RCPT before MAIL)")
         path = self._strip_keyword(arg, "TO:")
         if path is None:
-            return self._send(Reply(501, "5.5.4 Syntax: RCPT TO:<address>"))
+            return Reply(501, "5.5.4 Syntax: RCPT TO:<address>")
         address, params, bracketed = _parse_path(path)
         if not address or not (_is_mailbox(address) or address.lower() == "postmaster"):
-            return self._send(Reply(501, "5.1.3 Bad recipient address syntax"))
+            return Reply(501, "5.1.3 Bad recipient address syntax")
         if params.strip():
-            return self._send(Reply(555, f"5.5.4 Unsupported parameter {params.split()[0]}"))
+            return Reply(555, f"5.5.4 Unsupported parameter {params.split()[0]}")
         if len(self._transaction.rcpt_to) >= MAX_RECIPIENTS:
-            return self._send(Reply(452, "4.5.3 Too many recipients"))
+            return Reply(452, "4.5.3 Too many recipients")
         if not bracketed:
             self._remark_missing_brackets("RCPT TO", address)
         if self._scenario("reject-recipient"):
-            return self._send(Reply(550, f"5.1.1 <{address}>: no such user here (lab scenario "
-                                    "reject-recipient)"))
+            return Reply(550, f"5.1.1 <{address}>: no such user here (lab scenario "
+                         "reject-recipient)")
         if self._scenario("defer-recipient"):
-            return self._send(Reply(450, f"4.2.0 <{address}>: mailbox busy, try again later "
-                                    "(lab scenario defer-recipient)"))
+            return Reply(450, f"4.2.0 <{address}>: mailbox busy, try again later "
+                         "(lab scenario defer-recipient)")
         self._transaction.rcpt_to.append(address)
-        return self._send(Reply(250, f"2.1.5 Recipient <{address}> OK"))
+        return Reply(250, f"2.1.5 Recipient <{address}> OK")
 
     def _strip_keyword(self, arg: str, keyword: str) -> str | None:
         """The path after "FROM:" or "TO:", or None when the keyword is not there."""
@@ -628,19 +644,19 @@ class SMTPSession:
 
     # -- DATA
 
-    def smtp_DATA(self, arg: str) -> bytes:
+    def smtp_DATA(self, arg: str) -> Reply:
         if arg:
-            return self._send(Reply(501, "5.5.4 Syntax: DATA"))
+            return Reply(501, "5.5.4 Syntax: DATA")
         if self._transaction is None:
-            return self._send(Reply(503, "5.5.1 Need MAIL command first (DATA before MAIL)"))
+            return Reply(503, "5.5.1 Need MAIL command first (DATA before MAIL)")
         if not self._transaction.rcpt_to:
-            return self._send(Reply(503, "5.5.1 Need RCPT command first (DATA before RCPT)"))
+            return Reply(503, "5.5.1 Need RCPT command first (DATA before RCPT)")
         # Start with the CRLF that ended the DATA line, so that an empty message (".") and a
         # dot-stuffed first line look like every other line: "\r\n." at a line start.
         self._data = bytearray(b"\r\n")
         self._data_dropped = 0
         self._data_scan = _DataScan()
-        return self._send(Reply(354, "End data with <CR><LF>.<CR><LF>"))
+        return Reply(354, "End data with <CR><LF>.<CR><LF>")
 
     def _take_data(self) -> bool:
         """Move buffered bytes into the message; True when the final "." has arrived."""
@@ -678,11 +694,11 @@ class SMTPSession:
         self.remark(RemarkKind.SCENARIO_DROP_IN_DATA, octets=DROP_IN_DATA_AFTER)
         self.connection_lost(DisconnectReason.SCENARIO)
 
-    def _end_data(self) -> bytes:
+    def _end_data(self) -> Reply:
         message = self._finish_data(complete=True)
         if not message.accepted:
-            return self._send(Reply(552, f"5.3.4 {message.reason}"))
-        return self._send(Reply(250, "2.0.0 OK: message received (not stored, not forwarded)"))
+            return Reply(552, f"5.3.4 {message.reason}")
+        return Reply(250, "2.0.0 OK: message received (not stored, not forwarded)")
 
     def _finish_data(self, *, complete: bool) -> CompletedMessage:
         data, self._data = self._data, None
@@ -1092,6 +1108,7 @@ class SessionHandler(socketserver.BaseRequestHandler):
                 chunk = connection.recv(65536)
             except TimeoutError:
                 connection.sendall(session.timed_out())
+                session.replies_written()
                 return
             if not chunk:
                 session.connection_lost(self._lost_reason(DisconnectReason.PEER_CLOSED))
@@ -1103,14 +1120,17 @@ class SessionHandler(socketserver.BaseRequestHandler):
 
     def _send(self, connection: socket.socket, session: SMTPSession,
               replies: Iterable[bytes]) -> None:
-        """Send replies: together, or one by one after a pause in the "slow" scenario."""
+        """Send replies: together, or one by one after a pause in the "slow" scenario; each
+        is recorded once it is written, so that its time is when it left."""
         if "slow" not in session.config.scenarios:
             _send_together(connection, replies)
+            session.replies_written()
             return
         for reply in replies:
             if self.server.wait_unless_stopping(session.config.delay):
                 return
             connection.sendall(reply)
+            session.replies_written(1)
 
     def _start_tls(self, connection: socket.socket, session: SMTPSession) -> socket.socket:
         session.tls_requested = False

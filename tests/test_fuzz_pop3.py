@@ -116,6 +116,7 @@ def test_state_machine_gives_one_well_formed_response_per_line(session):
     data = b"".join(line + end for line, end in lines)
     for start in range(0, len(data), piece):
         output += b"".join(machine.receive(data[start:start + piece]))
+    machine.replies_written()
     replies = [event for event in events if event.event == "reply"]
     commands = [event for event in events if event.event == "command"]
     assert len(replies) == len(commands) + 1  # the greeting answers nothing

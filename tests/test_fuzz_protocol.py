@@ -347,6 +347,7 @@ class StateMachineClient(Client):
         self.session = SMTPSession(config, 1, "127.0.0.1:4242", self.events.append)
         self.wire = Wire()
         self.wire.feed(self.session.greeting())
+        self.session.replies_written()
         self.piece = piece
         self._read = 0
 
@@ -355,6 +356,7 @@ class StateMachineClient(Client):
             if self.session.closed:  # as the server does: it stops reading
                 return
             self.wire.feed(b"".join(self.session.receive(data[start: start + self.piece])))
+            self.session.replies_written()
 
     def next_reply(self) -> int | None:
         if self._read == len(self.wire.replies):

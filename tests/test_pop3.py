@@ -32,12 +32,15 @@ class Client:
                                         self.events.append)
         self.piece = piece  # >0: bytes arrive in pieces of this size
         self.greeting = self.session.greeting()
+        self.session.replies_written()
 
     def send(self, data: bytes) -> bytes:
-        if not self.piece:
-            return b"".join(self.session.receive(data))
-        return b"".join(b"".join(self.session.receive(data[start:start + self.piece]))
-                        for start in range(0, len(data), self.piece))
+        """What the server sends back for `data` (then written: its events are recorded)."""
+        pieces = [data] if not self.piece else [data[start:start + self.piece]
+                                                 for start in range(0, len(data), self.piece)]
+        wire = b"".join(b"".join(self.session.receive(piece)) for piece in pieces)
+        self.session.replies_written()
+        return wire
 
     def say(self, line: str | bytes) -> bytes:
         return self.send((line.encode() if isinstance(line, str) else line) + b"\r\n")

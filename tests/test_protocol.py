@@ -37,10 +37,13 @@ class Dialogue:
         self.session = SMTPSession(ServerConfig(hostname="obs.test", **config), 1,
                                    "127.0.0.1:4242", self.events.append)
         self.greeting = parse_replies(self.session.greeting())
+        self.session.replies_written()
 
     def wire(self, data: bytes) -> bytes:
-        """What the server sends back for `data`, as it goes over the wire."""
-        return b"".join(self.session.receive(data))
+        """What the server sends back for `data`, as it goes over the wire (then written)."""
+        wire = b"".join(self.session.receive(data))
+        self.session.replies_written()
+        return wire
 
     def send(self, data: bytes) -> list[tuple[int, list[str]]]:
         return parse_replies(self.wire(data))

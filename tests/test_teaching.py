@@ -12,6 +12,7 @@ import pytest
 
 import events
 import explain
+import gui_teaching
 import smtp_observer
 from conftest import ROOT, remark_text, require_program
 from test_protocol import Dialogue, b64, send_message
@@ -208,6 +209,26 @@ def test_slow_delays_every_reply(make_observer):
         client.noop()
         answered = time.monotonic()
     assert greeted - started >= 0.3 and answered - greeted >= 0.3
+
+
+def test_slow_puts_the_delay_on_the_server_not_on_the_clients_round_trip(make_observer):
+    """A reply is recorded when it is written, after the pause: the sequence view shows the
+    pause as the server's time, and the client's round trip stays small."""
+    observer = scenario(make_observer, "slow", delay=0.3)
+    with smtplib.SMTP("127.0.0.1", observer.port) as client:
+        client.ehlo("lab-pc.example.edu")
+        client.noop()
+    observer.wait_for("disconnect")
+    session = [event for event in observer.seen if event.session == 1]
+    track = gui_teaching.SessionTrack(1, session[0].time)
+    steps = [entry.step for entry in map(track.add, session) if entry.step is not None]
+    greeting, *rest = steps
+    assert greeting.kind == "reply" and greeting.elapsed >= 0.3
+    replies = [step for step in rest if step.kind == "reply"]
+    commands = [step for step in rest if step.kind == "command"]
+    assert len(replies) == len(commands) == 3  # EHLO, NOOP, QUIT
+    assert all(step.server_time >= 0.3 for step in replies)
+    assert all(step.round_trip < 0.2 for step in commands)
 
 
 def test_no_auth_hides_auth(make_observer):
