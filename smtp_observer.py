@@ -40,16 +40,21 @@ from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import decoder
 import explain
 import explain_pop3
 import pop3
+import preflight
 import sasl
 import words
 from events import (AUTH_CHALLENGE, Outbox, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
                     MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
                     ServerEvent, TLSStarted, reply_wire_lines)
+
+if __name__ == "__main__":  # the decoder needs Pillow: say how to install it, not a traceback
+    preflight.require_pillow()
+
+import decoder  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # The protocol
@@ -1487,12 +1492,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _load_gui():
+def _load_gui(lang: str):
     """The window module, or None (with the reason printed) when Tk cannot be used here."""
     try:
         import gui
     except ImportError as error:
-        print(f"The window cannot open ({error}); running headless instead.")
+        if preflight.is_missing_tkinter(error):
+            print(preflight.missing_tkinter_notice(lang))
+        else:
+            print(f"The window cannot open ({error}); running headless instead.")
         return None
     return gui
 
@@ -1536,7 +1544,7 @@ def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerE
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     lang = args.lang or explain.detect_language()
-    gui = None if args.no_gui or args.jsonl or args.report else _load_gui()
+    gui = None if args.no_gui or args.jsonl or args.report else _load_gui(lang)
     if gui is None:
         _prepare_stdout(args.jsonl)
     events: queue.Queue = queue.Queue()

@@ -7,7 +7,9 @@ import queue
 import shutil
 import socket
 import sys
+import subprocess
 import time
+import venv
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,15 @@ def require_program(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def without_pillow(tmp_path_factory) -> Path:
+    """A Python with the standard library (tkinter too) but nothing installed: a fresh
+    virtual environment, as on a lab PC before install.cmd ran."""
+    folder = tmp_path_factory.mktemp("no-pillow")
+    venv.create(folder, with_pip=False)
+    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    check = subprocess.run([str(python), "-c", "import PIL"], capture_output=True, timeout=60)
+    assert check.returncode == 1 and b"No module named 'PIL'" in check.stderr
+    return python

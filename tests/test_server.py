@@ -318,7 +318,7 @@ def test_main_decodes_large_messages_in_a_child_only_for_the_window(monkeypatch)
 
     window = types.SimpleNamespace(run=lambda events, **options: 0, WindowUnavailable=OSError)
     monkeypatch.setattr(smtp_observer, "start_server", start_server)
-    monkeypatch.setattr(smtp_observer, "_load_gui", lambda: window)
+    monkeypatch.setattr(smtp_observer, "_load_gui", lambda lang: window)
     monkeypatch.setattr(smtp_observer, "run_headless", lambda server, events, show: 0)
     assert smtp_observer.main(["--port", "0"]) == 0
     assert smtp_observer.main(["--port", "0", "--no-gui"]) == 0
