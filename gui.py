@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import queue
 import re
 import signal
@@ -31,6 +32,7 @@ import threading
 import time
 import tkinter as tk
 import traceback
+import unicodedata
 import weakref
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -109,7 +111,8 @@ RULE_COLOURS = {"background": "#ffebe9", "foreground": "#cf222e"}
 
 # Fonts that have Chinese glyphs, best first; without one Tk draws boxes (checked on Xvfb).
 UI_FONTS = {
-    "win32": ("Microsoft YaHei UI", "Microsoft YaHei"),
+    # A Chinese Windows may list YaHei only under its localized name.
+    "win32": ("Microsoft YaHei UI", "Microsoft YaHei", "微软雅黑"),
     "linux": ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "Droid Sans Fallback"),
 }
 MONO_FONTS = {
@@ -216,6 +219,7 @@ WORDS: dict[str, Text] = {
     "internal_error": Text("Internal error in the window: {text}", "窗口内部错误：{text}"),
     "save_failed": Text("Could not save {path}: {error}", "无法保存 {path}：{error}"),
     "html_failed": Text("Could not open the HTML in a browser: {error}", "无法在浏览器中打开 HTML：{error}"),
+    "no_browser": Text("no browser could be started", "无法启动浏览器"),
     "fatal_title": Text("SMTP Observer cannot start", "SMTP Observer 无法启动"),
     **gui_teaching.WORDS,
 }
@@ -504,10 +508,35 @@ def is_picture(attachment: Any) -> bool:
 _UNSAFE_FILENAME_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
 
 
+# Windows' device names: "CON", "nul.png" or "COM1.tar.gz" open the device, not a file.
+_RESERVED_FILE_STEMS = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{device}{number}" for device in ("COM", "LPT") for number in "0123456789¹²³"])
+MAX_FILENAME_BYTES = 200  # NTFS and ext4 allow 255; leave room for the dialog's " (2)"
+MAX_EXTENSION_CHARS = 16
+
+
 def safe_filename(name: str, fallback: str) -> str:
-    """A name the Save dialog can propose on Windows and Linux (no folders, no reserved chars)."""
-    cleaned = _UNSAFE_FILENAME_CHARS.sub("_", name).strip(" .")
-    return cleaned or fallback
+    """A name the Save dialog can propose on Windows and Linux: no folders, no reserved
+    characters or device names, no invisible format characters (a right-to-left override
+    makes "x\u202egnp.exe" look like "xexe.png"), at most 200 bytes with the extension kept."""
+    visible = "".join(char for char in name if unicodedata.category(char) != "Cf")
+    cleaned = _UNSAFE_FILENAME_CHARS.sub("_", visible).strip(" .")
+    stem, dot, extension = cleaned.partition(".")
+    if stem.rstrip(" ").upper() in _RESERVED_FILE_STEMS:
+        cleaned = f"{stem}_{dot}{extension}"
+    return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES) or fallback
+
+
+def _cut_to_bytes(name: str, limit: int) -> str:
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    base, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > MAX_EXTENSION_CHARS:
+        base, extension = name, ""
+    kept = limit - len(extension.encode("utf-8")) - len(dot)
+    base = base.encode("utf-8")[:kept].decode("utf-8", "ignore").rstrip(" .")
+    return base + dot + extension
 
 
 def initial_window_size(screen_width: int, screen_height: int) -> tuple[int, int]:
@@ -1964,11 +1993,11 @@ class ObserverWindow:
             filetypes=[(labels["filetype_html"], "*.html"), (labels["filetype_text"], "*.txt")])
         if not path:
             return
-        if path.lower().endswith(".txt"):
-            content = report.session_text(events, lang=self.lang)
+        if path.lower().endswith(".txt"):  # as --report writes it: Notepad shows the Chinese
+            data = report.notepad_text_bytes(report.session_text(events, lang=self.lang))
         else:
-            content = report.session_html(events, lang=self.lang)
-        self._write_file(path, content.encode("utf-8"))
+            data = report.session_html(events, lang=self.lang).encode("utf-8", "backslashreplace")
+        self._write_file(path, data)
 
     def _open_html(self) -> None:
         """Write the HTML body to a temporary file (only now, on request) and open a browser."""
@@ -1981,9 +2010,17 @@ class ObserverWindow:
                 self._temp_files.append(Path(file.name))
                 # A UTF-8 BOM outranks the HTML's own <meta charset> (e.g. gb2312) in browsers.
                 file.write(codecs.BOM_UTF8 + ev.decoded.html.encode("utf-8", "replace"))
-            webbrowser.open(Path(file.name).as_uri())
+            opened = open_in_browser(Path(file.name))
         except OSError as exc:
-            self.report_error(self.labels["html_failed"].format(error=exc))
+            self._report_html_failed(exc.strerror or str(exc))
+        else:
+            if not opened:
+                self._report_html_failed(self.labels["no_browser"])
+
+    def _report_html_failed(self, error: str) -> None:
+        message = self.labels["html_failed"].format(error=error)
+        self.report_error(message)
+        messagebox.showerror(self.labels["title"], message, parent=self.root)
 
     def clear(self) -> None:
         """Forget the messages, the dialogue and the sessions received so far (nothing is
@@ -2043,6 +2080,16 @@ class ObserverWindow:
             self._on_close()
         else:
             self.root.destroy()
+
+
+def open_in_browser(path: Path) -> bool:
+    """Open a local HTML file with the default browser; False when none could be started.
+    On Windows ShellExecute gets the path itself: it does not decode a percent-encoded
+    file: URL, which fails when %TEMP% holds Chinese (the user 张三). Raises OSError."""
+    if sys.platform == "win32":
+        os.startfile(str(path))  # raises OSError (e.g. no program for .html)
+        return True
+    return webbrowser.open(path.as_uri())
 
 
 # --------------------------------------------------------------------------------------------

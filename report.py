@@ -18,6 +18,7 @@ URIs. Making the thumbnails decodes pictures, so call ``session_html`` off the T
 from __future__ import annotations
 
 import base64
+import codecs
 import html
 import io
 import time
@@ -544,6 +545,11 @@ def write_session_report(directory: Path, events: Sequence[ServerEvent], *,
     page, transcript = directory / f"{base}.html", directory / f"{base}.txt"
     page.write_text(session_html(events, lang=lang), encoding="utf-8",
                     errors="backslashreplace", newline="\n")
-    transcript.write_text(session_text(events, lang=lang), encoding="utf-8-sig",
-                          errors="backslashreplace", newline="\r\n")
+    transcript.write_bytes(notepad_text_bytes(session_text(events, lang=lang)))
     return [page, transcript]
+
+
+def notepad_text_bytes(text: str) -> bytes:
+    """A text report as a file: UTF-8 with a BOM and CRLF line ends, so that Notepad on an
+    older Windows lab PC shows the Chinese and the lines (the window's export writes the same)."""
+    return codecs.BOM_UTF8 + text.replace("\n", "\r\n").encode("utf-8", "backslashreplace")

@@ -1400,23 +1400,41 @@ def _prepare_stdout(jsonl: bool) -> None:
 
 def run_headless(server: ObserverServer, events: queue.Queue,
                  show: Callable[[ServerEvent], None]) -> int:
-    """Show events until Ctrl+C; then stop the server and show what was still queued."""
+    """Show events until Ctrl+C, or until nobody reads the output any more; then stop the
+    server and show what was still queued."""
     # Ctrl+C sets a flag instead of raising KeyboardInterrupt, which could land in the middle
     # of showing an event: that event was lost, or its JSON line cut in two.
     interrupted = threading.Event()
     previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
-        while not interrupted.is_set():
-            try:
-                show(events.get(timeout=0.25))  # the timeout lets the loop see the flag
-            except queue.Empty:
-                continue
+        with _until_the_reader_goes_away():
+            while not interrupted.is_set():
+                try:
+                    show(events.get(timeout=0.25))  # the timeout lets the loop see the flag
+                except queue.Empty:
+                    continue
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         server.stop()
+    with _until_the_reader_goes_away():
         while not events.empty():
             show(events.get_nowait())
     return 0
+
+
+@contextlib.contextmanager
+def _until_the_reader_goes_away() -> Iterator[None]:
+    """End quietly when the output's reader has gone (``--jsonl | head``, a closed script):
+    a closed pipe is BrokenPipeError, on Windows often OSError EINVAL."""
+    try:
+        yield
+    except OSError:
+        # Python flushes stdout once more at exit: the null device lets that succeed instead
+        # of printing "Exception ignored ... BrokenPipeError".
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
 
 
 # --------------------------------------------------------------------------------------------

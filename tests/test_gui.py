@@ -529,7 +529,7 @@ def test_a_failed_save_is_reported(window, events, monkeypatch, tmp_path):
 
 def test_open_html_writes_a_temporary_file_only_on_click(window, events, monkeypatch):
     opened = []
-    monkeypatch.setattr(gui.webbrowser, "open", opened.append)
+    monkeypatch.setattr(gui.webbrowser, "open", lambda url: opened.append(url) or True)
     html = '<html><head><meta charset="gb2312"></head><body>你好</body></html>'
     feed(window, events, message(decoded_message(html=html)))
     assert opened == []
