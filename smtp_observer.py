@@ -1182,24 +1182,49 @@ SMTP_PORTS = Ports("--port", SMTP_PORT, FALLBACK_PORT)
 POP3_PORTS = Ports("--pop3-port", pop3.POP3_PORT, pop3.POP3_FALLBACK_PORT)
 
 
-def _bind(host: str, requested: int | None, ports: Ports,
-          make: Callable[[int], ObserverServer]) -> tuple[ObserverServer, str | None]:
+# On Windows, SO_EXCLUSIVEADDRUSE refuses a port while the last session's connection on it
+# closes (TIME_WAIT), so a quick restart finds its own port "in use": try again for a while.
+BIND_RETRY_SECONDS = 3.0 if os.name == "nt" else 0.0
+BIND_RETRY_INTERVAL = 0.25
+RetryNotice = Callable[[int, float], None]  # told (port, seconds) when a port is tried again
+
+
+def _bind(host: str, requested: int | None, ports: Ports, make: Callable[[int], ObserverServer],
+          on_retry: RetryNotice) -> tuple[ObserverServer, str | None]:
     """Bind the requested port; without one, fall back from the default port and say why."""
     port = ports.default if requested is None else requested
     try:
-        return make(port), None
+        return _bind_retrying(make, port, on_retry), None
     except OSError as error:
         if requested is not None:
             raise BindError(_bind_failure(host, port, error, ports)) from None
         fallback_reason = f"port {port}: {_bind_cause(host, error)}"
     try:
-        return make(ports.fallback), fallback_reason
+        return _bind_retrying(make, ports.fallback, on_retry), fallback_reason
     except OSError as error:
         raise BindError(_bind_failure(host, ports.fallback, error, ports)) from None
 
 
-def _bind_pop3(config: ServerConfig, server: ObserverServer,
-               events: queue.Queue) -> tuple[str | None, str | None]:
+def _bind_retrying(make: Callable[[int], ObserverServer], port: int,
+                   on_retry: RetryNotice) -> ObserverServer:
+    """make(port), tried again for BIND_RETRY_SECONDS while the port is in use."""
+    deadline: float | None = None
+    while True:
+        try:
+            return make(port)
+        except OSError as error:
+            if error.errno not in _ADDRESS_IN_USE or BIND_RETRY_SECONDS <= 0:
+                raise
+            if deadline is None:
+                deadline = time.monotonic() + BIND_RETRY_SECONDS
+                on_retry(port, BIND_RETRY_SECONDS)
+            elif time.monotonic() >= deadline:
+                raise
+        time.sleep(BIND_RETRY_INTERVAL)
+
+
+def _bind_pop3(config: ServerConfig, server: ObserverServer, events: queue.Queue,
+               on_retry: RetryNotice) -> tuple[str | None, str | None]:
     """Give `server` a POP3 companion: (why it fell back from 110, why there is none).
 
     Without --pop3-port, POP3 that cannot listen costs only POP3: SMTP is what the observer
@@ -1213,7 +1238,7 @@ def _bind_pop3(config: ServerConfig, server: ObserverServer,
 
     try:
         server.pop3_server, fallback_reason = _bind(config.host, config.pop3_port, POP3_PORTS,
-                                                    make)
+                                                    make, on_retry)
     except BindError as error:
         if config.pop3_port is not None:
             raise
@@ -1222,14 +1247,16 @@ def _bind_pop3(config: ServerConfig, server: ObserverServer,
     return fallback_reason, None
 
 
-def start_server(config: ServerConfig, events: queue.Queue) -> ObserverServer:
+def start_server(config: ServerConfig, events: queue.Queue,
+                 on_retry: RetryNotice = lambda port, seconds: None) -> ObserverServer:
     """Bind, announce the address as the first event, and serve in a daemon thread."""
     server, fallback_reason = _bind(config.host, config.port, SMTP_PORTS,
-                                    lambda port: ObserverServer(config, port, events))
+                                    lambda port: ObserverServer(config, port, events), on_retry)
     pop3_fallback_reason = pop3_unavailable = None
     if config.serve_pop3:
         try:
-            pop3_fallback_reason, pop3_unavailable = _bind_pop3(config, server, events)
+            pop3_fallback_reason, pop3_unavailable = _bind_pop3(config, server, events,
+                                                                on_retry)
         except BindError:
             server.server_close()
             raise
@@ -1448,6 +1475,17 @@ def default_hostname() -> str:
         else "smtp-observer"
 
 
+# Windows first: python.org's installer puts the "py" launcher on PATH, not "python".
+USAGE_EXAMPLES = """\
+examples (Windows: py; Linux and macOS: python3):
+  py -m pip install -r requirements.txt       install Pillow (once)
+  py smtp_observer.py                         the window
+  py smtp_observer.py --no-gui --explain      the dialogue, explained, in the console
+  py smtp_observer.py --port 2525 --scenario slow
+  py smtp_observer.py --host 0.0.0.0          a whole lab sends to this PC
+  py smtp_observer.pyz                        the same from the lab kit (tools/build_kit.py)"""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     # --help is printed while parsing: read --lang first, so that "--lang zh --help" is Chinese.
     early = argparse.ArgumentParser(add_help=False)
@@ -1457,7 +1495,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="smtp_observer.py", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="A simplified SMTP server that shows the SMTP dialogue and the decoded\n"
                     "mail. It never stores or forwards mail.",
-        epilog="lab scenarios (--scenario NAME):\n" + explain.scenario_table(lang))
+        epilog="lab scenarios (--scenario NAME):\n" + explain.scenario_table(lang)
+               + "\n\n" + USAGE_EXAMPLES)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 serves the LAN)")
     parser.add_argument("--port", type=int, default=None,
@@ -1542,6 +1581,21 @@ def _report_directory(directory: Path) -> Path:
     return directory
 
 
+BIND_RETRY_NOTICE = explain.Text(
+    "Port {port} is in use; trying again for {seconds:g} seconds (after a restart, Windows "
+    "keeps the last session's port for a moment)...",
+    "端口 {port} 正被占用，{seconds:g} 秒内继续尝试"
+    "（刚重启时，Windows 会把上一次会话的端口再保留一会儿）……")
+
+
+def _retry_notice(lang: str) -> RetryNotice:
+    def notice(port: int, seconds: float) -> None:
+        if sys.stderr is not None:  # None under pythonw
+            print(BIND_RETRY_NOTICE(lang).format(port=port, seconds=seconds), file=sys.stderr,
+                  flush=True)
+    return notice
+
+
 class StartupError(Exception):
     """The observer cannot start as asked; the message is one line a user can act on."""
 
@@ -1578,7 +1632,7 @@ def main(argv: list[str] | None = None) -> int:
                               tls_context=tls_context, decode_in_child_from=decode_in_child_from,
                               serve_pop3=not args.no_pop3, pop3_port=args.pop3_port,
                               pop3_timeout=args.timeout or pop3.AUTOLOGOUT)
-        server = start_server(config, events)
+        server = start_server(config, events, on_retry=_retry_notice(lang))
     except (BindError, StartupError) as error:
         print(f"smtp_observer: {error}", file=sys.stderr)
         if gui is not None:

@@ -312,7 +312,7 @@ def test_a_crashed_child_costs_no_message_and_is_replaced(make_observer):
 def test_main_decodes_large_messages_in_a_child_only_for_the_window(monkeypatch):
     configs: list[smtp_observer.ServerConfig] = []
 
-    def start_server(config, events):
+    def start_server(config, events, **_):
         configs.append(config)
         return types.SimpleNamespace(stop=lambda: None, set_scenarios=None)
 

@@ -5,9 +5,11 @@ any system, and the Windows-only branches with os.name / sys.platform faked wher
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -122,3 +124,48 @@ def test_the_exported_text_report_is_utf8_with_bom_and_crlf(window, events, monk
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\n") == data.count(b"\r\n") > 5
     assert messages.SEED_SUBJECT in data.decode("utf-8-sig")
+
+
+# --------------------------------------------------------------------------------------------
+# Binding
+
+
+def config_for(port: int) -> so.ServerConfig:
+    return so.ServerConfig(host="127.0.0.1", port=port, hostname="observer.test")
+
+
+def test_a_port_in_use_is_tried_again_for_a_while_on_windows(monkeypatch):
+    monkeypatch.setattr(so, "BIND_RETRY_SECONDS", 5.0)  # as on Windows
+    retries = []
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    threading.Timer(0.6, holder.close).start()  # the last session's port comes free
+    started = time.monotonic()
+    server = so.start_server(config_for(port), queue.Queue(),
+                             on_retry=lambda *args: retries.append(args))
+    try:
+        assert server.port == port and 0.5 < time.monotonic() - started < 5
+        assert retries == [(port, 5.0)]
+    finally:
+        server.stop()
+
+
+def test_a_port_that_stays_in_use_exits_2_after_the_retry_says_so(monkeypatch, capsys,
+                                                                  taken_port):
+    monkeypatch.setattr(so, "BIND_RETRY_SECONDS", 0.5)
+    started = time.monotonic()
+    assert so.main(["--no-gui", "--port", str(taken_port), "--lang", "zh"]) == 2
+    assert time.monotonic() - started >= 0.5
+    assert capsys.readouterr().err.splitlines() == [
+        f"端口 {taken_port} 正被占用，0.5 秒内继续尝试"
+        "（刚重启时，Windows 会把上一次会话的端口再保留一会儿）……",
+        f"smtp_observer: cannot listen on 127.0.0.1:{taken_port}: the port is already in use "
+        "(is another mail server or observer running?); try --port 2525"]
+
+
+def test_elsewhere_a_port_in_use_is_not_tried_again(capsys, taken_port):
+    assert (3.0 if os.name == "nt" else 0.0) == so.BIND_RETRY_SECONDS
+    assert so.main(["--no-gui", "--port", str(taken_port)]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == (2 if os.name == "nt" else 1)
