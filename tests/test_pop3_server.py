@@ -3,17 +3,19 @@ test of Outlook (logon to POP3, then a test message by SMTP, then Send/Receive).
 
 from __future__ import annotations
 
+import json
 import poplib
 import smtplib
 import socket
 import ssl
 import struct
 import subprocess
+import sys
 
 import pytest
 
 import smtp_observer
-from conftest import remark_text, require_program
+from conftest import ROOT, remark_text, require_program
 
 DOTTED = (b"From: Student <a@example.com>\r\nTo: b@example.com\r\nSubject: dots\r\n\r\n"
           b".one dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n")
@@ -280,3 +282,33 @@ def test_curl_lists_and_retrieves(lab):
     commands = [event.line.split(" ")[0] for event in lab.named("command")
                 if event.protocol == "pop3"]
     assert "CAPA" in commands and "RETR" in commands
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui", *args],
+                          capture_output=True, timeout=30)
+
+
+def test_an_explicit_pop3_port_in_use_exits_2_with_one_line(taken_port):
+    done = run_cli("--port", "0", "--pop3-port", str(taken_port))
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        f"smtp_observer: cannot listen on 127.0.0.1:{taken_port}: the port is already in use "
+        "(is another mail server or observer running?); try --pop3-port 1110"]
+
+
+@pytest.mark.parametrize("args, expected", [(("--no-pop3",), None), (("--pop3-port", "0"), int)])
+def test_the_jsonl_listening_line_has_pop3_port(args, expected):
+    process = subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--jsonl",
+                                "--port", "0", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        first = json.loads(process.stdout.readline())
+    finally:
+        process.terminate()  # our own child, by its Popen
+        process.communicate(timeout=20)
+    assert first["event"] == "listening"
+    if expected is None:
+        assert first["pop3_port"] is None
+    else:
+        assert isinstance(first["pop3_port"], int) and first["pop3_port"] > 0
