@@ -249,6 +249,7 @@ def _first_line(process: subprocess.Popen) -> bytes:
 _MESSAGE_EVENT = b'{"event":"message"'
 _ERROR_EVENT = b'{"event":"error"'
 _PORT_RE = re.compile(rb'"port":(\d+)')
+_POP3_PORT_RE = re.compile(rb'"pop3_port":(\d+)')
 
 
 class ObserverProcess(ServerProcess):
@@ -261,14 +262,17 @@ class ObserverProcess(ServerProcess):
     def __init__(self, on_message: Callable[[bytes], None] | None = None) -> None:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "smtp_observer.py"), "--jsonl", "--port", "0",
-             "--hostname", "observer.bench"],
+             "--pop3-port", "0", "--hostname", "observer.bench"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             bufsize=1 << 20)
-        match = _PORT_RE.search(_first_line(process))
+        self.first_line = _first_line(process)
+        match = _PORT_RE.search(self.first_line)
         if match is None:
             process.kill()
             raise RuntimeError("the observer's first line named no port")
         super().__init__(process, int(match[1]))
+        pop3 = _POP3_PORT_RE.search(self.first_line)
+        self.pop3_port = int(pop3[1]) if pop3 else None
         self.message_times: list[float] = []
         self.errors: list[str] = []
         self._on_message = on_message
