@@ -84,7 +84,8 @@ def test_the_pop3_tab_shows_the_dialogue_and_the_smtp_tab_does_not(lab):
                                         f"S: <message 1: {len(MESSAGE)} B, dot-stuffed>",
                                         "S: ."]
     smtp = text_of(window.dialogue_text)
-    assert "C: USER student" not in smtp and "C: mail FROM:<a@example.com>" in smtp
+    assert "C: USER student" not in smtp
+    assert "c: mail from:<a@example.com>" in smtp.lower()  # smtplib's case varies by version
     assert window.dialogue_tabs.select() == str(window.dialogues["pop3"].frame)
     assert [label.cget("text") for label in window.state_strip.state_labels.values()] == [
         "AUTHORIZATION", "TRANSACTION", "UPDATE", "done"]
