@@ -312,3 +312,26 @@ def test_the_jsonl_listening_line_has_pop3_port(args, expected):
         assert first["pop3_port"] is None
     else:
         assert isinstance(first["pop3_port"], int) and first["pop3_port"] > 0
+
+
+def test_autologout_closes_without_a_response_and_removes_nothing(make_observer):
+    lab = make_observer(serve_pop3=True, pop3_port=0, pop3_timeout=0.5)
+    send(lab.port, DOTTED)
+    lab.wait_for("message")
+    with socket.create_connection(("127.0.0.1", lab.pop3_port), timeout=10) as sock:
+        sock.recv(1000)
+        sock.sendall(b"USER a\r\nPASS b\r\nDELE 1\r\n")
+        received = b""
+        while chunk := sock.recv(1000):  # until the server closes, after 0.5 s of silence
+            received += chunk
+    assert received.count(b"+OK") == 3  # the three answers, and nothing at the autologout
+    assert lab.wait_for("disconnect", 2)[-1].reason == "timeout"
+    assert len(lab.server.maildrop.snapshot()) == 1
+
+
+def test_stop_with_a_pop3_client_connected_is_clean(lab):
+    client = logged_on(lab)
+    lab.server.stop()
+    assert lab.wait_for("disconnect")[-1].reason == "server stopping"
+    with pytest.raises((OSError, poplib.error_proto, EOFError)):
+        client.stat()
