@@ -18,7 +18,7 @@ from typing import Any
 import decoder
 import explain
 import explain_pop3
-from events import PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
+from events import PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
 from explain import Text
 from words import Labels
 
@@ -31,10 +31,11 @@ HEX_ROW = 8  # bytes a row: as wide as the X-ray's middle pane
 
 WORDS: dict[str, Text] = {
     "explanation": Text("Explanation", "解释"),
-    "explain_hint": Text("Click a line of the SMTP dialogue to see what it means. Up and Down "
-                         "move from line to line; Esc goes back to following the newest "
-                         "connection.",
-                         "点击 SMTP 对话中的一行，查看它的含义。上下方向键逐行移动；按 Esc 回到跟随最新连接。"),
+    "explain_hint": Text("Click a line of the SMTP or POP3 dialogue to see what it means. Up "
+                         "and Down move from line to line; Esc goes back to following the "
+                         "newest connection.",
+                         "点击 SMTP 或 POP3 对话中的一行，查看它的含义。上下方向键逐行移动；"
+                         "按 Esc 回到跟随最新连接。"),
     "explain_listening": Text("The server waits here for mail clients: a client whose SMTP "
                               "server is set to this address and port connects, and the dialogue "
                               "begins.",
@@ -45,6 +46,17 @@ WORDS: dict[str, Text] = {
     "explain_disconnect": Text("The TCP connection ended. A message counts as sent only after "
                                "its final \".\" got a 250 reply.",
                                "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。"),
+    "explain_connect_pop3": Text(
+        "A mail client connected to the POP3 server (port 110) to fetch mail. The server speaks "
+        "first: its +OK greeting starts the POP3 dialogue in the AUTHORIZATION state; the text "
+        "in angle brackets is the timestamp APOP uses.",
+        "邮件客户端连接到 POP3 服务器（110 端口）来收信。服务器先开口：它的 +OK 问候开始了 POP3 对话，"
+        "处于授权状态；尖括号里的文字是 APOP 要用的时间戳。"),
+    "explain_disconnect_pop3": Text(
+        "The TCP connection ended. Only a QUIT after logging on (the UPDATE state) removes the "
+        "messages marked with DELE; a connection that just ends removes nothing.",
+        "TCP 连接已结束。只有登录后的 QUIT（进入更新状态）才会删除用 DELE 标记的邮件；"
+        "直接断开的连接什么也不删除。"),
     "explain_message": Text("The message is shown on the right: its body and attachments, and "
                             "under Encoding X-ray how each part and header was encoded.",
                             "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和信头是如何编码的。"),
@@ -385,6 +397,8 @@ def _paragraphs(entry: DialogueEntry, labels: Labels, lang: str, reveal_secret: 
         return [explain.explain_command("STARTTLS", lang)]
     key = {"listening": "explain_listening", "connect": "explain_connect",
            "disconnect": "explain_disconnect", "message": "explain_message"}.get(ev.event)
+    if key in ("explain_connect", "explain_disconnect") and ev.protocol == PROTOCOL_POP3:
+        key += "_pop3"
     return [labels[key]] if key else []
 
 

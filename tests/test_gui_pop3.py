@@ -104,6 +104,8 @@ def test_clicking_a_pop3_line_explains_it_and_shows_its_state(lab):
     window.root.update()
     click(window, "leave a copy of messages on the server\" works.")
     assert explain_pop3.COMMANDS["UIDL"].meaning("en") in text_of(window.explanation_text)
+    click(window, f"Connection #2 from {window.dialogues['pop3'].rows[2].event.peer}")
+    assert gui.LABELS["en"]["explain_connect_pop3"] in text_of(window.explanation_text)
     click(window, "S: +OK observer.test POP3 signing off (1 deleted, 0 left)")
     assert current_state(window) == "update"
     assert tagged(window.dialogues["pop3"].text, gui.TAG_SELECTED)
