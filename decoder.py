@@ -978,6 +978,10 @@ _ATTACHED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "messag
 _HEADERS_TYPES = frozenset({"text/rfc822-headers"})  # a returned message's headers (RFC 6522)
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _MAX_NAME_CHARS = 120
+# An attached mail is listed with a copy of its bytes; mail nested in mail (Fw: Fw: Fw:, or a
+# hostile thousand levels) would copy the message once per level, so the copies may take this
+# many times the message's size; a mail past that still opens from the one that holds it.
+_ATTACHED_MAIL_BUDGET = 4
 
 # Remarks on broken structure, with their Chinese, as data: {placeholders} are filled in, and a
 # test checks that both languages name the same ones.
@@ -994,6 +998,11 @@ STRUCTURE_REMARKS: dict[str, tuple[str, str]] = {
         "第 {path} 部分（{content_type}）不在解析出的 MIME 结构内"
         "（在结束边界之后，或在边界从未出现的多部分主体中）；"
         "已按它的边界行 --{boundary} 找回。"),
+    "attached_mail_not_listed": (
+        "Part {path} ({content_type}) is not listed as an attachment: the mails attached in "
+        "this message already take {limit} times its size; open the mail that holds it.",
+        "第 {path} 部分（{content_type}）没有列为附件："
+        "本邮件中附带的邮件已占用其大小的 {limit} 倍；请打开包含它的那封邮件查看。"),
     "too_many_lost_parts": (
         "More than {count} parts lie outside the MIME structure; the rest are not searched.",
         "超过 {count} 个部分不在 MIME 结构内；其余的不再查找。"),
@@ -1304,6 +1313,7 @@ class _Decoding:
         self._boundaries: dict[str, str] = {}  # boundary → path of the first multipart with it
         self._open_boundaries: dict[str, str] = {}  # the same, for the multiparts being walked
         self._lost: list[Message] = []
+        self._attached_room = _ATTACHED_MAIL_BUDGET * len(raw)  # see _ATTACHED_MAIL_BUDGET
 
     def remark(self, text: str) -> None:
         # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
@@ -1409,6 +1419,7 @@ class _Decoding:
     ) -> int:
         spans, body_end = self._child_spans(part, headers.content_type, where, body_start, stop)
         index, attachment_index = len(self.result.parts), len(self.result.attachments)
+        listed = self._make_room_for(headers.content_type, body_end - body_start)
         decoded_size = 0
         children = part.get_payload()
         self._children[path] = len(children)
@@ -1421,9 +1432,8 @@ class _Decoding:
                 self.remark(f"Part {child_path} could not be decoded ({exc!r}).")
         transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
         attached = self._read_message_body(part, path, headers, where, transfer_encoding,
-                                           (body_start, body_end))
-        if attached is not None:  # listed before the attachments inside it
-            self.result.attachments.insert(attachment_index, self.result.attachments.pop())
+                                           (body_start, body_end),
+                                           attachment_index if listed else None)
         self.result.parts.insert(index, Part(
             path, depth, headers.content_type, headers.params.get("charset"), None,
             transfer_encoding, headers.disposition, headers.filename,
@@ -1449,9 +1459,10 @@ class _Decoding:
 
     def _read_message_body(
         self, part: Message, path: str, headers: _PartHeaders, where: str,
-        transfer_encoding: str, span: tuple[int, int],
+        transfer_encoding: str, span: tuple[int, int], at: int | None,
     ) -> AttachedMessage | None:
-        """A report's fields as text, or an attached mail as an attachment (returned)."""
+        """A report's fields as text, or an attached mail (returned), listed as an attachment at
+        index `at` (before the attachments inside it), or not when `at` is None."""
         content_type = headers.content_type
         if content_type not in _REPORT_TYPES | _ATTACHED_MESSAGE_TYPES:
             return None
@@ -1462,8 +1473,20 @@ class _Decoding:
             return None
         children = part.get_payload()
         attached = self._attached_message(children[0] if children else Message(), True)
-        self._add_attachment(path, headers, where, data, attached)
+        if at is None:
+            self._remark_structure("attached_mail_not_listed", path=path,
+                                   content_type=content_type, limit=_ATTACHED_MAIL_BUDGET)
+        else:
+            self._add_attachment(path, headers, where, data, attached, at)
         return attached
+
+    def _make_room_for(self, content_type: str, size: int) -> bool:
+        """Whether an attached mail of `size` bytes fits in what is left of the budget (taken
+        outermost first, as the walk reaches them), and take its room."""
+        if content_type not in _ATTACHED_MESSAGE_TYPES or size > self._attached_room:
+            return False
+        self._attached_room -= size
+        return True
 
     def _attached_message(self, message: Message, with_text: bool) -> AttachedMessage:
         """The headers a reader lists for an attached mail, and the text it shows."""
@@ -1610,7 +1633,8 @@ class _Decoding:
         return decoded.codec
 
     def _add_attachment(self, path: str, headers: _PartHeaders, where: str, data: bytes,
-                        attached: AttachedMessage | None = None) -> Attachment:
+                        attached: AttachedMessage | None = None, at: int | None = None
+                        ) -> Attachment:
         image = None
         if attached is not None:
             filename = headers.filename or _message_filename(attached.subject, path)
@@ -1625,7 +1649,8 @@ class _Decoding:
             filename, headers.content_type, headers.content_id, headers.disposition, data,
             len(data), hashlib.sha256(data).hexdigest(), image, path, attached,
         )
-        self.result.attachments.append(attachment)
+        attachments = self.result.attachments
+        attachments.insert(len(attachments) if at is None else at, attachment)
         return attachment
 
     # What a reader sees

@@ -505,3 +505,17 @@ def test_real_bounce_with_upper_case_types_shows_fields_and_returned_mail():
     assert returned.filename == "[scr] yeah for Ians!!.eml"
     assert returned.message.from_ == '"Ian T. Henry" <henryi@oxy.edu>'
     assert returned.message.text.startswith("I always love to find more Ian's")
+
+
+def test_mail_nested_in_mail_is_copied_within_a_budget():
+    """A thousand-level chain of attached mail must not copy the message a thousand times."""
+    level = b"Subject: s\r\nContent-Type: message/rfc822\r\n\r\n"
+    raw = level * 200 + b"Subject: end\r\n\r\n" + b"x" * 50_000
+    decoded = decoder.decode(raw)
+    assert sum(attachment.size for attachment in decoded.attachments) <= \
+        decoder._ATTACHED_MAIL_BUDGET * len(raw)
+    assert len(decoded.attachments) == decoder._ATTACHED_MAIL_BUDGET
+    assert decoded.attachments[0].part == "1" and decoded.attachments[0].data == raw[len(level):]
+    assert any("is not listed as an attachment" in remark for remark in decoded.remarks)
+    [deepest] = [part for part in decoded.parts if part.subject == "end"]
+    assert deepest.path.count(".") == 199  # the tree still shows every level
