@@ -1237,19 +1237,22 @@ def _preferred_alternative(options: list[list[BodyPiece]]) -> list[BodyPiece]:
     this observer prefers, unless a later, richer one shows pictures that it lacks (as Apple
     Mail's text-photo-text mail does); without plain text, the last one with any text (the
     richest, RFC 2046 5.1.4); a blank text/plain never wins."""
-    def has_text(pieces: list[BodyPiece], kinds: tuple[str, ...]) -> bool:
-        return any(piece.kind in kinds and piece.text.strip() for piece in pieces)
-
-    def has_pictures(pieces: list[BodyPiece]) -> bool:
-        return any(piece.kind == "picture" for piece in pieces)
-
-    plain = next((pieces for pieces in options if has_text(pieces, ("plain",))), None)
+    plain = next((pieces for pieces in options if _has_text(pieces, ("plain",))), None)
     richest = next((pieces for pieces in reversed(options)
-                    if has_text(pieces, ("plain", "html", "report")) or has_pictures(pieces)),
+                    if _has_text(pieces, ("plain", "html", "report")) or _has_pictures(pieces)),
                    options[-1] if options else [])
-    if plain is None or (has_pictures(richest) and not has_pictures(plain)):
+    if plain is None or (_has_pictures(richest) and not _has_pictures(plain)):
         return richest
     return plain
+
+
+def _has_text(pieces: list[BodyPiece], kinds: tuple[str, ...]) -> bool:
+    return any(piece.kind in kinds and piece.text and not piece.text.isspace()
+               for piece in pieces)
+
+
+def _has_pictures(pieces: list[BodyPiece]) -> bool:
+    return any(piece.kind == "picture" for piece in pieces)
 
 
 def _related_start(part: Message, children: list[Message]) -> Message | None:
@@ -1274,11 +1277,32 @@ def _joined_text(pieces: list[BodyPiece]) -> tuple[str | None, bool]:
     return "\n\n".join([*leading, texts[-1].text]), from_html
 
 
-# A line that may be a boundary line: "--", a printable token, perhaps "--" (a closing line).
-_BOUNDARY_LIKE_LINE = re.compile(rb"^--([!-~](?:[ -~]*[!-~])??)(--)?[ \t]*(?:\r\n|\r|\n)",
-                                 re.MULTILINE)
+# The token of a line that may be a boundary line: "--" token (ending in "--" when closing).
+_BOUNDARY_TOKEN = re.compile(rb"[!-~][ -~]*")
 _CONTENT_HEADER = re.compile(rb"^content-(?:type|disposition)[ \t]*:", re.MULTILINE | re.I)
 _MAX_LOST_PARTS = 100
+
+
+def _next_boundary_like_line(raw: bytes, start: int, stop: int) -> tuple[bytes, int] | None:
+    """The token of the first boundary-like line that starts in raw[start:stop], and the end
+    of the line (after its line feed). Found with bytes.find: a regular expression anchored at
+    line starts cost more than all the rest of this search on an everyday message."""
+    pos = start
+    while (found := raw.find(b"--", pos, stop)) != -1:
+        pos = found + 1
+        line_feed = raw.find(b"\n", found, stop)
+        if (found and raw[found - 1] not in b"\r\n") or line_feed == -1:
+            continue
+        token = raw[found + 2 : line_feed].rstrip(b"\r").rstrip(b" \t")
+        if _BOUNDARY_TOKEN.fullmatch(token):
+            return token, line_feed + 1
+    return None
+
+
+def _may_hide_parts(multipart: Message) -> bool:
+    """Whether a multipart may hide parts from the parser: it has defects (no boundary line, no
+    closing one, no parts), or lines that start with "--" in its epilogue."""
+    return bool(multipart.defects) or "\n--" in "\n" + (multipart.epilogue or "")
 
 
 def _has_content_headers(raw: bytes, start: int, stop: int) -> bool:
@@ -1304,7 +1328,6 @@ class _Decoding:
         self._placeholders = False  # whether some runs reached the parser as placeholder lines
         # For what a reader sees (see `_pieces`) and for finding lost parts (`_find_lost_parts`):
         self._paths: dict[Message, tuple[str, str]] = {}  # part → its path and content type
-        self._parts: dict[str, Part] = {}  # filled in by `_find_lost_parts`
         self._named: set[str] = set()  # paths of parts with a file name
         self._pictures: set[str] = set()  # paths of pictures shown where they stand
         self._report_texts: dict[str, str] = {}
@@ -1313,6 +1336,7 @@ class _Decoding:
         self._boundaries: dict[str, str] = {}  # boundary → path of the first multipart with it
         self._open_boundaries: dict[str, str] = {}  # the same, for the multiparts being walked
         self._lost: list[Message] = []
+        self._broken_multipart = False  # a multipart with defects, or "--" lines in its epilogue
         self._attached_room = _ATTACHED_MAIL_BUDGET * len(raw)  # see _ATTACHED_MAIL_BUDGET
 
     def remark(self, text: str) -> None:
@@ -1409,6 +1433,8 @@ class _Decoding:
             decoded_size = self._walk_leaf(part, path, depth, headers, where, body_start, stop)
         if opened is not None:
             del self._open_boundaries[opened]
+        if opened is not None or headers.content_type.startswith("multipart/"):
+            self._broken_multipart |= _may_hide_parts(part)
         for defect in part.defects:  # complete now: decoding a leaf adds some
             self.remark(f"{where}: {_readable_defect(defect)}.")
         return decoded_size
@@ -1718,18 +1744,19 @@ class _Decoding:
         """Find the parts a permissive reader finds but the parser did not (a nested multipart
         that reuses its parent's boundary, a boundary that never appears): in the bytes no leaf
         part holds, a boundary-like line followed by Content-* headers starts one."""
-        self._parts = {part.path: part for part in self.result.parts}
+        if not self._broken_multipart:
+            return  # the well-formed mail of every day: nothing to search
         for gap_start, gap_end in self._uncovered_spans():
             pos = gap_start
-            while (line := _BOUNDARY_LIKE_LINE.search(self.raw, pos, gap_end)) is not None:
-                pos = line.end()
-                if line[2] or pos in self._header_starts or not _has_content_headers(
-                        self.raw, pos, gap_end):
+            while (line := _next_boundary_like_line(self.raw, pos, gap_end)) is not None:
+                token_bytes, pos = line
+                if (token_bytes.endswith(b"--") or pos in self._header_starts
+                        or not _has_content_headers(self.raw, pos, gap_end)):
                     continue
                 if len(self._lost) == _MAX_LOST_PARTS:
                     self._remark_structure("too_many_lost_parts", count=_MAX_LOST_PARTS)
                     return
-                token = line[1].decode("ascii", "surrogateescape")
+                token = token_bytes.decode("ascii")
                 pos = self._walk_lost_part(token, pos, _lost_part_end(self.raw, token, pos,
                                                                       gap_end))
 
@@ -1768,8 +1795,9 @@ class _Decoding:
 
     def _lost_part_owner(self, boundary: str, start: int) -> Part:
         path = self._boundaries.get(boundary)
-        if path is not None:
-            return self._parts[path]
+        owner = next((part for part in self.result.parts if part.path == path), None)
+        if owner is not None:
+            return owner
         around = [part for part in self.result.parts
                   if part.content_type.startswith("multipart/")
                   and part.body_start <= start <= part.body_end]

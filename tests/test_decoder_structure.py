@@ -519,3 +519,12 @@ def test_mail_nested_in_mail_is_copied_within_a_budget():
     assert any("is not listed as an attachment" in remark for remark in decoded.remarks)
     [deepest] = [part for part in decoded.parts if part.subject == "end"]
     assert deepest.path.count(".") == 199  # the tree still shows every level
+
+
+def test_a_part_after_an_early_closing_boundary_is_found():
+    lines = mixed(text_part("hello"))  # ends "--b--", ""
+    raw = message(*lines[:-1], "--b", *pdf_part(), "--b--", "")
+    decoded = decoder.decode(raw)
+    assert [(a.filename, a.data, a.part) for a in decoded.attachments] == [
+        ("a.pdf", b"%PDF-1.4 lost?", "1.2")]
+    assert len(lost_remarks(decoded)) == 1
