@@ -2102,9 +2102,10 @@ class WindowUnavailable(Exception):
 
 def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None,
         set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
-        scenarios: tuple[str, ...] = ()) -> int:
+        scenarios: tuple[str, ...] = (), stop_signals: Sequence[int] = (signal.SIGINT,)) -> int:
     """Show the window until the user closes it; then stop the server. Returns the exit code.
-    ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu)."""
+    ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu);
+    ``stop_signals`` (Ctrl+C in the terminal that started the window) close it too."""
     try:
         root = tk.Tk()
     except tk.TclError as error:
@@ -2124,11 +2125,13 @@ def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | Non
     ObserverWindow(root, events, lang=lang or detect_language(), on_close=close,
                    set_scenarios=set_scenarios, scenarios=scenarios)
     # Ctrl+C in the terminal that started the window closes it like the close button does.
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: root.after_idle(close))
+    previous_handlers = {number: signal.signal(number, lambda *_: root.after_idle(close))
+                         for number in stop_signals}
     try:
         root.mainloop()
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
     return 0
 
 

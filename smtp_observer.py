@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +73,12 @@ DEFAULT_DELAY = 3.0
 # ms and froze the window for 80-190 ms (shared/docs/tk-performance.md 5); a 1 MB message in a
 # thread froze it for 6 ms, less than handing the message to a child process costs.
 WINDOW_DECODE_IN_CHILD_FROM = 1024 * 1024
+# How long stop() waits for the server thread to end after it has cut off the client.
+STOP_WAIT = 5.0
+# What stops the observer like Ctrl+C: on Windows also Ctrl+Break and closing the console
+# window, which Python reports as SIGBREAK (its default would end the process at once).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGBREAK) if hasattr(signal, "SIGBREAK") \
+    else (signal.SIGINT,)
 TOO_LARGE_SCENARIO_SIZE = 10240  # the SIZE the "too-large" scenario advertises
 DROP_IN_DATA_AFTER = 1024  # octets of DATA the "drop-in-data" scenario reads before it hangs up
 
@@ -912,6 +918,7 @@ class ObserverServer(socketserver.TCPServer):
         # server thread uses it, and stop() closes it once that thread has ended.
         self._child_decoder: ProcessPoolExecutor | None = None
         self.messages_decoded_in_child = 0  # how often the child did it (tests read this)
+        self.child_decoder_warmed_up: Future | None = None  # set by start() (tests wait for it)
         if ":" in config.host:
             self.address_family = socket.AF_INET6
         super().__init__((config.host, port), SessionHandler)
@@ -951,7 +958,9 @@ class ObserverServer(socketserver.TCPServer):
             # If the child cannot be started now, the first large message tries again and says
             # why it failed: no reason not to serve.
             with contextlib.suppress(OSError):
-                self._start_child_decoder()
+                # Start the child and its imports now, not when the first large message waits.
+                self.child_decoder_warmed_up = self._start_child_decoder().submit(
+                    decoder.decode, b"")
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
                                         name=self.thread_name, daemon=True)
         self._thread.start()
@@ -971,8 +980,11 @@ class ObserverServer(socketserver.TCPServer):
             if self._client is not None:
                 _abort(self._client)
         if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
+            # shutdown() itself waits without a limit: wait here for a bounded time instead, so
+            # that a client the abort did not wake cannot hang closing the window or Ctrl+C.
+            threading.Thread(target=self.shutdown, name=f"{self.thread_name}-shutdown",
+                             daemon=True).start()
+            self._thread.join(STOP_WAIT)
         self._close_child_decoder()
         self.server_close()
 
@@ -1044,13 +1056,11 @@ class ObserverServer(socketserver.TCPServer):
         """The child process that decodes large messages, started if it is not running."""
         if self._child_decoder is None:
             # spawn, as Windows always does: forking a process that runs Tk and threads is
-            # unsafe. Ctrl+C reaches the child too (same console or process group): it ignores
-            # it, and ends when stop() says so, without a KeyboardInterrupt traceback.
+            # unsafe. Ctrl+C (Ctrl+Break) reaches the child too (same console or process group):
+            # it ignores it, and ends when stop() says so, without a KeyboardInterrupt traceback.
             self._child_decoder = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
-            # Start the child and its imports now, not when the first large message is waiting.
-            self._child_decoder.submit(decoder.decode, b"")
+                initializer=ignore_stop_signals)
         return self._child_decoder
 
     def _close_child_decoder(self) -> None:
@@ -1059,9 +1069,19 @@ class ObserverServer(socketserver.TCPServer):
             self._child_decoder = None
 
 
+def ignore_stop_signals() -> None:
+    """In the child decoder: Ctrl+C is its parent's business (see _start_child_decoder)."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+
+
 def _abort(connection: socket.socket) -> None:
+    """End a connection that another thread is reading: shutdown() wakes that thread on Linux,
+    closing it wakes it on Windows, where Winsock does not end a wait on shutdown alone."""
     with contextlib.suppress(OSError):  # the peer may have closed it already
         connection.shutdown(socket.SHUT_RDWR)
+    if os.name == "nt":  # on Linux the reader may still use the descriptor: it closes it itself
+        connection.close()
 
 
 class POP3Server(ObserverServer):
@@ -1432,7 +1452,8 @@ def run_headless(server: ObserverServer, events: queue.Queue,
     # Ctrl+C sets a flag instead of raising KeyboardInterrupt, which could land in the middle
     # of showing an event: that event was lost, or its JSON line cut in two.
     interrupted = threading.Event()
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    previous_handlers = {number: signal.signal(number, lambda *_: interrupted.set())
+                         for number in STOP_SIGNALS}
     try:
         with _until_the_reader_goes_away():
             while not interrupted.is_set():
@@ -1441,7 +1462,8 @@ def run_headless(server: ObserverServer, events: queue.Queue,
                 except queue.Empty:
                     continue
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        for number, handler in previous_handlers.items():
+            signal.signal(number, handler)
         server.stop()
     with _until_the_reader_goes_away():
         while not events.empty():
@@ -1613,10 +1635,40 @@ def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerE
     return show
 
 
+# Said in a message box when there is no console (pythonw.exe, a double-clicked .pyw): running
+# headless there would be an invisible server holding the port until the user logs off.
+NO_CONSOLE_FOR_OUTPUT = explain.Text(
+    "SMTP Observer was started without a console (pythonw or a .pyw file), so --no-gui, "
+    "--jsonl and --report have nowhere to show the dialogue. Run it in a command prompt: "
+    "py smtp_observer.py --no-gui",
+    "SMTP Observer 是在没有控制台的情况下启动的（pythonw 或 .pyw 文件），--no-gui、--jsonl 和 "
+    "--report 无处显示对话。请在命令提示符中运行：py smtp_observer.py --no-gui")
+NO_CONSOLE_NO_WINDOW = explain.Text(
+    "The window cannot open ({reason}), and without a console (pythonw or a .pyw file) the "
+    "observer has nowhere else to show the dialogue. Install Python from python.org with "
+    "\"tcl/tk and IDLE\" ticked, or run it in a command prompt: py smtp_observer.py --no-gui",
+    "窗口无法打开（{reason}），而没有控制台（pythonw 或 .pyw 文件）时观察器也无处显示对话。"
+    "请从 python.org 安装 Python 并勾选“tcl/tk and IDLE”，或在命令提示符中运行："
+    "py smtp_observer.py --no-gui")
+TKINTER_MISSING = explain.Text("Python's tkinter is missing", "Python 缺少 tkinter")
+
+
+def _refuse_without_console(text: str, lang: str) -> int:
+    """Tell a user who has no console why nothing runs; the exit code of a start-up error."""
+    if not preflight.message_box(preflight.TITLE(lang), text) and sys.stderr is not None:
+        print(f"smtp_observer: {text}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     lang = args.lang or explain.detect_language()
-    gui = None if args.no_gui or args.jsonl or args.report else _load_gui(lang)
+    wants_window = not (args.no_gui or args.jsonl or args.report)
+    gui = _load_gui(lang) if wants_window else None
+    if gui is None and sys.stdout is None:
+        text = (NO_CONSOLE_NO_WINDOW(lang).format(reason=TKINTER_MISSING(lang)) if wants_window
+                else NO_CONSOLE_FOR_OUTPUT(lang))
+        return _refuse_without_console(text, lang)
     if gui is None:
         _prepare_stdout(args.jsonl)
     events: queue.Queue = queue.Queue()
@@ -1641,8 +1693,13 @@ def main(argv: list[str] | None = None) -> int:
     if gui is not None:
         try:
             return gui.run(events, stop_server=server.stop, lang=lang,
-                           set_scenarios=server.set_scenarios, scenarios=config.scenarios)
+                           set_scenarios=server.set_scenarios, scenarios=config.scenarios,
+                           stop_signals=STOP_SIGNALS)
         except gui.WindowUnavailable as error:
+            if sys.stdout is None:
+                server.stop()
+                return _refuse_without_console(NO_CONSOLE_NO_WINDOW(lang).format(reason=error),
+                                               lang)
             print(f"The window cannot open ({error}); running headless instead.")
             _prepare_stdout(jsonl=False)
     return run_headless(server, events, _headless_consumer(args, lang))
