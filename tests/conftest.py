@@ -6,6 +6,7 @@ import os
 import queue
 import shutil
 import socket
+import subprocess
 import sys
 import subprocess
 import time
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import child_observer  # noqa: E402
 import smtp_observer  # noqa: E402
 import words  # noqa: E402
 
@@ -83,6 +85,20 @@ def make_observer():
 
 
 @pytest.fixture
+def start_observer():
+    """child_observer.start(), and every observer started ends with the test, even a failed one."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        started.append(child_observer.start(*args, env=env))
+        return started[-1]
+
+    yield start
+    for process in started:
+        child_observer.end(process)
+
+
+@pytest.fixture
 def taken_port():
     """A loopback port that another socket is listening on."""
     with socket.socket() as taken:
@@ -91,8 +107,19 @@ def taken_port():
         yield taken.getsockname()[1]
 
 
+def running_under_wine() -> bool:
+    """True in the Windows pass under Wine (../shared/tools/winpy), where Wine's own gaps show."""
+    if os.name != "nt":
+        return False
+    import ctypes
+    return hasattr(ctypes.windll.ntdll, "wine_get_version")
+
+
 def require_program(name: str) -> str:
-    """The path of an external client; a missing one skips locally but fails in CI."""
+    """The path of an external client; a missing one skips locally but fails in CI.
+    They are Linux programs (from Debian's packages): the Windows pass skips their tests."""
+    if os.name == "nt":
+        pytest.skip(f"{name} is a Linux program here: its tests run in the Linux pass")
     path = shutil.which(name)
     if path is None:
         message = f"{name} is not installed (apt-get install {name})"

@@ -8,6 +8,7 @@ import queue
 import shutil
 import smtplib
 import subprocess
+import sys
 import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
@@ -64,12 +65,19 @@ def wait_until(root: tk.Misc, condition: Callable[[], object], timeout: float = 
         time.sleep(0.01)
 
 
+def grab_screen(bbox: tuple[int, int, int, int]) -> Image.Image:
+    """A screenshot of part of the screen: the X display on Linux, the desktop on Windows
+    (whose Pillow has no ``xdisplay``; under Wine the desktop is drawn on the X display)."""
+    if sys.platform == "win32":
+        return ImageGrab.grab(bbox=bbox)
+    return ImageGrab.grab(bbox=bbox, xdisplay=os.environ["DISPLAY"])
+
+
 def grab_window(root: tk.Tk) -> Image.Image:
     """A screenshot of the window as it is on the (virtual) screen."""
     root.update()
     x, y = root.winfo_rootx(), root.winfo_rooty()
-    return ImageGrab.grab(bbox=(x, y, x + root.winfo_width(), y + root.winfo_height()),
-                          xdisplay=os.environ["DISPLAY"])
+    return grab_screen((x, y, x + root.winfo_width(), y + root.winfo_height()))
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import sys
 import tkinter as tk
 from collections.abc import Iterator
 
@@ -23,9 +24,10 @@ import gui
 
 @pytest.fixture(scope="session")
 def x_server() -> Iterator[str]:
-    """The display the window tests use: the developer's own screen, else a private Xvfb."""
-    if os.environ.get("DISPLAY"):
-        yield os.environ["DISPLAY"]
+    """The display the window tests use: the developer's own screen, else a private Xvfb.
+    Windows has its desktop (under Wine, drawn on the $DISPLAY that winpy set up)."""
+    if os.environ.get("DISPLAY") or sys.platform == "win32":
+        yield os.environ.get("DISPLAY", "")
         return
     try:
         with virtual_display() as display:
@@ -38,10 +40,11 @@ def x_server() -> Iterator[str]:
 def xdisplay(x_server: str) -> Iterator[str]:
     """$DISPLAY, set to x_server while the module's tests run."""
     previous = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = x_server
+    if x_server:
+        os.environ["DISPLAY"] = x_server
     yield x_server
     if previous is None:
-        del os.environ["DISPLAY"]
+        os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = previous
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import smtplib
 import socket
 import subprocess
@@ -13,26 +12,22 @@ from email.message import EmailMessage
 
 import pytest
 
+from child_observer import WINDOWS, stop
 from conftest import ROOT
 
 CHINESE_SUBJECT = "实验报告 镕"
 
 
-def start(*args: str, encoding: str = "utf-8") -> subprocess.Popen:
-    """The observer as a process; POP3 on any free port unless the test says otherwise."""
-    env = {**os.environ, "PYTHONIOENCODING": encoding}
-    if "--pop3-port" not in args and "--no-pop3" not in args:
-        args = (*args, "--pop3-port", "0")
-    return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+@pytest.fixture
+def start(start_observer):
+    """Start the observer with its output in the given encoding (a console's code page); POP3
+    on any free port unless the test says otherwise."""
+    def start(*args: str, encoding: str = "utf-8") -> subprocess.Popen:
+        if "--pop3-port" not in args and "--no-pop3" not in args:
+            args = (*args, "--pop3-port", "0")
+        return start_observer(*args, env={**os.environ, "PYTHONIOENCODING": encoding})
 
-
-def stop(process: subprocess.Popen) -> tuple[bytes, bytes]:
-    process.send_signal(signal.SIGINT)  # what Ctrl+C does
-    out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err.decode()
-    assert b"Traceback" not in err
-    return out, err
+    return start
 
 
 def chinese_message() -> EmailMessage:
@@ -44,7 +39,7 @@ def chinese_message() -> EmailMessage:
     return message
 
 
-def test_jsonl_first_line_then_one_object_per_event(tmp_path):
+def test_jsonl_first_line_then_one_object_per_event(tmp_path, start):
     process = start("--jsonl", "--port", "0", "--hostname", "observer.test", encoding="cp936")
     first = json.loads(process.stdout.readline())
     assert first["event"] == "listening" and first["host"] == "127.0.0.1"
@@ -72,7 +67,7 @@ def test_jsonl_first_line_then_one_object_per_event(tmp_path):
     assert lines[-1]["reason"] == "quit"
 
 
-def test_no_gui_transcript_survives_a_cp437_console():
+def test_no_gui_transcript_survives_a_cp437_console(start):
     process = start("--no-gui", "--port", "0", encoding="cp437")
     first = process.stdout.readline().decode("cp437")
     assert first.startswith("Listening on 127.0.0.1:")
@@ -90,7 +85,7 @@ def test_no_gui_transcript_survives_a_cp437_console():
     assert "--- session 1: disconnected (quit)" in transcript
 
 
-def test_no_gui_transcript_in_a_chinese_console_keeps_the_chinese():
+def test_no_gui_transcript_in_a_chinese_console_keeps_the_chinese(start):
     process = start("--no-gui", "--port", "0", encoding="cp936")
     port = int(process.stdout.readline().decode("cp936").split(":")[1])
     with smtplib.SMTP("127.0.0.1", port) as client:
@@ -99,7 +94,7 @@ def test_no_gui_transcript_in_a_chinese_console_keeps_the_chinese():
     assert CHINESE_SUBJECT in out.decode("cp936")
 
 
-def test_ctrl_c_with_a_client_connected_is_clean():
+def test_ctrl_c_with_a_client_connected_is_clean(start):
     process = start("--no-gui", "--port", "0")
     port = int(process.stdout.readline().decode().split(":")[1])
     client = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -122,7 +117,7 @@ def test_an_explicit_port_in_use_exits_2_with_one_line(taken_port):
         "(is another mail server or observer running?); try --port 2525"]
 
 
-def test_listening_on_every_interface_warns():
+def test_listening_on_every_interface_warns(start):
     process = start("--no-gui", "--host", "0.0.0.0", "--port", "0")
     assert process.stdout.readline().startswith(b"Listening on 0.0.0.0:")
     assert process.stdout.readline().startswith(b"POP3 listening on 0.0.0.0:")
@@ -138,10 +133,10 @@ def test_bad_arguments_are_usage_errors(args):
     assert done.returncode == 2 and b"usage:" in done.stderr and b"Traceback" not in done.stderr
 
 
-def test_without_a_display_the_observer_runs_headless():
+@pytest.mark.skipif(WINDOWS, reason="Windows always has a display: the window opens there")
+def test_without_a_display_the_observer_runs_headless(start_observer):
     env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
-    process = subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = start_observer("--port", "0", env=env)
     assert process.stdout.readline().startswith(b"The window cannot open (")
     assert process.stdout.readline().startswith(b"Listening on 127.0.0.1:")
     stop(process)

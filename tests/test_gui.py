@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 import pytest
-from conftest import require_program
+from conftest import require_program, running_under_wine
 from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pictures_shown,
                           pump_until, send, show_seed_message, tagged, text_of, wait_until)
 from PIL import Image, ImageStat
@@ -419,9 +419,12 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
     assert pump_until(window, lambda: pictures_shown(window))
     card, = window.attachment_cards
     before = card.photo
-    window.panes.sashpos(0, 950)  # a narrow right column
+    # A right column whose pictures area is half as wide as the picture: on a 768-high screen
+    # the picture is fitted to the area's height, so "narrower" alone may change nothing.
+    panes, area = window.panes, window.attachment_area.canvas
+    around_area = panes.winfo_width() - panes.sashpos(0) - area.winfo_width()
+    panes.sashpos(0, panes.winfo_width() - around_area - before.width() // 2)
     assert pump_until(window, lambda: card.photo is not before)
-    area = window.attachment_area.canvas
     assert card.photo.width() <= area.winfo_width() < before.width()
     assert abs(card.photo.width() / card.photo.height() - 1000 / 750) < 0.02
 
@@ -580,6 +583,9 @@ def test_an_exception_in_a_callback_is_shown_in_the_window(window):
         "Internal error in the window: ValueError: something odd")
 
 
+@pytest.mark.xfail(running_under_wine(), strict=True,
+                   reason="Wine: ships no Microsoft YaHei (every Windows 10/11 has it), so Tk "
+                          "keeps its default family")
 def test_chinese_labels_and_a_cjk_font(root, events):
     window = gui.ObserverWindow(root, events, lang="zh", poll=False)
     try:
@@ -588,7 +594,8 @@ def test_chinese_labels_and_a_cjk_font(root, events):
         assert window.clear_button.cget("text") == "清空"
         assert window.message_list.heading("subject", "text") == "主题"
         family = tkfont.nametofont("TkDefaultFont", root).actual("family")
-        assert family in gui.UI_FONTS["linux"]  # CI installs fonts-wqy-microhei
+        # CI installs fonts-wqy-microhei; Windows 10/11 have YaHei.
+        assert family in gui.UI_FONTS["win32" if sys.platform == "win32" else "linux"]
     finally:
         window.shutdown()
 
@@ -648,8 +655,10 @@ def test_smtplib_gb2312_message_end_to_end(root):
         assert lines[1].startswith("Connection #1 from 127.0.0.1:")
         clients = [line for line in lines if line.startswith("C: ")]
         assert clients[0] == "C: ehlo lab-pc"
-        assert clients[1].startswith("C: mail FROM:<student@example.com>")
-        assert clients[2:] == ["C: rcpt TO:<teacher@example.com>", "C: data", "C: QUIT"]
+        # smtplib's casing differs by version ("mail FROM:"; 3.13: "mail from:").
+        assert clients[1].casefold().startswith("c: mail from:<student@example.com>")
+        assert [line.casefold() for line in clients[2:]] == [
+            "c: rcpt to:<teacher@example.com>", "c: data", "c: quit"]
         assert lines.index("C: data") + 1 == lines.index(
             next(line for line in lines if line.startswith("S: 354")))
         body = text_of(window.body_text)

@@ -245,6 +245,9 @@ def click_line(window: gui.ObserverWindow, line: int) -> None:
     """Click the dialogue's ``line`` as a student does (it is scrolled into view first)."""
     text = window.dialogue_text
     text.see(f"{line}.0")
+    # A real click also makes the window the active one, so that keys go to it; on Win32 Tk
+    # a generated click does not (and Tk sends a generated key to the focus).
+    text.focus_force()
     window.root.update()
     x, y, *_ = text.bbox(f"{line}.0")
     text.event_generate("<Button-1>", x=x + 2, y=y + 2)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import smtplib
 import subprocess
-import sys
 import time
 
+import child_observer
 import pytest
-from conftest import ROOT
 from messages import broken_png, cut_png, picture_message
 
 import decoder
@@ -52,9 +51,7 @@ def test_the_report_shows_a_placeholder_for_a_broken_picture(observer, data):
 
 
 def run_observer(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
-                             "--port", "0", "--pop3-port", "0", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    return child_observer.start("--no-gui", "--port", "0", "--pop3-port", "0", *args)
 
 
 def port_of(process: subprocess.Popen) -> int:
@@ -69,7 +66,6 @@ def wait_for_files(folder, pattern: str, count: int, timeout: float = 20) -> lis
 
 
 def test_report_survives_a_broken_picture_and_a_cut_one(tmp_path):
-    from test_cli import stop
     folder = tmp_path / "reports"
     process = run_observer("--report", str(folder))
     try:
@@ -82,7 +78,7 @@ def test_report_survives_a_broken_picture_and_a_cut_one(tmp_path):
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             assert client.noop()[0] == 250  # and it still serves
     finally:
-        _, err = stop(process)
+        _, err = child_observer.stop(process)
     assert len(pages) == 2
     assert b"cannot write the report" not in err
     for page in pages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import ssl
@@ -10,6 +11,7 @@ import time
 
 import pytest
 
+import child_observer
 import events
 import explain
 import gui_teaching
@@ -379,11 +381,12 @@ def test_starttls_resets_the_session(certificate):
 # -- the command line
 
 
-def run_cli(*args: str, timeout: float = 30) -> subprocess.Popen:
-    import sys
-    return subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui",
-                             "--port", "0", "--pop3-port", "0", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+@pytest.fixture
+def run_cli(start_observer):
+    """Start ``smtp_observer.py --no-gui --port 0 --pop3-port 0 ARGS``; finish() stops it."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # not the code page of a Windows pipe
+    return lambda *args: start_observer("--no-gui", "--port", "0", "--pop3-port", "0", *args,
+                                        env=env)
 
 
 def port_of(process: subprocess.Popen) -> int:
@@ -391,14 +394,13 @@ def port_of(process: subprocess.Popen) -> int:
 
 
 def finish(process: subprocess.Popen) -> tuple[str, str]:
-    from test_cli import stop
-    out, err = stop(process)
+    out, err = child_observer.stop(process)
     return out.decode(), err.decode()
 
 
 @pytest.mark.parametrize("lang,expected", [("en", "| Like HELO, but asks the server to list"),
                                            ("zh", "| 与 HELO 相同")])
-def test_explain_prints_an_explanation_under_each_line(lang, expected):
+def test_explain_prints_an_explanation_under_each_line(lang, expected, run_cli):
     process = run_cli("--explain", "--lang", lang)
     with smtplib.SMTP("127.0.0.1", port_of(process)) as client:
         client.ehlo("ideaPC")
@@ -409,7 +411,7 @@ def test_explain_prints_an_explanation_under_each_line(lang, expected):
     assert "RFC 2920" in out  # the PIPELINING keyword of the EHLO reply is explained
 
 
-def test_scenarios_on_the_command_line_are_announced_and_combined():
+def test_scenarios_on_the_command_line_are_announced_and_combined(run_cli):
     process = run_cli("--scenario", "no-auth", "--scenario", "slow", "--delay", "0")
     port = port_of(process)
     process.stdout.readline()  # POP3 listening on ...
@@ -423,7 +425,7 @@ def test_scenarios_on_the_command_line_are_announced_and_combined():
     assert "note: Lab scenario in force: no-auth, slow" in out
 
 
-def test_report_folder_gets_one_html_and_one_text_file_per_session(tmp_path):
+def test_report_folder_gets_one_html_and_one_text_file_per_session(tmp_path, run_cli):
     process = run_cli("--report", str(tmp_path / "reports"))
     port = port_of(process)
     for _ in range(2):

@@ -7,8 +7,8 @@ arrived through the real server, and its teaching views.
 VIEW is one of: window (assets/screenshot.png), explain (the explanation of the EHLO reply's
 PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png) and
 sequence (the sequence view of the session, assets/sequence.png); --all makes all four.
-Without $DISPLAY it starts a private Xvfb (Linux). The message comes from tests/messages.py,
-the same one the screenshot test sends.
+Without $DISPLAY it starts a private Xvfb (Linux); on Windows the window opens on the
+desktop. The message comes from tests/messages.py, the same one the screenshot test sends.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from PIL import Image, ImageGrab
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import gui  # noqa: E402
-from gui_fixtures import (dialogue_line_number, observed_window,  # noqa: E402
+from gui_fixtures import (dialogue_line_number, grab_screen, observed_window,  # noqa: E402
                           show_seed_message, virtual_display, wait_until)
 
 ASSETS = ROOT / "assets"
@@ -43,7 +43,7 @@ def grab(root: tk.Tk, *widgets: tk.Misc | str) -> Image.Image:
         boxes.append((x, y, x + width, y + height))
     left, top = min(box[0] for box in boxes), min(box[1] for box in boxes)
     right, bottom = max(box[2] for box in boxes), max(box[3] for box in boxes)
-    return ImageGrab.grab(bbox=(left, top, right, bottom), xdisplay=os.environ["DISPLAY"])
+    return grab_screen((left, top, right, bottom))
 
 
 def window_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--all writes to assets/; leave out --output")
     views = tuple(VIEWS) if args.all else (args.view,)
     with ExitStack() as stack:
-        if not os.environ.get("DISPLAY"):
+        if not os.environ.get("DISPLAY") and sys.platform != "win32":
             stack.enter_context(virtual_display())
         for view in views:
             take_screenshot(view, args.output or ASSETS / VIEWS[view][1], args.lang)
