@@ -41,8 +41,10 @@ WORDS: dict[str, Text] = {
                               "begins.",
                               "服务器在这里等待邮件客户端：SMTP 服务器设置为此地址和端口的客户端连接进来后，对话就开始了。"),
     "explain_connect": Text("A mail client opened a TCP connection. The server speaks first: its "
-                            "220 greeting starts the SMTP dialogue.",
-                            "邮件客户端建立了 TCP 连接。服务器先开口：它的 220 问候开始了 SMTP 对话。"),
+                            "220 greeting starts the SMTP (Simple Mail Transfer Protocol) "
+                            "dialogue.",
+                            "邮件客户端建立了 TCP 连接。服务器先开口：它的 220 问候开始了 SMTP"
+                            "（简单邮件传送协议）对话。"),
     "explain_disconnect": Text("The TCP connection ended. A message counts as sent only after "
                                "its final \".\" got a 250 reply.",
                                "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。"),

@@ -183,6 +183,12 @@ def test_explanations_of_commands_and_replies(lang):
     assert any("10 ms" in note for note in keywords.notes)  # its round trip
 
 
+def test_the_connection_names_the_protocol_as_the_textbook_does():
+    _, (entry,) = track_of([connect()])
+    assert "220 问候开始了 SMTP（简单邮件传送协议）对话" in teaching.explain_entry(
+        entry, gui.LABELS["zh"], "zh").paragraphs[0]
+
+
 def test_explanations_of_auth_data_data_and_tls_lines():
     _, entries = track_of([connect(), reply(334, "VXNlcm5hbWU6"),
                            command("c3R1ZGVudA==", answers_challenge=True),
