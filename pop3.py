@@ -273,6 +273,8 @@ class POP3Session:
         allowed = _COMMAND_STATES[verb]
         if self._phase not in allowed:
             return Response(ERR, f"{verb} is not allowed in the {self._phase.upper()} state")
+        if verb in _WITHOUT_ARGUMENT and arg.strip():
+            return Response(ERR, f"Syntax: {verb} takes no argument")
         if verb == "PASS":
             return self.pop3_PASS(arg, previous_user)
         return handler(arg)
@@ -365,8 +367,6 @@ class POP3Session:
         if self.config.tls_context is None:
             return Response(ERR, "STLS is not offered (start the observer with --tls-cert "
                                    "and --tls-key)")
-        if arg:
-            return Response(ERR, "Syntax: STLS")
         if self.tls_active:
             return Response(ERR, "TLS is already active")
         if self._buffer:
@@ -488,3 +488,4 @@ _COMMAND_STATES: dict[str, tuple[str, ...]] = {
     "RSET": (TRANSACTION,), "NOOP": (TRANSACTION,),
 }
 POP3_COMMANDS = tuple(_COMMAND_STATES)
+_WITHOUT_ARGUMENT = frozenset({"CAPA", "STLS", "QUIT", "STAT", "RSET", "NOOP"})

@@ -229,6 +229,11 @@ def test_stat_list_and_uidl(client):
     ("TOP 3 0", b"-ERR No such message (the maildrop has 2)\r\n"),
     ("UIDL 7", b"-ERR No such message (the maildrop has 2)\r\n"),
     ("XTND XMIT", b"-ERR Unknown command\r\n"),
+    ("STAT 1", b"-ERR Syntax: STAT takes no argument\r\n"),
+    ("RSET all", b"-ERR Syntax: RSET takes no argument\r\n"),
+    ("NOOP x", b"-ERR Syntax: NOOP takes no argument\r\n"),
+    ("QUIT now", b"-ERR Syntax: QUIT takes no argument\r\n"),
+    ("CAPA x", b"-ERR Syntax: CAPA takes no argument\r\n"),
     ("", b"-ERR Unknown command\r\n"),
 ])
 def test_bad_arguments_get_one_err(client, command, reply):
@@ -348,8 +353,10 @@ def test_remarks_on_uidl_first_and_mail_left_on_the_server(client):
 def test_a_line_over_255_octets_costs_one_err(maildrop, piece):
     client = Client(maildrop, piece=piece)
     client.login()
-    assert client.say("NOOP " + "x" * 250) == b"-ERR Line too long (at most 255 octets)\r\n"
-    assert client.say("NOOP " + "x" * 248) == b"+OK\r\n"  # 255 octets with the CRLF
+    assert client.say("LIST " + "0" * 248 + "1") == (
+        b"-ERR Line too long (at most 255 octets)\r\n")
+    # 255 octets with the CRLF: still a command
+    assert client.say("LIST " + "0" * 247 + "1") == b"+OK 1 %d\r\n" % len(DOTTED)
     assert client.say("STAT").startswith(b"+OK 2 ")
 
 
