@@ -268,7 +268,9 @@ class POP3Reply(ConnectionEvent):
     lines: tuple[str, ...] | None  # the lines of a multi-line response; None: one line
     state: str  # the protocol state after this response, one of POP3_STATES
     body_size: int | None = None  # octets of the message a RETR or TOP sent
-    message_number: int | None = None  # which message of this run that was
+    # The message of this run a RETR, TOP or DELE named (its number in the window's list).
+    message_number: int | None = None
+    verb: str | None = None  # the command answered; None for the greeting and a SASL step
     protocol: str = field(default=PROTOCOL_POP3, kw_only=True)
 
     @property

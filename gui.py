@@ -47,13 +47,15 @@ from PIL import ImageTk
 
 import decoder
 import explain
-from events import (PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived, Connected, Disconnected,
-                    Listening, MessageReceived, ServerEvent, states_of)
+from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived,
+                    Connected, Disconnected, Listening, MessageReceived, ServerEvent, states_of)
 from explain import Text, detect_language
 import gui_teaching
 import report
 from words import Labels, note_text
 from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
+
+POP3_UPDATE = POP3_STATES[2]  # after QUIT in TRANSACTION: the marked messages are removed
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,8 @@ WORDS: dict[str, Text] = {
     "status_accepted": Text("accepted", "已接收"),
     "status_refused": Text("refused: {reason}", "已拒绝：{reason}"),
     "status_incomplete": Text("incomplete", "不完整"),
+    "status_pop3_retrieved": Text("{status} · fetched by POP3", "{status} · 已被 POP3 取走"),
+    "status_pop3_deleted": Text("{status} · deleted by POP3", "{status} · 已被 POP3 删除"),
     "clear": Text("Clear", "清空"),
     "save_message": Text("Save message as…", "邮件另存为…"),
     "save_attachment": Text("Save as…", "另存为…"),
@@ -1213,6 +1217,7 @@ class ObserverWindow:
         self._refit_id: str | None = None
         self._sequence_resize_id: str | None = None
         self.dialogues: dict[str, DialoguePane] = {}  # by protocol: an SMTP and a POP3 tab
+        self._pop3_marked: dict[int, set[int]] = {}  # by POP3 session: messages DELE marked
         self._selected_entry: DialogueEntry | None = None
         self._tracks: dict[int, SessionTrack] = {}  # by session number, oldest first
         self._received: list[ServerEvent] = []  # every event, for exporting a session
@@ -1362,7 +1367,7 @@ class ObserverWindow:
         labels = self.labels
         box = ttk.Labelframe(parent, text=labels["messages"], padding=2)
         columns = {"number": 48, "time": 72, "from": 200, "subject": 260, "size": 72,
-                   "status": 110}
+                   "status": 170}
         self.message_list = ttk.Treeview(box, columns=tuple(columns), show="headings", height=4,
                                          selectmode="browse")
         for column, width in columns.items():
@@ -1533,6 +1538,29 @@ class ObserverWindow:
 
     def on_disconnect(self, ev: Disconnected) -> None:
         self.connection_label.configure(text=self.labels["status_idle"])
+
+    def on_reply(self, ev: ServerEvent) -> None:
+        """A POP3 client's RETR, and QUIT after DELE, show in the message list: the mail went
+        on to the client's inbox, or left the maildrop (the list keeps it)."""
+        if ev.protocol != PROTOCOL_POP3 or ev.status != POP3_OK:
+            return
+        marked = self._pop3_marked.setdefault(ev.session, set())
+        if ev.verb == "RETR":
+            self._show_pop3_fate(ev.message_number, "status_pop3_retrieved")
+        elif ev.verb == "DELE":
+            marked.add(ev.message_number)
+        elif ev.verb == "RSET":
+            marked.clear()
+        elif ev.verb == "QUIT" and ev.state == POP3_UPDATE:
+            for number in sorted(self._pop3_marked.pop(ev.session)):
+                self._show_pop3_fate(number, "status_pop3_deleted")
+
+    def _show_pop3_fate(self, number: int | None, key: str) -> None:
+        item = next((item for item, shown in self._messages.items() if shown.number == number),
+                    None)
+        if item is not None:
+            status = message_status(self._messages[item], self.labels)
+            self.message_list.set(item, "status", self.labels[key].format(status=status))
 
     def on_message(self, ev: MessageReceived) -> None:
         self._counts["messages"] += 1

@@ -125,7 +125,8 @@ class Response:
     text: str
     lines: tuple[str, ...] | None = None  # a multi-line response: LIST, UIDL, CAPA, AUTH
     body: bytes | None = None  # a message or part of one: RETR, TOP
-    message_number: int | None = None  # which message of this run the body comes from
+    message_number: int | None = None  # the message of this run: RETR, TOP, DELE
+    verb: str | None = None  # the command it answers
 
     def wire(self) -> Iterator[bytes]:
         yield (pop3_status_line(self.status, self.text) + "\r\n").encode("utf-8")
@@ -263,7 +264,9 @@ class POP3Session:
         verb, _, arg = text.partition(" ")
         verb = verb.upper()
         self._event(CommandReceived, line=_masked(verb, text))
-        return self._send(self._dispatch(verb, arg))
+        response = self._dispatch(verb, arg)
+        response.verb = verb if verb in self._commands else None
+        return self._send(response)
 
     def _dispatch(self, verb: str, arg: str) -> Response:
         handler = self._commands.get(verb)
@@ -285,7 +288,7 @@ class POP3Session:
             POP3Reply, session=self.number, protocol=PROTOCOL_POP3, status=response.status,
             text=response.text, lines=response.lines,
             body_size=None if response.body is None else len(response.body),
-            message_number=response.message_number, state=self.state))
+            message_number=response.message_number, verb=response.verb, state=self.state))
         return response.wire()
 
     def replies_written(self, writes: int | None = None) -> None:
@@ -452,7 +455,8 @@ class POP3Session:
         if isinstance(found, Response):
             return found
         self._deleted.add(found[0])
-        return Response(OK, f"Message {found[0]} marked as deleted (removed at QUIT)")
+        return Response(OK, f"Message {found[0]} marked as deleted (removed at QUIT)",
+                        message_number=found[1].number)
 
     def pop3_RSET(self, arg: str) -> Response:
         self._deleted.clear()

@@ -159,3 +159,23 @@ def test_a_zh_screenshot_of_the_pop3_tab(root, lang, tmp_path):
     finally:
         window.shutdown()
         server.stop()
+
+
+def test_the_message_list_says_what_pop3_did_with_each_message(lab):
+    window, server = lab
+    for number in range(3):
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"],
+                            b"Subject: %d\r\n\r\nx\r\n" % number)
+    client = poplib.POP3("127.0.0.1", server.pop3_server.port, timeout=10)
+    client.user("student")
+    client.pass_("secret")
+    client.retr(1)
+    client.dele(2)
+    client.rset()
+    client.dele(3)
+    client.quit()
+    assert pump_until(window, lambda: "C: QUIT" in pop3_lines(window))
+    statuses = [window.message_list.set(item, "status")
+                for item in window.message_list.get_children()]
+    assert statuses == ["accepted · fetched by POP3", "accepted", "accepted · deleted by POP3"]
