@@ -48,6 +48,9 @@ from typing import Any, NamedTuple
 
 from PIL import Image, UnidentifiedImageError
 
+import words
+from events import Note, RemarkKind
+
 
 @dataclass(frozen=True, slots=True)
 class HeaderField:
@@ -69,7 +72,7 @@ class HeaderWord:
     encoding: str | None  # "B" or "Q"; None for plain text
     octets: bytes  # the bytes the word carries (of plain text: its UTF-8, or its raw bytes)
     text: str
-    substitution: str | None = None  # a sentence for a student when charset_used is not the label
+    substitution: Note | None = None  # for a student, when charset_used is not the label
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,7 @@ class PartXray:
     decoded: bytes  # with the Content-Transfer-Encoding undone; b"" for multipart and message/*
     text: str | None  # text/* only: decoded by its charset (line ends "\n"), as decode() does
     charset_used: str | None  # the codec that decoded `text`
-    substitution: str | None  # why charset_used is not the charset label, for a student
+    substitution: Note | None  # why charset_used is not the charset label, for a student
     is_binary: bool  # `decoded` is not text (a picture, a PDF...): show it as hex
 
 
@@ -185,7 +188,7 @@ class DecodedMessage:
     body: list[BodyPiece] = field(default_factory=list)  # what a reader sees, in order
     attachments: list[Attachment] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
-    remarks: list[str] = field(default_factory=list)
+    remarks: list[Note] = field(default_factory=list)  # words.note_text() puts them in words
     outlook_test: bool = False  # Outlook's "Microsoft Outlook Test Message" account test
 
     def to_json(self) -> dict[str, Any]:
@@ -205,8 +208,12 @@ class DecodedMessage:
             "headers": [{"name": header.name, "value": header.value} for header in self.headers],
             "attachments": [attachment.to_json() for attachment in self.attachments],
             "parts": [asdict(part) for part in self.parts],
-            "remarks": list(self.remarks),
+            "remarks": [{**remark.to_json(), "text": words.note_text(remark, "en")}
+                        for remark in self.remarks],
         }
+
+    def remark_texts(self, lang: str = "en") -> list[str]:
+        return [words.note_text(remark, lang) for remark in self.remarks]
 
 
 # --- Charsets ------------------------------------------------------------------------------
@@ -228,13 +235,12 @@ _CHARSET_SUPERSETS = {
 }
 # Why each superset above is used, as the X-ray tells a student (see `part_xray`).
 _SUPERSET_REASONS = {
-    "gb18030": "a superset: Outlook and Foxmail label GBK text gb2312",
-    "big5hkscs": "a superset: Big5 with the Hong Kong characters that Big5 mail often holds",
-    "cp949": "a superset: Windows' Korean code page, in which mail labelled EUC-KR is written",
-    "cp874": "a superset: Windows' Thai code page, in which mail labelled TIS-620 is written",
-    "cp932": "a superset: Windows' Japanese code page, with the NEC and IBM characters",
-    "cp1252": "a superset: readers decode ISO-8859-1 as windows-1252, as the WHATWG "
-              "Encoding Standard says",
+    "gb18030": RemarkKind.SUPERSET_GB18030,
+    "big5hkscs": RemarkKind.SUPERSET_BIG5HKSCS,
+    "cp949": RemarkKind.SUPERSET_CP949,
+    "cp874": RemarkKind.SUPERSET_CP874,
+    "cp932": RemarkKind.SUPERSET_CP932,
+    "cp1252": RemarkKind.SUPERSET_CP1252,
 }
 _FALLBACK_CODECS = ("utf-8", "gb18030")  # then latin-1, which decodes any bytes
 _LONGEST_CHARACTER = 4  # bytes, in UTF-8 and GB18030
@@ -243,7 +249,7 @@ _LONGEST_CHARACTER = 4  # bytes, in UTF-8 and GB18030
 class _Text(NamedTuple):
     text: str
     codec: str  # the Python codec that decoded it
-    problem: str | None  # why the label was not used (the caller adds "decoded as <codec>")
+    problem: Note | None  # why the label was not used (the caller adds "decoded as <codec>")
 
 
 # Python codecs that are not charsets of mail: a label naming one is treated as unknown.
@@ -292,28 +298,35 @@ def _decode_bytes(data: bytes, label: str | None, may_be_cut_off: bool = False) 
     try:
         return _Text(_strict_decode(data, codec), codecs.lookup(codec).name, None)
     except LookupError:
-        problem = f"charset {name!r} is unknown"
+        problem = Note(RemarkKind.CHARSET_UNKNOWN, {"charset": name})
     except ValueError as error:
-        problem = f"text labelled {name} is not valid {name}"
+        problem = Note(RemarkKind.CHARSET_INVALID, {"charset": name})
         cut_at = _cut_off_at(error, len(data)) if may_be_cut_off else None
         if cut_at is not None and (text := _try_decode(data[:cut_at], codec)) is not None:
             return _Text(text + "\ufffd", codecs.lookup(codec).name,
-                         f"text labelled {name} ends in the middle of a character (cut off?)")
+                         Note(RemarkKind.CHARSET_CUT, {"charset": name}))
     for fallback in _FALLBACK_CODECS:
         if (text := _try_decode(data, fallback)) is not None:
             return _Text(text, fallback, problem)
     return _Text(data.decode("latin-1"), "latin-1", problem)
 
 
-def _substitution(label: str | None, decoded: _Text) -> str | None:
+def _substitution(label: str | None, decoded: _Text) -> Note | None:
     """A sentence for a student when `decoded` was not decoded with the codec its label names:
     a superset of the label, or a fallback because the label was unknown or wrong."""
     name, codec = _charset_codec(label)
     if decoded.problem is None and codec == name:
         return None
-    labelled = f"labelled {name}" if label and label.strip() else "no charset label (us-ascii)"
-    reason = decoded.problem or _SUPERSET_REASONS[codec]  # a test checks every superset
-    return f"{labelled}, decoded as {decoded.codec} ({reason})"
+    labelled = (Note(RemarkKind.LABELLED, {"charset": name}) if label and label.strip()
+                else Note(RemarkKind.NO_LABEL))
+    # a test checks every superset
+    reason = decoded.problem or Note(_SUPERSET_REASONS[codec])
+    return Note(RemarkKind.SUBSTITUTION,
+                {"labelled": labelled, "codec": decoded.codec, "reason": reason})
+
+
+def _decoded_as(decoded: _Text) -> Note:
+    return Note(RemarkKind.DECODED_AS, {"problem": decoded.problem, "codec": decoded.codec})
 
 
 def _decode_8bit(value: str) -> tuple[str, str | None]:
@@ -341,7 +354,7 @@ _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 class _HeaderText(NamedTuple):
     raw: str  # unfolded, 8-bit bytes decoded
     value: str  # encoded words decoded too
-    complaints: list[str]
+    complaints: list[Note]
 
 
 def _b64decode_lenient(encoded: bytes) -> bytes:
@@ -354,7 +367,7 @@ def _b64decode_lenient(encoded: bytes) -> bytes:
 
 
 def _decode_base64(encoded: bytes, start: int = 0, end: int | None = None
-                   ) -> tuple[bytes, list[str]]:
+                   ) -> tuple[bytes, list[Note]]:
     """Decode the base64 body encoded[start:end], and say what was wrong with it. It is read in
     place, so that a large body is decoded straight from the raw message (see `_base64_runs`);
     and binascii skips line breaks itself, which spares the split-and-join copies that
@@ -363,14 +376,13 @@ def _decode_base64(encoded: bytes, start: int = 0, end: int | None = None
     try:
         data = binascii.a2b_base64(memoryview(encoded)[start:end])
     except binascii.Error:
-        return (_b64decode_lenient(encoded[start:end]),
-                ["bad base64 padding or length (cut off?), repaired"])
+        return _b64decode_lenient(encoded[start:end]), [Note(RemarkKind.BASE64_REPAIRED)]
     line_breaks = encoded.count(b"\n", start, end) + encoded.count(b"\r", start, end)
     significant = end - start - line_breaks
     tail = encoded[max(start, end - 16) : end].rstrip(b"\r\n")
     padding = len(tail) - len(tail.rstrip(b"="))
     if significant % 4 or len(data) != significant // 4 * 3 - padding:
-        return data, ["characters outside the base64 alphabet or after its padding (skipped)"]
+        return data, [Note(RemarkKind.BASE64_SKIPPED)]
     return data, []
 
 
@@ -405,10 +417,10 @@ def _word_runs(value: str) -> Iterator[str | list[re.Match[str]]]:
         yield value[end:]
 
 
-def _decode_encoded_words(value: str) -> tuple[str, list[str]]:
+def _decode_encoded_words(value: str) -> tuple[str, list[Note]]:
     """Decode the RFC 2047 words in `value` (see `_word_runs`); return the text and complaints."""
     pieces: list[str] = []
-    complaints: list[str] = []
+    complaints: list[Note] = []
     for run in _word_runs(value):
         if isinstance(run, str):
             pieces.append(run)
@@ -416,7 +428,7 @@ def _decode_encoded_words(value: str) -> tuple[str, list[str]]:
         decoded = _decode_bytes(b"".join(_word_octets(word) for word in run), run[0][1])
         pieces.append(decoded.text)
         if decoded.problem:
-            complaints.append(f"encoded word: {decoded.problem}; decoded as {decoded.codec}")
+            complaints.append(Note(RemarkKind.ENCODED_WORD, {"problem": _decoded_as(decoded)}))
     return "".join(pieces), complaints
 
 
@@ -487,10 +499,7 @@ def _decode_header_value(raw_value: str) -> _HeaderText:
     raw, codec = _decode_8bit(_LINE_BREAK.sub("", raw_value))
     complaints = []
     if codec is not None:
-        complaints.append(
-            "raw 8-bit bytes instead of RFC 2047 encoded words (allowed only with SMTPUTF8, "
-            f"RFC 6532); decoded as {codec}"
-        )
+        complaints.append(Note(RemarkKind.RAW_8BIT_HEADER, {"codec": codec}))
     value, word_complaints = _decode_encoded_words(raw)
     return _HeaderText(raw.strip(), value.strip(), complaints + word_complaints)
 
@@ -523,7 +532,7 @@ def _join_rfc2231(segments: list[tuple[int, bool, str]]) -> _Text:
     return _decode_bytes(bytes(data), charset or None)
 
 
-def _parse_params(header_value: str | None) -> tuple[dict[str, str], list[str]]:
+def _parse_params(header_value: str | None) -> tuple[dict[str, str], list[Note]]:
     """The parameters of a Content-Type / Content-Disposition value as parsed (lower-case names
     → decoded text, RFC 2231 continuations joined; RFC 2047 words are left to the caller), and
     complaints about their charsets."""
@@ -531,7 +540,7 @@ def _parse_params(header_value: str | None) -> tuple[dict[str, str], list[str]]:
         return {}, []
     params: dict[str, str] = {}
     rfc2231: dict[str, list[tuple[int, bool, str]]] = {}
-    complaints: list[str] = []
+    complaints: list[Note] = []
     for match in _PARAMETER.finditer(_LINE_BREAK.sub("", header_value)):
         name, value = match[1].lower(), _unquote(match[2])
         extended = _RFC2231_NAME.match(name)
@@ -542,13 +551,14 @@ def _parse_params(header_value: str | None) -> tuple[dict[str, str], list[str]]:
             continue
         text, codec = _decode_8bit(value)
         if codec is not None:
-            complaints.append(f"parameter {name} has raw 8-bit bytes; decoded as {codec}")
+            complaints.append(Note(RemarkKind.PARAM_8BIT, {"name": name, "codec": codec}))
         params.setdefault(name, text)
     for name, segments in rfc2231.items():  # RFC 2231 values win over plain ones (RFC 6266)
         decoded = _join_rfc2231(segments)
         params[name] = decoded.text
         if decoded.problem:
-            complaints.append(f"parameter {name}*: {decoded.problem}; decoded as {decoded.codec}")
+            complaints.append(Note(RemarkKind.PARAM_RFC2231,
+                                   {"name": name, "problem": _decoded_as(decoded)}))
     return params, complaints
 
 
@@ -830,7 +840,7 @@ def _too_many_pixels(size: tuple[int, int]) -> bool:
     return limit is not None and size[0] * size[1] > limit
 
 
-def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None, str | None]:
+def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None, Note | None]:
     """Format and size of an image, read from its header only, and a problem worth a remark."""
     try:
         with _open_image(data) as image:
@@ -839,21 +849,20 @@ def _measure_image(data: bytes, labelled_image: bool) -> tuple[ImageInfo | None,
         if broken:
             return info, broken
     except UnidentifiedImageError:
-        return None, ("Pillow cannot read this image (corrupt, or a format it does not know)"
+        return None, (Note(RemarkKind.IMAGE_UNREADABLE)
                       if labelled_image else None)
     except Image.DecompressionBombError as exc:
         info = _header_without_bomb_check(data)
         if info is None:
-            return None, f"image not opened: {exc}"
+            return None, Note(RemarkKind.IMAGE_NOT_OPENED, {"error": str(exc)})
     except Exception as exc:  # plugins raise OSError, ValueError, ... on corrupt headers
-        return None, f"corrupt image ({type(exc).__name__}: {exc})"
+        return None, Note(RemarkKind.IMAGE_CORRUPT, {"error": f"{type(exc).__name__}: {exc}"})
     if _too_many_pixels((info.width, info.height)):
-        return info, (f"{info.width}x{info.height} pixels is over Pillow's decompression-bomb "
-                      "limit: measured from its header, never decoded")
+        return info, Note(RemarkKind.IMAGE_BOMB, {"width": info.width, "height": info.height})
     return info, None
 
 
-def _broken_image(image: Image.Image) -> str | None:
+def _broken_image(image: Image.Image) -> Note | None:
     """Why a picture whose header reads well cannot be shown, or None. Image.verify() walks
     the chunks of a PNG and checks their CRCs without decoding pixels, so a PNG cut short (a
     client that dropped mid-DATA) or with a broken chunk is found here cheaply; other formats
@@ -861,7 +870,7 @@ def _broken_image(image: Image.Image) -> str | None:
     try:
         image.verify()
     except Exception as exc:  # plugins raise SyntaxError, OSError, struct.error...
-        return f"corrupt image ({type(exc).__name__}: {exc})"
+        return Note(RemarkKind.IMAGE_CORRUPT, {"error": f"{type(exc).__name__}: {exc}"})
     return None
 
 
@@ -923,23 +932,19 @@ _EXTENSIONS = {
 _CONFIRM = 64  # bytes compared at each end of a body to confirm where the parser found it
 _SIMPLE_SUBTYPE = re.compile(r"[a-z0-9]{1,5}\Z")
 
-_DEFECT_TEXTS: dict[type[errors.MessageDefect], str] = {
-    errors.NoBoundaryInMultipartDefect: "multipart without a boundary parameter, so it cannot "
-    "be split into parts",
-    errors.StartBoundaryNotFoundDefect: "its boundary line never appears, so it is one block",
-    errors.CloseBoundaryNotFoundDefect: "the closing boundary line is missing (cut off?)",
-    errors.FirstHeaderLineIsContinuationDefect: "the first header line starts with whitespace",
-    errors.MisplacedEnvelopeHeaderDefect: "a 'From ' envelope line among the headers",
-    errors.MissingHeaderBodySeparatorDefect: "no blank line after the headers; the body starts "
-    "at the first line that is not a header",
-    errors.MultipartInvariantViolationDefect: "declared multipart but it has no parts",
-    errors.InvalidMultipartContentTransferEncodingDefect: "a multipart must be 7bit, 8bit or "
-    "binary, but declares another Content-Transfer-Encoding",
-    errors.UndecodableBytesDefect: "bytes that cannot be decoded",
-    errors.InvalidBase64PaddingDefect: "bad base64 padding (repaired)",
-    errors.InvalidBase64CharactersDefect: "characters outside the base64 alphabet (skipped)",
-    errors.InvalidBase64LengthDefect: "base64 text of impossible length (cut off?); the "
-    "incomplete last group was dropped",
+_DEFECT_TEXTS: dict[type[errors.MessageDefect], RemarkKind] = {
+    errors.NoBoundaryInMultipartDefect: RemarkKind.DEFECT_NO_BOUNDARY,
+    errors.StartBoundaryNotFoundDefect: RemarkKind.DEFECT_START_BOUNDARY,
+    errors.CloseBoundaryNotFoundDefect: RemarkKind.DEFECT_CLOSE_BOUNDARY,
+    errors.FirstHeaderLineIsContinuationDefect: RemarkKind.DEFECT_FIRST_LINE,
+    errors.MisplacedEnvelopeHeaderDefect: RemarkKind.DEFECT_ENVELOPE_LINE,
+    errors.MissingHeaderBodySeparatorDefect: RemarkKind.DEFECT_NO_SEPARATOR,
+    errors.MultipartInvariantViolationDefect: RemarkKind.DEFECT_NO_PARTS,
+    errors.InvalidMultipartContentTransferEncodingDefect: RemarkKind.DEFECT_MULTIPART_CTE,
+    errors.UndecodableBytesDefect: RemarkKind.DEFECT_UNDECODABLE,
+    errors.InvalidBase64PaddingDefect: RemarkKind.DEFECT_BASE64_PADDING,
+    errors.InvalidBase64CharactersDefect: RemarkKind.DEFECT_BASE64_CHARACTERS,
+    errors.InvalidBase64LengthDefect: RemarkKind.DEFECT_BASE64_LENGTH,
 }
 
 _SINGLE_FIELDS = {  # header → DecodedMessage attribute; RFC 5322 allows each at most once
@@ -950,7 +955,9 @@ _SINGLE_FIELDS = {  # header → DecodedMessage attribute; RFC 5322 allows each 
     "date": "date",
     "message-id": "message_id",
 }
-_EXPECTED_FIELDS = ("From", "Date", "Message-ID")  # RFC 5322 3.6: required, required, SHOULD
+# RFC 5322 3.6: required, required, SHOULD
+_EXPECTED_FIELDS = {"From": RemarkKind.MISSING_FROM, "Date": RemarkKind.MISSING_DATE,
+                    "Message-ID": RemarkKind.MISSING_MESSAGE_ID}
 # Header defects not worth a remark: raw 8-bit bytes (_decode_header_value reports and decodes
 # them itself) and obsolete syntax (RFC 5322 section 4: accept it).
 _UNREMARKED_HEADER_DEFECTS = (errors.UndecodableBytesDefect, errors.NonASCIILocalPartDefect,
@@ -961,11 +968,6 @@ _QUOTED_WORD_COMPLAINTS = ("encoded word inside quoted string",
                            "missing trailing whitespace after encoded-word")
 # The subject of Outlook's account test message, as English and Chinese Outlook write it.
 OUTLOOK_TEST_SUBJECTS = frozenset({"microsoft outlook test message", "microsoft outlook 测试消息"})
-_TNEF_ADVICE = (
-    "is winmail.dat (application/ms-tnef): Outlook's rich-text format, which other mail "
-    "programs cannot show. In Outlook choose File > Options > Mail > Compose messages in HTML "
-    "(or Plain Text), or turn off \"Send Outlook Rich Text format\" for that recipient"
-)
 
 
 # Parts whose body a reader shows as text: the fields of a delivery, feedback or read report.
@@ -983,31 +985,6 @@ _MAX_NAME_CHARS = 120
 # many times the message's size; a mail past that still opens from the one that holds it.
 _ATTACHED_MAIL_BUDGET = 4
 
-# Remarks on broken structure, with their Chinese, as data: {placeholders} are filled in, and a
-# test checks that both languages name the same ones.
-STRUCTURE_REMARKS: dict[str, tuple[str, str]] = {
-    "reused_boundary": (
-        "Part {path} ({content_type}) reuses the boundary of part {parent} (RFC 2046 5.1.1 "
-        "forbids it): its first closing boundary line also closes part {parent}.",
-        "第 {path} 部分（{content_type}）重复使用了第 {parent} 部分的边界（RFC 2046 5.1.1 禁止）："
-        "它的第一个结束边界行同时结束了第 {parent} 部分。"),
-    "lost_part": (
-        "Part {path} ({content_type}) lies outside the MIME structure as parsed (after a "
-        "closing boundary, or in a multipart whose boundary never appears); it was found by "
-        "its boundary line --{boundary}.",
-        "第 {path} 部分（{content_type}）不在解析出的 MIME 结构内"
-        "（在结束边界之后，或在边界从未出现的多部分主体中）；"
-        "已按它的边界行 --{boundary} 找回。"),
-    "attached_mail_not_listed": (
-        "Part {path} ({content_type}) is not listed as an attachment: the mails attached in "
-        "this message already take {limit} times its size; open the mail that holds it.",
-        "第 {path} 部分（{content_type}）没有列为附件："
-        "本邮件中附带的邮件已占用其大小的 {limit} 倍；请打开包含它的那封邮件查看。"),
-    "too_many_lost_parts": (
-        "More than {count} parts lie outside the MIME structure; the rest are not searched.",
-        "超过 {count} 个部分不在 MIME 结构内；其余的不再查找。"),
-}
-
 
 def _message_filename(subject: str | None, path: str) -> str:
     """An attached mail's file name, as readers make it: its Subject plus .eml."""
@@ -1016,13 +993,20 @@ def _message_filename(subject: str | None, path: str) -> str:
     return f"{name}.eml" if name else f"part-{path}.eml"
 
 
-def _readable_defect(defect: errors.MessageDefect) -> str:
-    text = _DEFECT_TEXTS.get(type(defect))
-    if text is not None:
-        return text
-    name = type(defect).__name__.removesuffix("Defect")
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).lower()
-    return f"{words}: {defect}" if str(defect) else words
+def _encodable(value: Any) -> Any:
+    """A remark's value as any console or JSON encoder takes it: labels and exception texts may
+    carry lone surrogates."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _readable_defect(defect: errors.MessageDefect) -> Note:
+    kind = _DEFECT_TEXTS.get(type(defect))
+    if kind is not None:
+        return Note(kind)
+    name = type(defect).__name__
+    return Note(RemarkKind.DEFECT_OTHER, {"defect": f"{name}: {defect}" if str(defect) else name})
 
 
 class _PartHeaders(NamedTuple):
@@ -1031,7 +1015,7 @@ class _PartHeaders(NamedTuple):
     disposition: str | None
     filename: str | None
     content_id: str | None
-    complaints: list[str]
+    complaints: list[Note]
 
 
 def _read_part_headers(part: Message) -> _PartHeaders:
@@ -1067,7 +1051,7 @@ def _declared_transfer_encoding(part: Message) -> str:
     return str(part.get("content-transfer-encoding", "")).lower()
 
 
-def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list[str]]:
+def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list[Note]]:
     """The body of a leaf with its Content-Transfer-Encoding (as `_prepare_transfer_encoding`
     reports it) undone, and what was wrong with it."""
     if transfer_encoding == "base64":
@@ -1077,8 +1061,7 @@ def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list
     if not isinstance(data, bytes):
         return b"", []
     if transfer_encoding == "7bit" and not data.isascii():
-        return data, ["the body has 8-bit bytes, but its transfer encoding is 7bit (declared, "
-                      "or by default)"]
+        return data, [Note(RemarkKind.BODY_8BIT_IN_7BIT)]
     return data, []
 
 
@@ -1323,7 +1306,7 @@ class _Decoding:
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         self.result = DecodedMessage()
-        self._remarks: dict[str, None] = {}  # insertion-ordered set
+        self._remarks: dict[tuple[RemarkKind, str], Note] = {}  # insertion-ordered, no twins
         self._texts: dict[Message, str] = {}  # decoded text of the parts a reader sees inline
         self._placeholders = False  # whether some runs reached the parser as placeholder lines
         # For what a reader sees (see `_pieces`) and for finding lost parts (`_find_lost_parts`):
@@ -1339,12 +1322,13 @@ class _Decoding:
         self._broken_multipart = False  # a multipart with defects, or "--" lines in its epilogue
         self._attached_room = _ATTACHED_MAIL_BUDGET * len(raw)  # see _ATTACHED_MAIL_BUDGET
 
-    def remark(self, text: str) -> None:
+    def remark(self, kind: RemarkKind, **values: Any) -> None:
         # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
-        self._remarks.setdefault(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        values = {name: _encodable(value) for name, value in values.items()}
+        self._remarks.setdefault((kind, repr(values)), Note(kind, values))
 
     def finish(self) -> DecodedMessage:
-        self.result.remarks = list(self._remarks)
+        self.result.remarks = list(self._remarks.values())
         return self.result
 
     def run(self) -> None:
@@ -1359,9 +1343,7 @@ class _Decoding:
         self._recognise_outlook_test()
 
     def run_headers_only(self, multiparts: int) -> None:
-        self.remark(f"The message declares {multiparts} multipart parts, more than "
-                    f"{_MAX_MULTIPARTS}: only its headers are decoded, so that the observer "
-                    "stays responsive.")
+        self.remark(RemarkKind.HEADERS_ONLY, multiparts=multiparts, limit=_MAX_MULTIPARTS)
         self._read_headers(BytesParser(policy=_POLICY).parsebytes(self.raw, headersonly=True))
 
     def _check_line_ends(self) -> None:
@@ -1372,10 +1354,7 @@ class _Decoding:
             if count > crlf
         ]
         if bare:
-            self.remark(
-                f"The message has bare {' and '.join(bare)} line ends (SMTP and RFC 5322 "
-                "require CRLF); mail servers may treat them differently."
-            )
+            self.remark(RemarkKind.BARE_LINE_ENDS, ends="/".join(bare))
 
     # Headers
 
@@ -1384,19 +1363,18 @@ class _Decoding:
         for name, raw_value in message.raw_items():
             decoded = _decode_header_value(raw_value)
             for complaint in decoded.complaints:
-                self.remark(f"Header {name}: {complaint}.")
+                self.remark(RemarkKind.HEADER_PROBLEM, name=name, problem=complaint)
             self.result.headers.append(HeaderField(name, decoded.raw, decoded.value))
             key = name.lower()
             counts[key] = counts.get(key, 0) + 1
             if key in _SINGLE_FIELDS and counts[key] == 1:
                 setattr(self.result, _SINGLE_FIELDS[key], decoded.value)
-        for name in _EXPECTED_FIELDS:
+        for name, missing in _EXPECTED_FIELDS.items():
             if name.lower() not in counts:
-                self.remark(f"The message has no {name} header.")
+                self.remark(missing)
         for key in _SINGLE_FIELDS:
             if counts.get(key, 0) > 1:
-                self.remark(f"Header {key.title()} appears {counts[key]} times; the first one "
-                            "is shown.")
+                self.remark(RemarkKind.HEADER_REPEATED, name=key.title(), count=counts[key])
             if key in counts:
                 self._remark_header_defects(message, key)
 
@@ -1405,12 +1383,13 @@ class _Decoding:
         try:
             header = message[key]
         except Exception as exc:  # the header parser has had bugs on hostile input
-            self.remark(f"Header {key.title()}: the email package cannot parse it ({exc!r}).")
+            self.remark(RemarkKind.HEADER_UNPARSABLE, name=key.title(), error=repr(exc))
             return
         for defect in header.defects:
             if not (isinstance(defect, _UNREMARKED_HEADER_DEFECTS)
                     or str(defect) in _QUOTED_WORD_COMPLAINTS):
-                self.remark(f"Header {header.name}: {_readable_defect(defect)}.")
+                self.remark(RemarkKind.HEADER_PROBLEM, name=header.name,
+                            problem=_readable_defect(defect))
 
     # The MIME tree
 
@@ -1418,13 +1397,13 @@ class _Decoding:
         """Record `part`, whose headers begin at raw[start] and which ends at `stop`, and the
         parts inside it; return its decoded size."""
         headers = _read_part_headers(part)
-        where = f"Part {path} ({headers.content_type})"
+        where = Note(RemarkKind.PART, {"path": path, "content_type": headers.content_type})
         self._paths[part] = path, headers.content_type
         self._header_starts.add(start)
         if headers.filename is not None:
             self._named.add(path)
         for complaint in headers.complaints:
-            self.remark(f"{where}: {complaint}.")
+            self.remark(RemarkKind.PART_PROBLEM, where=where, problem=complaint)
         body_start = _body_start(self.raw, start, stop)
         opened = self._open_boundary(path, headers)
         if part.is_multipart():
@@ -1436,11 +1415,11 @@ class _Decoding:
         if opened is not None or headers.content_type.startswith("multipart/"):
             self._broken_multipart |= _may_hide_parts(part)
         for defect in part.defects:  # complete now: decoding a leaf adds some
-            self.remark(f"{where}: {_readable_defect(defect)}.")
+            self.remark(RemarkKind.PART_PROBLEM, where=where, problem=_readable_defect(defect))
         return decoded_size
 
     def _walk_container(
-        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: str,
+        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: Note,
         body_start: int, stop: int,
     ) -> int:
         spans, body_end = self._child_spans(part, headers.content_type, where, body_start, stop)
@@ -1455,7 +1434,7 @@ class _Decoding:
             try:
                 decoded_size += self._walk(child, child_path, depth + 1, child_start, child_stop)
             except Exception as exc:
-                self.remark(f"Part {child_path} could not be decoded ({exc!r}).")
+                self.remark(RemarkKind.PART_UNDECODABLE, path=child_path, error=repr(exc))
         transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
         attached = self._read_message_body(part, path, headers, where, transfer_encoding,
                                            (body_start, body_end),
@@ -1477,14 +1456,14 @@ class _Decoding:
         self._boundaries.setdefault(boundary, path)
         parent = self._open_boundaries.get(boundary)
         if parent is not None:
-            self._remark_structure("reused_boundary", path=path,
+            self.remark(RemarkKind.REUSED_BOUNDARY, path=path,
                                    content_type=headers.content_type, parent=parent)
             return None
         self._open_boundaries[boundary] = path
         return boundary
 
     def _read_message_body(
-        self, part: Message, path: str, headers: _PartHeaders, where: str,
+        self, part: Message, path: str, headers: _PartHeaders, where: Note,
         transfer_encoding: str, span: tuple[int, int], at: int | None,
     ) -> AttachedMessage | None:
         """A report's fields as text, or an attached mail (returned), listed as an attachment at
@@ -1500,7 +1479,7 @@ class _Decoding:
         children = part.get_payload()
         attached = self._attached_message(children[0] if children else Message(), True)
         if at is None:
-            self._remark_structure("attached_mail_not_listed", path=path,
+            self.remark(RemarkKind.ATTACHED_MAIL_NOT_LISTED, path=path,
                                    content_type=content_type, limit=_ATTACHED_MAIL_BUDGET)
         else:
             self._add_attachment(path, headers, where, data, attached, at)
@@ -1524,7 +1503,7 @@ class _Decoding:
         return AttachedMessage(*fields, text)
 
     def _child_spans(
-        self, part: Message, content_type: str, where: str, body_start: int, stop: int
+        self, part: Message, content_type: str, where: Note, body_start: int, stop: int
     ) -> tuple[list[tuple[int, int]], int]:
         """Where each child of a container lies in the raw bytes, and where the container ends."""
         if content_type == "message/delivery-status":
@@ -1532,18 +1511,16 @@ class _Decoding:
         elif part.get_content_maintype() == "multipart":
             boundary = part.get_boundary()
             if boundary != EmailMessage.get_boundary(part):
-                self.remark(f"{where}: the boundary parameter has characters that need quotes "
-                            "(RFC 2046); it is read as mail readers do.")
+                self.remark(RemarkKind.BOUNDARY_NEEDS_QUOTES, where=where)
             spans, body_end = _multipart_spans(self.raw, boundary or "", body_start, stop)
         else:  # message/rfc822 and the other message/* types: one message fills the body
             spans, body_end = [(body_start, stop)], stop
         if len(spans) != len(part.get_payload()):
-            self.remark(f"{where}: its parts could not all be found in the raw bytes; their "
-                        "byte ranges are approximate.")
+            self.remark(RemarkKind.PARTS_NOT_FOUND, where=where)
         return spans, body_end
 
     def _walk_leaf(
-        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: str,
+        self, part: Message, path: str, depth: int, headers: _PartHeaders, where: Note,
         body_start: int, body_end: int,
     ) -> int:
         transfer_encoding = self._prepare_transfer_encoding(part, where)
@@ -1561,7 +1538,7 @@ class _Decoding:
         ))
         return len(data)
 
-    def _add_leaf_attachment(self, part: Message, path: str, headers: _PartHeaders, where: str,
+    def _add_leaf_attachment(self, part: Message, path: str, headers: _PartHeaders, where: Note,
                              data: bytes) -> AttachedMessage | None:
         """List a leaf that a reader shows as a file or a picture; return the attached mail's
         headers of a text/rfc822-headers part."""
@@ -1577,17 +1554,16 @@ class _Decoding:
                 self._pictures.add(path)
         return None
 
-    def _prepare_transfer_encoding(self, part: Message, where: str) -> str:
+    def _prepare_transfer_encoding(self, part: Message, where: Note) -> str:
         """The transfer encoding to report; a misspelt known one ("quoted printable",
         "base64;") is written back so that get_payload(decode=True) decodes it."""
         declared = _declared_transfer_encoding(part)
         token = re.sub(r"[\s_]+", "-", declared.partition(";")[0].strip()) or "7bit"
         if token in _DECODING_ENCODINGS and token != declared:
             part.replace_header("Content-Transfer-Encoding", token)
-            self.remark(f"{where}: Content-Transfer-Encoding {declared!r} is read as {token}.")
+            self.remark(RemarkKind.CTE_READ_AS, where=where, declared=declared, token=token)
         elif token not in _DECODING_ENCODINGS | _IDENTITY_ENCODINGS:
-            self.remark(f"{where}: unknown Content-Transfer-Encoding {declared!r}; the body is "
-                        "taken as it is.")
+            self.remark(RemarkKind.CTE_UNKNOWN, where=where, declared=declared)
         return token
 
     def _base64_in_raw(self, part: Message, transfer_encoding: str) -> tuple[int, int] | None:
@@ -1605,7 +1581,7 @@ class _Decoding:
         part.set_payload(self.raw[span[0] : span[1]].decode("ascii", "surrogateescape"))
         return None
 
-    def _read_body(self, part: Message, transfer_encoding: str, where: str
+    def _read_body(self, part: Message, transfer_encoding: str, where: Note
                    ) -> tuple[bytes, bytes | str | memoryview | None]:
         """A leaf's body decoded, and as the parser found it (see `_parsed_body`)."""
         in_raw = self._base64_in_raw(part, transfer_encoding)
@@ -1616,11 +1592,11 @@ class _Decoding:
             data, problems = _decode_base64(self.raw, *in_raw)
             parsed = memoryview(self.raw)[in_raw[0] : in_raw[1]]
         for problem in problems:
-            self.remark(f"{where}: {problem}.")
+            self.remark(RemarkKind.PART_PROBLEM, where=where, problem=problem)
         return data, parsed
 
     def _parsed_body_end(
-        self, parsed: bytes | str | memoryview | None, where: str, body_start: int, body_end: int
+        self, parsed: bytes | str | memoryview | None, where: Note, body_start: int, body_end: int
     ) -> int:
         """Where the body the parser found (see `_parsed_body`) ends, if the raw bytes confirm
         it; else the scanned end and a remark. The scan may differ by the line break that the
@@ -1631,8 +1607,7 @@ class _Decoding:
         parsed_end = body_start + len(parsed)
         if parsed_end == body_end or self._confirms(parsed, body_start, parsed_end):
             return parsed_end
-        self.remark(f"{where}: it could not be found exactly in the raw bytes; its byte "
-                    "range is approximate.")
+        self.remark(RemarkKind.RANGE_APPROXIMATE, where=where)
         return body_end
 
     def _confirms(self, encoded: bytes | str | memoryview, start: int, end: int) -> bool:
@@ -1645,12 +1620,12 @@ class _Decoding:
         return self.raw.startswith(head, start, end) and self.raw.endswith(tail, start, end)
 
     def _decode_inline_text(
-        self, part: Message, headers: _PartHeaders, where: str, data: bytes
+        self, part: Message, headers: _PartHeaders, where: Note, data: bytes
     ) -> str:
         """Decode a text part a reader would see inline; return the codec used."""
         decoded = _decode_bytes(data, headers.params.get("charset"), may_be_cut_off=True)
         if decoded.problem:
-            self.remark(f"{where}: {decoded.problem}; decoded as {decoded.codec}.")
+            self.remark(RemarkKind.PART_PROBLEM, where=where, problem=_decoded_as(decoded))
         text = _normalise_line_ends(decoded.text)
         params = headers.params
         if headers.content_type == "text/plain" and params.get("format", "").lower() == "flowed":
@@ -1658,7 +1633,7 @@ class _Decoding:
         self._texts[part] = text
         return decoded.codec
 
-    def _add_attachment(self, path: str, headers: _PartHeaders, where: str, data: bytes,
+    def _add_attachment(self, path: str, headers: _PartHeaders, where: Note, data: bytes,
                         attached: AttachedMessage | None = None, at: int | None = None
                         ) -> Attachment:
         image = None
@@ -1667,10 +1642,10 @@ class _Decoding:
         else:
             image, problem = _measure_image(data, headers.content_type.startswith("image/"))
             if problem:
-                self.remark(f"{where}: {problem}.")
+                self.remark(RemarkKind.PART_PROBLEM, where=where, problem=problem)
             filename = headers.filename or _generated_name(path, headers.content_type, image)
         if headers.content_type == "application/ms-tnef" or filename.lower() == "winmail.dat":
-            self.remark(f"{where} {_TNEF_ADVICE}.")
+            self.remark(RemarkKind.TNEF, where=where)
         attachment = Attachment(
             filename, headers.content_type, headers.content_id, headers.disposition, data,
             len(data), hashlib.sha256(data).hexdigest(), image, path, attached,
@@ -1694,8 +1669,7 @@ class _Decoding:
         try:
             html = message.get_body(("html",))
         except AttributeError:  # CPython's _find_body indexes a multipart/related with no parts
-            self.remark("No HTML body could be picked: a multipart/related part has no parts, "
-                        "which the email package's get_body() cannot handle.")
+            self.remark(RemarkKind.NO_HTML_BODY)
             return
         if html is not None:
             result.html = self._texts.get(html)
@@ -1754,7 +1728,7 @@ class _Decoding:
                         or not _has_content_headers(self.raw, pos, gap_end)):
                     continue
                 if len(self._lost) == _MAX_LOST_PARTS:
-                    self._remark_structure("too_many_lost_parts", count=_MAX_LOST_PARTS)
+                    self.remark(RemarkKind.TOO_MANY_LOST_PARTS, count=_MAX_LOST_PARTS)
                     return
                 token = token_bytes.decode("ascii")
                 pos = self._walk_lost_part(token, pos, _lost_part_end(self.raw, token, pos,
@@ -1789,7 +1763,7 @@ class _Decoding:
                     if part.path == owner.path or part.path.startswith(owner.path + "."))
         parts[after + 1 : after + 1] = new_parts
         self._lost.append(message)
-        self._remark_structure("lost_part", path=path, content_type=message.get_content_type(),
+        self.remark(RemarkKind.LOST_PART, path=path, content_type=message.get_content_type(),
                                boundary=boundary)
         return stop
 
@@ -1803,9 +1777,6 @@ class _Decoding:
                   and part.body_start <= start <= part.body_end]
         return max(around, key=lambda part: part.depth, default=self.result.parts[0])
 
-    def _remark_structure(self, kind: str, **values: Any) -> None:
-        self.remark(STRUCTURE_REMARKS[kind][0].format(**values))
-
     def _recognise_outlook_test(self) -> None:
         result = self.result
         if " ".join((result.subject or "").split()).lower() not in OUTLOOK_TEST_SUBJECTS:
@@ -1813,8 +1784,10 @@ class _Decoding:
         result.outlook_test = True
         missing = [name for name, value in (("Date", result.date),
                                             ("Message-ID", result.message_id)) if value is None]
-        without = f"; Outlook sends it without {' and '.join(missing)}" if missing else ""
-        self.remark(f'This is the message Outlook sends from "Test Account Settings"{without}.')
+        if missing:
+            self.remark(RemarkKind.OUTLOOK_TEST_WITHOUT, missing=", ".join(missing))
+        else:
+            self.remark(RemarkKind.OUTLOOK_TEST)
 
 
 # The feed parser and the tree walk recurse once or twice per nesting level: past a few
@@ -1844,7 +1817,7 @@ def _decode_with(raw: bytes, run: Callable[[_Decoding], None]) -> DecodedMessage
     try:
         run(decoding)
     except Exception as exc:
-        decoding.remark(f"Decoding stopped early because of an internal error ({exc!r}).")
+        decoding.remark(RemarkKind.INTERNAL_ERROR, error=repr(exc))
     return decoding.finish()
 
 
@@ -1912,12 +1885,13 @@ def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
-def describe_part(part: Part) -> str:
+def describe_part(part: Part, lang: str = "en") -> str:
     """One line of the MIME tree: indented by depth, with type, charset, sizes and byte range."""
+    said = words.Labels(words.DECODER_WORDS, lang)
     details = [f"{part.path} {part.content_type}"]
     if part.charset:
-        used = part.charset_used
-        details.append(f"charset={part.charset}" + (f" (decoded as {used})" if used else ""))
+        key = "charset_used" if part.charset_used else "charset"
+        details.append(said[key].format(charset=part.charset, used=part.charset_used))
     details.append(part.transfer_encoding)
     if part.disposition:
         details.append(part.disposition)
@@ -1925,17 +1899,18 @@ def describe_part(part: Part) -> str:
         details.append(repr(part.filename))
     details += [f"{name}: {value!r}" for name, value in (("Subject", part.subject),
                                                           ("From", part.from_)) if value]
-    details.append(f"{part.encoded_size:,} B encoded, {part.decoded_size:,} B decoded")
-    details.append(f"bytes {part.body_start}-{part.body_end}")
+    details.append(said["sizes"].format(encoded=part.encoded_size, decoded=part.decoded_size))
+    details.append(said["byte_range"].format(start=part.body_start, end=part.body_end))
     return "  " * (part.depth + 1) + "  ".join(details)
 
 
-def _describe_attachment(attachment: Attachment) -> str:
-    line = f"  {attachment.filename}  {attachment.content_type}  {attachment.size:,} bytes"
-    if attachment.image is not None:
-        image = attachment.image
-        line += f"  {image.format} {image.width}x{image.height}"
-    return line + f"  (part {attachment.part})"
+def _describe_attachment(attachment: Attachment, said: words.Labels) -> str:
+    image = attachment.image
+    picture = f"  {image.format} {image.width}x{image.height}" if image is not None else ""
+    return "  " + said["attachment"].format(name=attachment.filename,
+                                            type=attachment.content_type,
+                                            size=attachment.size, picture=picture,
+                                            part=attachment.part)
 
 
 def summary_fields(decoded: DecodedMessage) -> list[tuple[str, str | None]]:
@@ -1944,21 +1919,28 @@ def summary_fields(decoded: DecodedMessage) -> list[tuple[str, str | None]]:
             ("Cc", decoded.cc), ("Date", decoded.date), ("Message-ID", decoded.message_id)]
 
 
-def format_report(decoded: DecodedMessage) -> str:
-    """The human-readable report of a decoded message (CLI and the server's --no-gui mode)."""
-    lines = [f"{name + ':':<12}{value if value is not None else '(none)'}"
+def format_report(decoded: DecodedMessage, lang: str = "en") -> str:
+    """The human-readable report of a decoded message (CLI and the server's --no-gui mode), in
+    ``lang``; header field names stay as they are."""
+    said = words.Labels(words.DECODER_WORDS, lang)
+    lines = [f"{name + ':':<12}{value if value is not None else said['none']}"
              for name, value in summary_fields(decoded)]
     if decoded.outlook_test:
-        lines.append("            (Outlook's account test message)")
-    source = " (rendered from the HTML body)" if decoded.text_from_html else ""
-    text = decoded.text.rstrip() if decoded.text is not None else "(no text body)"
-    lines += ["", f"--- Text{source} ---", text, "",
-              f"--- Attachments ({len(decoded.attachments)}) ---"]
-    lines += [_describe_attachment(attachment) for attachment in decoded.attachments]
-    lines += ["", "--- MIME tree ---"] + [describe_part(part) for part in decoded.parts]
-    lines += ["", f"--- Remarks ({len(decoded.remarks)}) ---"]
-    lines += [f"  - {remark}" for remark in decoded.remarks]
+        lines.append(" " * 12 + said["outlook_test"])
+    text = decoded.text.rstrip() if decoded.text is not None else said["no_text"]
+    lines += ["", said["text_from_html" if decoded.text_from_html else "text"], text, "",
+              said["attachments"].format(count=len(decoded.attachments))]
+    lines += [_describe_attachment(attachment, said) for attachment in decoded.attachments]
+    lines += ["", said["mime_tree"]] + [describe_part(part, lang) for part in decoded.parts]
+    lines += ["", said["remarks"].format(count=len(decoded.remarks))]
+    lines += [f"  - {remark}" for remark in decoded.remark_texts(lang)]
     return _printable("\n".join(lines))
+
+
+def _system_language() -> str:
+    import explain  # only for the command line: the decoder itself speaks no language
+
+    return explain.detect_language()
 
 
 def _reconfigure_stdout(**settings: str) -> None:
@@ -1973,6 +1955,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("file", type=Path, help="a message file (.eml)")
     parser.add_argument("--json", action="store_true", help="print JSON (UTF-8) instead")
+    parser.add_argument("--lang", choices=("en", "zh"), default=None,
+                        help="language of the report (default: the system's)")
     args = parser.parse_args(argv)
     try:
         raw = args.file.read_bytes()
@@ -1986,7 +1970,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(decoded.to_json(), ensure_ascii=False, indent=2))
         else:
             _reconfigure_stdout(errors="replace")  # a cp936/cp437 console cannot show all
-            print(format_report(decoded))
+            print(format_report(decoded, args.lang or _system_language()))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (head, more) stopped early; point stdout at nothing so that the flush

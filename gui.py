@@ -429,7 +429,8 @@ def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
         notes.append(labels["outlook_test"])
     if decoded.text_from_html:
         notes.append(labels["body_from_html"])
-    notes += [labels["decoder_remark"].format(remark=remark) for remark in decoded.remarks]
+    notes += [labels["decoder_remark"].format(remark=remark)
+              for remark in decoded.remark_texts(labels.lang)]
     return notes
 
 
@@ -723,11 +724,11 @@ class AttachedMessageWindow:
         self.decoded = decoded = future.result()
         labels = self.labels
         segments = header_segments(decoded, labels) + [("\n", "")]
-        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remarks]
+        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remark_texts(labels.lang)]
         segments += _body_text_segments(decoded, labels) + [("\n", "")]
         _replace_text(self.text, segments)
         self._add_attachment_rows(decoded.attachments)
-        tree = "\n".join(decoder.describe_part(part) for part in decoded.parts)
+        tree = "\n".join(decoder.describe_part(part, labels.lang) for part in decoded.parts)
         _append_text(self.text, "\n" + labels["attached_tree"] + "\n")
         self.text.configure(state="normal")
         self.text.insert("end", display_text(tree) + "\n", "tree")

@@ -20,7 +20,7 @@ import explain
 import explain_pop3
 from events import PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
 from explain import Text
-from words import Labels
+from words import Labels, note_text
 
 BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
 
@@ -153,6 +153,7 @@ WORDS: dict[str, Text] = {
     "xray_not_text": Text("Not text: the bytes are all there is.", "不是文本：只有字节。"),
     "xray_charset": Text("Charset label {label}, decoded as {used}.", "字符集标签 {label}，按 {used} 解码。"),
     "xray_substitution": Text("Charset: {substitution}.", "字符集：{substitution}。"),
+    "xray_separator": Text("; ", "；"),
     "xray_binary": Text("{type} is binary data: the middle pane shows its bytes in hex.",
                         "{type} 是二进制数据：中间一栏以十六进制显示它的字节。"),
     "xray_container": Text("{type} is a container: its body holds the parts below it in the "
@@ -598,11 +599,10 @@ def part_panes(part: Any, xray: Any, labels: Labels) -> XrayPanes:
     else:
         text = _text_pane(labels["xray_text"].format(charset=xray.charset_used), xray.text,
                           labels)
-        # The decoder says why it substituted in English; the label frames it in the
-        # window's language.
         key = "xray_substitution" if xray.substitution else "xray_charset"
+        substitution = note_text(xray.substitution, labels.lang) if xray.substitution else None
         summary = labels[key].format(label=part.charset or "us-ascii", used=xray.charset_used,
-                                     substitution=xray.substitution)
+                                     substitution=substitution)
     return XrayPanes(encoded, octets, text, summary)
 
 
@@ -610,8 +610,8 @@ def header_panes(header: Any, labels: Labels) -> XrayPanes:
     """A header's words, one a line in each pane, so that each word's row lines up:
     ``=?gb2312?B?xPq6ww==?=`` | ``c4 fa ba c3`` | ``您好``."""
     words = _shown_words(header.raw)
-    substitutions = "; ".join(dict.fromkeys(word.substitution for word in words
-                                            if word.substitution))
+    substitutions = labels["xray_separator"].join(dict.fromkeys(note_text(word.substitution, labels.lang)
+                                            for word in words if word.substitution))
     return XrayPanes(
         XrayPane(labels["xray_header_sent"].format(name=header.name),
                  "\n".join(word.encoded for word in words)),

@@ -335,7 +335,7 @@ def _text_message(event: ServerEvent, lang: str) -> str:
     lines = [f"=== {_message_heading(event, lang)} ==="]
     lines += [f"{name}: {value}" for name, value in _envelope_items(event.envelope)]
     lines.append("")
-    lines.append(decoder.format_report(event.decoded) if event.decoded is not None
+    lines.append(decoder.format_report(event.decoded, lang) if event.decoded is not None
                  else label("not_decoded", lang))
     return "\n".join(lines)
 
@@ -462,10 +462,12 @@ def _html_message(event: ServerEvent, lang: str) -> str:
         parts.append(f'<p class="note">{escape(cut_note)}</p>')
     parts += [_html_attachments(decoded.attachments, lang),
               f"<h3>{escape(label('mime_tree', lang))}</h3>",
-              '<pre class="tree">' + escape("\n".join(map(decoder.describe_part, decoded.parts)))
+              '<pre class="tree">' + escape("\n".join(decoder.describe_part(part, lang)
+                                                      for part in decoded.parts))
               + "</pre>",
               f"<h3>{escape(label('decoder_remarks', lang, count=len(decoded.remarks)))}</h3>",
-              "<ul>" + "".join(f"<li>{escape(remark)}</li>" for remark in decoded.remarks)
+              "<ul>" + "".join(f"<li>{escape(remark)}</li>"
+                               for remark in decoded.remark_texts(lang))
               + "</ul>"]
     return "<section>\n" + "\n".join(parts) + "\n</section>"
 

@@ -113,6 +113,187 @@ REMARKS: dict[RemarkKind, Text] = {
     K.EIGHT_BIT_UNDECLARED: Text(
         "The message has 8-bit bytes but MAIL FROM did not say BODY=8BITMIME.",
         "邮件中含有 8 位字节，但 MAIL FROM 没有声明 BODY=8BITMIME。"),
+    # -- the decoder, about the message
+    K.HEADERS_ONLY: Text(
+        "The message declares {multiparts} multipart parts, more than {limit}: only its headers "
+        "are decoded, so that the observer stays responsive.",
+        "邮件声明了 {multiparts} 个多部分主体，超过 {limit} 个：只解码它的首部，以免观察器失去响应。"),
+    K.BARE_LINE_ENDS: Text(
+        "The message has bare {ends} line ends (SMTP and RFC 5322 require CRLF); mail servers "
+        "may treat them differently.",
+        "邮件中有单独的 {ends} 行结束符（SMTP 和 RFC 5322 要求 CRLF）；不同的邮件服务器可能处理得不一样。"),
+    K.HEADER_PROBLEM: Text("Header {name}: {problem}.", "首部 {name}：{problem}。"),
+    K.MISSING_FROM: Text(
+        "The message has no From header: RFC 5322 3.6 requires it.",
+        "邮件没有 From 首部：RFC 5322 §3.6 要求必须有。"),
+    K.MISSING_DATE: Text(
+        "The message has no Date header: RFC 5322 3.6 requires it; a submission server would "
+        "add it. (Outlook's account test message has none.)",
+        "邮件没有 Date 首部：RFC 5322 §3.6 要求必须有；邮件提交服务器会补上它。"
+        "（Outlook 的账户测试邮件就没有。）"),
+    K.MISSING_MESSAGE_ID: Text(
+        "The message has no Message-ID header: RFC 5322 3.6 says it SHOULD be there; a "
+        "submission server would add it.",
+        "邮件没有 Message-ID 首部：RFC 5322 §3.6 规定应当（SHOULD）有；邮件提交服务器会补上它。"),
+    K.HEADER_REPEATED: Text(
+        "Header {name} appears {count} times; the first one is shown.",
+        "首部 {name} 出现了 {count} 次；显示的是第一个。"),
+    K.HEADER_UNPARSABLE: Text(
+        "Header {name}: the email package cannot parse it ({error}).",
+        "首部 {name}：email 包无法解析它（{error}）。"),
+    K.PART_PROBLEM: Text("{where}: {problem}.", "{where}：{problem}。"),
+    K.PART: Text("Part {path} ({content_type})", "第 {path} 部分（{content_type}）"),
+    K.PART_UNDECODABLE: Text(
+        "Part {path} could not be decoded ({error}).",
+        "第 {path} 部分无法解码（{error}）。"),
+    K.BOUNDARY_NEEDS_QUOTES: Text(
+        "{where}: the boundary parameter has characters that need quotes (RFC 2046); it is "
+        "read as mail readers do.",
+        "{where}：boundary 参数中有需要加引号的字符（RFC 2046）；按邮件阅读程序的方式读取。"),
+    K.PARTS_NOT_FOUND: Text(
+        "{where}: its parts could not all be found in the raw bytes; their byte ranges are "
+        "approximate.",
+        "{where}：原始字节中找不到它的全部部分；它们的字节范围是近似的。"),
+    K.CTE_READ_AS: Text(
+        "{where}: Content-Transfer-Encoding {declared!r} is read as {token}.",
+        "{where}：Content-Transfer-Encoding {declared!r} 按 {token} 读取。"),
+    K.CTE_UNKNOWN: Text(
+        "{where}: unknown Content-Transfer-Encoding {declared!r}; the body is taken as it is.",
+        "{where}：未知的 Content-Transfer-Encoding {declared!r}；主体按原样接受。"),
+    K.RANGE_APPROXIMATE: Text(
+        "{where}: it could not be found exactly in the raw bytes; its byte range is approximate.",
+        "{where}：在原始字节中无法准确找到它；它的字节范围是近似的。"),
+    K.TNEF: Text(
+        "{where} is winmail.dat (application/ms-tnef): Outlook's rich-text format, which other "
+        "mail programs cannot show. In Outlook choose File > Options > Mail > Compose messages "
+        "in HTML (or Plain Text), or turn off \"Send Outlook Rich Text format\" for that "
+        "recipient.",
+        "{where} 是 winmail.dat（application/ms-tnef）：Outlook 的 RTF 格式，其他邮件程序无法显示。"
+        "请在 Outlook 中选择 文件 > 选项 > 邮件 > 使用此格式撰写邮件：HTML（或纯文本），"
+        "或对该收件人关闭“发送 Outlook RTF 格式”。"),
+    K.NO_HTML_BODY: Text(
+        "No HTML body could be picked: a multipart/related part has no parts, which the email "
+        "package's get_body() cannot handle.",
+        "无法选出 HTML 主体：一个 multipart/related 部分没有任何子部分，email 包的 get_body() "
+        "无法处理这种情况。"),
+    K.OUTLOOK_TEST: Text(
+        "This is the message Outlook sends from \"Test Account Settings\".",
+        "这是 Outlook 的“测试账户设置”发送的邮件。"),
+    K.OUTLOOK_TEST_WITHOUT: Text(
+        "This is the message Outlook sends from \"Test Account Settings\"; Outlook sends it "
+        "without {missing}.",
+        "这是 Outlook 的“测试账户设置”发送的邮件；Outlook 发送它时不带 {missing}。"),
+    K.INTERNAL_ERROR: Text(
+        "Decoding stopped early because of an internal error ({error}).",
+        "由于内部错误，解码提前停止（{error}）。"),
+    K.REUSED_BOUNDARY: Text(
+        "Part {path} ({content_type}) reuses the boundary of part {parent} (RFC 2046 5.1.1 "
+        "forbids it): its first closing boundary line also closes part {parent}.",
+        "第 {path} 部分（{content_type}）重复使用了第 {parent} 部分的边界（RFC 2046 §5.1.1 禁止）："
+        "它的第一个结束边界行同时结束了第 {parent} 部分。"),
+    K.LOST_PART: Text(
+        "Part {path} ({content_type}) lies outside the MIME structure as parsed (after a "
+        "closing boundary, or in a multipart whose boundary never appears); it was found by "
+        "its boundary line --{boundary}.",
+        "第 {path} 部分（{content_type}）不在解析出的 MIME 结构内"
+        "（在结束边界之后，或在边界从未出现的多部分主体中）；已按它的边界行 --{boundary} 找回。"),
+    K.TOO_MANY_LOST_PARTS: Text(
+        "More than {count} parts lie outside the MIME structure; the rest are not searched.",
+        "超过 {count} 个部分不在 MIME 结构内；其余的不再查找。"),
+    K.ATTACHED_MAIL_NOT_LISTED: Text(
+        "Part {path} ({content_type}) is not listed as an attachment: the mails attached in "
+        "this message already take {limit} times its size; open the mail that holds it.",
+        "第 {path} 部分（{content_type}）没有列为附件：本邮件中附带的邮件已占用其大小的 {limit} 倍；"
+        "请打开包含它的那封邮件查看。"),
+    # -- parts of the decoder's sentences
+    K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
+    K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),
+    K.RAW_8BIT_HEADER: Text(
+        "raw 8-bit bytes instead of RFC 2047 encoded words (allowed only with SMTPUTF8, RFC "
+        "6532); decoded as {codec}",
+        "使用了原始 8 位字节而不是 RFC 2047 编码字（只有 SMTPUTF8 才允许，RFC 6532）；按 {codec} 解码"),
+    K.PARAM_8BIT: Text(
+        "parameter {name} has raw 8-bit bytes; decoded as {codec}",
+        "参数 {name} 中有原始 8 位字节；按 {codec} 解码"),
+    K.PARAM_RFC2231: Text("parameter {name}*: {problem}", "参数 {name}*：{problem}"),
+    K.CHARSET_UNKNOWN: Text("charset {charset!r} is unknown", "字符集 {charset!r} 未知"),
+    K.CHARSET_INVALID: Text(
+        "text labelled {charset} is not valid {charset}",
+        "标为 {charset} 的文本并不是有效的 {charset}"),
+    K.CHARSET_CUT: Text(
+        "text labelled {charset} ends in the middle of a character (cut off?)",
+        "标为 {charset} 的文本在一个字符的中间结束（被截断了？）"),
+    K.BASE64_REPAIRED: Text(
+        "bad base64 padding or length (cut off?), repaired",
+        "base64 的填充或长度有误（被截断了？），已修复"),
+    K.BASE64_SKIPPED: Text(
+        "characters outside the base64 alphabet or after its padding (skipped)",
+        "有 base64 字母表以外或填充之后的字符（已跳过）"),
+    K.BODY_8BIT_IN_7BIT: Text(
+        "the body has 8-bit bytes, but its transfer encoding is 7bit (declared, or by default)",
+        "主体中有 8 位字节，但它的内容传送编码是 7bit（声明的或默认的）"),
+    K.IMAGE_UNREADABLE: Text(
+        "Pillow cannot read this image (corrupt, or a format it does not know)",
+        "Pillow 无法读取这张图片（已损坏，或是它不认识的格式）"),
+    K.IMAGE_NOT_OPENED: Text("image not opened: {error}", "图片未打开：{error}"),
+    K.IMAGE_CORRUPT: Text("corrupt image ({error})", "图片已损坏（{error}）"),
+    K.IMAGE_BOMB: Text(
+        "{width}x{height} pixels is over Pillow's decompression-bomb limit: measured from its "
+        "header, never decoded",
+        "{width}x{height} 像素超过了 Pillow 的解压炸弹限制：只从图片首部读取尺寸，从不解码"),
+    K.DEFECT_NO_BOUNDARY: Text(
+        "multipart without a boundary parameter, so it cannot be split into parts",
+        "多部分主体没有 boundary 参数，因此无法拆分成各个部分"),
+    K.DEFECT_START_BOUNDARY: Text(
+        "its boundary line never appears, so it is one block",
+        "它的边界行从未出现，因此整体作为一块"),
+    K.DEFECT_CLOSE_BOUNDARY: Text(
+        "the closing boundary line is missing (cut off?)", "缺少结束边界行（被截断了？）"),
+    K.DEFECT_FIRST_LINE: Text(
+        "the first header line starts with whitespace", "第一行首部以空白字符开头"),
+    K.DEFECT_ENVELOPE_LINE: Text(
+        "a 'From ' envelope line among the headers", "首部中夹着一行“From ”信封行"),
+    K.DEFECT_NO_SEPARATOR: Text(
+        "no blank line after the headers; the body starts at the first line that is not a "
+        "header",
+        "首部之后没有空行；主体从第一个不是首部的行开始"),
+    K.DEFECT_NO_PARTS: Text(
+        "declared multipart but it has no parts", "声明为多部分主体，但没有任何部分"),
+    K.DEFECT_MULTIPART_CTE: Text(
+        "a multipart must be 7bit, 8bit or binary, but declares another "
+        "Content-Transfer-Encoding",
+        "多部分主体的内容传送编码只能是 7bit、8bit 或 binary，但它声明了别的 Content-Transfer-Encoding"),
+    K.DEFECT_UNDECODABLE: Text("bytes that cannot be decoded", "有无法解码的字节"),
+    K.DEFECT_BASE64_PADDING: Text("bad base64 padding (repaired)", "base64 填充有误（已修复）"),
+    K.DEFECT_BASE64_CHARACTERS: Text(
+        "characters outside the base64 alphabet (skipped)", "有 base64 字母表以外的字符（已跳过）"),
+    K.DEFECT_BASE64_LENGTH: Text(
+        "base64 text of impossible length (cut off?); the incomplete last group was dropped",
+        "base64 文本的长度不可能（被截断了？）；丢弃了不完整的最后一组"),
+    K.DEFECT_OTHER: Text("the email package reports {defect}", "email 包报告：{defect}"),
+    K.SUBSTITUTION: Text("{labelled}, decoded as {codec} ({reason})",
+                         "{labelled}，按 {codec} 解码（{reason}）"),
+    K.LABELLED: Text("labelled {charset}", "标为 {charset}"),
+    K.NO_LABEL: Text("no charset label (us-ascii)", "没有字符集标签（us-ascii）"),
+    K.SUPERSET_GB18030: Text(
+        "a superset: Outlook and Foxmail label GBK text gb2312",
+        "超集：Outlook 和 Foxmail 把 GBK 文本标为 gb2312"),
+    K.SUPERSET_BIG5HKSCS: Text(
+        "a superset: Big5 with the Hong Kong characters that Big5 mail often holds",
+        "超集：带有香港字符的 Big5，Big5 邮件中常有这些字符"),
+    K.SUPERSET_CP949: Text(
+        "a superset: Windows' Korean code page, in which mail labelled EUC-KR is written",
+        "超集：Windows 的韩文代码页，标为 EUC-KR 的邮件实际用它书写"),
+    K.SUPERSET_CP874: Text(
+        "a superset: Windows' Thai code page, in which mail labelled TIS-620 is written",
+        "超集：Windows 的泰文代码页，标为 TIS-620 的邮件实际用它书写"),
+    K.SUPERSET_CP932: Text(
+        "a superset: Windows' Japanese code page, with the NEC and IBM characters",
+        "超集：Windows 的日文代码页，含 NEC 和 IBM 字符"),
+    K.SUPERSET_CP1252: Text(
+        "a superset: readers decode ISO-8859-1 as windows-1252, as the WHATWG Encoding "
+        "Standard says",
+        "超集：按 WHATWG 编码标准，阅读程序把 ISO-8859-1 按 windows-1252 解码"),
     # -- the POP3 server, about its dialogue
     **explain_pop3.REMARKS,
 }
@@ -134,3 +315,25 @@ def note_text(note: Note, lang: str) -> str:
 def _shown_values(values: Mapping[str, object], lang: str) -> dict[str, object]:
     return {name: note_text(value, lang) if isinstance(value, Note) else value
             for name, value in values.items()}
+
+
+# The decoder's own report (python decoder.py FILE, and the transcript's message block).
+DECODER_WORDS: dict[str, Text] = {
+    "none": Text("(none)", "（无）"),
+    "outlook_test": Text("(Outlook's account test message)", "（Outlook 的账户测试邮件）"),
+    "text": Text("--- Text ---", "--- 正文 ---"),
+    "text_from_html": Text("--- Text (rendered from the HTML body) ---",
+                           "--- 正文（由 HTML 主体转换而来）---"),
+    "no_text": Text("(no text body)", "（没有文本主体）"),
+    "attachments": Text("--- Attachments ({count}) ---", "--- 附件（{count}）---"),
+    "attachment": Text("{name}  {type}  {size:,} bytes{picture}  (part {part})",
+                       "{name}  {type}  {size:,} 字节{picture}  （第 {part} 部分）"),
+    "mime_tree": Text("--- MIME tree ---", "--- MIME 结构 ---"),
+    "remarks": Text("--- Remarks ({count}) ---", "--- 解码提示（{count}）---"),
+    "charset": Text("charset={charset}", "字符集={charset}"),
+    "charset_used": Text("charset={charset} (decoded as {used})",
+                         "字符集={charset}（按 {used} 解码）"),
+    "sizes": Text("{encoded:,} B encoded, {decoded:,} B decoded",
+                  "编码后 {encoded:,} 字节，解码后 {decoded:,} 字节"),
+    "byte_range": Text("bytes {start}-{end}", "字节 {start}-{end}"),
+}

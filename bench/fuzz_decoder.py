@@ -120,7 +120,7 @@ def fuzz_slice(args: tuple[int, int, int]
         began = time.perf_counter()
         try:
             result = decoder.decode(data)
-            problem = next((r for r in result.remarks if INTERNAL_ERROR in r), None)
+            problem = next((r for r in result.remark_texts() if INTERNAL_ERROR in r), None)
         except BaseException as exc:  # the promise under test is "never raises"
             problem = f"raised {exc!r}"
         slowest = max(slowest, (time.perf_counter() - began, index))

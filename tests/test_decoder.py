@@ -34,6 +34,7 @@ from messages import (
 from PIL import Image
 
 import decoder
+from events import Note, RemarkKind
 
 DECODER_SCRIPT = Path(decoder.__file__).resolve()
 INTERNAL_ERROR = "internal error"
@@ -70,7 +71,7 @@ def body_bytes(raw: bytes, node: decoder.Part) -> bytes:
 
 def no_internal_error(decoded: decoder.DecodedMessage) -> bool:
     return not any(INTERNAL_ERROR in remark or "could not be decoded" in remark
-                   for remark in decoded.remarks)
+                   for remark in decoded.remark_texts())
 
 
 def single_part(body: bytes, content_type: str, *, cte: str = "8bit",
@@ -120,7 +121,7 @@ def test_outlook_2013_headers_and_bodies(seed):
     assert decoded.text == SEED_TEXT.replace("\r\n", "\n")
     assert "<p class=MsoNormal>学生 张三</p>" in decoded.html
     assert not decoded.text_from_html and not decoded.outlook_test
-    assert decoded.remarks == []
+    assert decoded.remark_texts() == []
     mailer = [header.value for header in decoded.headers if header.name == "X-Mailer"]
     assert mailer == ["Microsoft Outlook 15.0"]
 
@@ -209,7 +210,7 @@ def test_foxmail_gbk_text_labelled_gb2312_decodes_as_gb18030(foxmail):
     assert "朱镕基总理的讲话见附件截图。" in decoded.html
     assert "\ufffd" not in decoded.text + decoded.html + decoded.subject
     assert part(decoded, "1.1.1").charset_used == part(decoded, "1.1.2").charset_used == "gb18030"
-    assert decoded.remarks == []
+    assert decoded.remark_texts() == []
 
 
 def test_foxmail_png_sent_as_octet_stream_is_recognised_by_content(foxmail, foxmail_picture):
@@ -251,7 +252,7 @@ def test_thunderbird_format_flowed_utf8_8bit():
     node = part(decoded, "1")
     assert (node.charset_used, node.transfer_encoding) == ("utf-8", "8bit")
     assert body_bytes(raw, node) == THUNDERBIRD_BODY.encode("utf-8")
-    assert decoded.remarks == []
+    assert decoded.remark_texts() == []
 
 
 def test_format_flowed_delsp_removes_the_soft_break_space():
@@ -284,7 +285,7 @@ def test_unknown_word_charset_falls_back_with_one_remark():
     decoded = decoder.decode(wire(
         "Subject: =?NONE?B?VEVTVA=?= and =?NONE?B?VEVTVA=?=", "", "body"))
     assert decoded.subject == "TEST and TEST"
-    complaints = [remark for remark in decoded.remarks if "'none' is unknown" in remark]
+    complaints = [remark for remark in decoded.remark_texts() if "'none' is unknown" in remark]
     assert complaints == ["Header Subject: encoded word: charset 'none' is unknown; "
                           "decoded as utf-8."]
 
@@ -298,14 +299,18 @@ def test_8bit_header_bytes_decode_as_utf8_then_gb18030_then_latin1(raw_subject, 
     decoded = decoder.decode(wire(b"Subject: " + raw_subject, "", "body"))
     assert decoded.subject == expected
     assert any(remark.startswith("Header Subject: raw 8-bit bytes") and
-               remark.endswith(f"decoded as {codec}.") for remark in decoded.remarks)
+               remark.endswith(f"decoded as {codec}.") for remark in decoded.remark_texts())
 
 
 def test_missing_headers_are_none_not_errors():
     decoded = decoder.decode(b"Subject: hi\r\n\r\nbody\r\n")
     assert (decoded.from_, decoded.to, decoded.cc, decoded.date, decoded.message_id) == (
         None, None, None, None, None)
-    assert "The message has no Date header." in decoded.remarks
+    assert [remark.kind for remark in decoded.remarks] == [
+        "missing-from", "missing-date", "missing-message-id"]
+    assert decoded.remark_texts()[1].startswith("The message has no Date header: RFC 5322 3.6 "
+                                                "requires it")
+    assert decoded.remark_texts("zh")[2].startswith("邮件没有 Message-ID 首部")
 
 
 def test_outlook_account_test_message_is_labelled():
@@ -320,8 +325,8 @@ def test_outlook_account_test_message_is_labelled():
     assert decoded.date is None and decoded.message_id is None
     assert decoded.text.startswith("This is an email message sent automatically")
     assert decoded.text_from_html
-    assert any("Test Account Settings" in remark and "without Date and Message-ID" in remark
-               for remark in decoded.remarks)
+    assert any("Test Account Settings" in remark and "without Date, Message-ID" in remark
+               for remark in decoded.remark_texts())
 
 
 def test_chinese_outlooks_account_test_message_is_labelled_too():
@@ -336,7 +341,7 @@ def test_chinese_outlooks_account_test_message_is_labelled_too():
 def test_repeated_single_fields_show_the_first_with_a_remark():
     decoded = decoder.decode(wire("Subject: one", "Subject: two", "", "body"))
     assert decoded.subject == "one"
-    assert "Header Subject appears 2 times; the first one is shown." in decoded.remarks
+    assert "Header Subject appears 2 times; the first one is shown." in decoded.remark_texts()
 
 
 # --- Charsets ------------------------------------------------------------------------------
@@ -355,7 +360,7 @@ def test_labels_decode_with_the_superset_clients_mean(label, text, encoding, cod
     decoded = decoder.decode(single_part(text.encode(encoding), f"text/plain; charset={label}"))
     assert decoded.text == text
     assert part(decoded, "1").charset_used == codec
-    assert not any("charset" in remark or "labelled" in remark for remark in decoded.remarks)
+    assert not any("charset" in remark or "labelled" in remark for remark in decoded.remark_texts())
 
 
 @pytest.mark.parametrize(("label", "body", "codec", "problem"), [
@@ -368,7 +373,7 @@ def test_wrong_or_unknown_labels_fall_back_with_a_remark(label, body, codec, pro
     decoded = decoder.decode(single_part(body, f"text/plain; charset={label}"))
     assert decoded.text == body.decode(codec)
     assert part(decoded, "1").charset_used == codec
-    assert f"Part 1 (text/plain): {problem}; decoded as {codec}." in decoded.remarks
+    assert f"Part 1 (text/plain): {problem}; decoded as {codec}." in decoded.remark_texts()
 
 
 def test_text_without_charset_is_ascii_and_8bit_falls_back():
@@ -450,14 +455,14 @@ def test_corrupt_image_is_a_remark():
     [attachment] = decoded.attachments
     assert attachment.image is None
     assert any(remark.startswith("Part 1.2 (image/jpeg): ") and "corrupt" in remark
-               for remark in decoded.remarks)
+               for remark in decoded.remark_texts())
 
 
 def test_non_image_attachment_is_not_measured_and_not_remarked():
     headers = ["Content-Type: application/zip; name=a.zip"]
     decoded = decoder.decode(with_attachment(headers, b"PK\x03\x04 zip"))
     assert decoded.attachments[0].image is None
-    assert not any("Part 1.2" in remark for remark in decoded.remarks)
+    assert not any("Part 1.2" in remark for remark in decoded.remark_texts())
 
 
 def test_decompression_bomb_sizes_are_measured_from_the_header_only(monkeypatch):
@@ -465,12 +470,12 @@ def test_decompression_bomb_sizes_are_measured_from_the_header_only(monkeypatch)
     headers = ["Content-Type: image/png"]
     large = decoder.decode(with_attachment(headers, picture("PNG", (40, 40))))
     assert large.attachments[0].image == decoder.ImageInfo("PNG", 40, 40)
-    assert any("decompression-bomb limit" in remark for remark in large.remarks)
+    assert any("decompression-bomb limit" in remark for remark in large.remark_texts())
     bomb = decoder.decode(with_attachment(headers, picture("PNG", (100, 100))))
     # Past twice the limit Image.open refuses the file; the size still comes from its header.
     assert bomb.attachments[0].image == decoder.ImageInfo("PNG", 100, 100)
     assert any("100x100 pixels is over Pillow's decompression-bomb limit" in remark
-               for remark in bomb.remarks)
+               for remark in bomb.remark_texts())
 
 
 def test_huge_png_header_is_never_decoded():
@@ -483,7 +488,7 @@ def test_huge_png_header_is_never_decoded():
     decoded = decoder.decode(with_attachment(headers, png))
     assert decoded.attachments[0].image == decoder.ImageInfo("PNG", 100_000, 100_000)
     assert any("100000x100000 pixels is over Pillow's decompression-bomb limit" in remark
-               for remark in decoded.remarks)
+               for remark in decoded.remark_texts())
     assert decoder.thumbnail(png, (100, 100)) is None
 
 
@@ -520,7 +525,7 @@ def test_tnef_winmail_dat_is_explained():
     decoded = decoder.decode(with_attachment(headers, b"\x78\x9f\x3e\x22 tnef"))
     assert decoded.attachments[0].filename == "winmail.dat"
     assert any("Compose messages in HTML" in remark and "Rich Text" in remark
-               for remark in decoded.remarks)
+               for remark in decoded.remark_texts())
 
 
 # --- Transfer encodings, defects and remarks -----------------------------------------------
@@ -537,9 +542,9 @@ def test_transfer_encodings(cte, body, text, remark):
     decoded = decoder.decode(single_part(body, "text/plain; charset=utf-8", cte=cte))
     assert decoded.text == text
     if remark is None:
-        assert decoded.remarks == []
+        assert decoded.remark_texts() == []
     else:
-        assert any(remark in line for line in decoded.remarks)
+        assert any(remark in line for line in decoded.remark_texts())
 
 
 @pytest.mark.parametrize(("encoded", "remark"), [
@@ -551,7 +556,7 @@ def test_bad_base64_is_repaired_with_a_remark(encoded, remark):
     decoded = decoder.decode(single_part(encoded.encode(), "text/plain; charset=utf-8",
                                          cte="base64"))
     assert decoded.text.startswith("你")
-    assert f"Part 1 (text/plain): {remark}." in decoded.remarks
+    assert f"Part 1 (text/plain): {remark}." in decoded.remark_texts()
 
 
 def test_truncated_message_keeps_what_arrived():
@@ -559,7 +564,7 @@ def test_truncated_message_keeps_what_arrived():
     cut = raw[: len(raw) * 2 // 3]  # in the middle of the JPEG
     decoded = decoder.decode(cut)
     assert decoded.subject == SEED_SUBJECT and decoded.text == SEED_TEXT.replace("\r\n", "\n")
-    assert any("closing boundary line is missing" in remark for remark in decoded.remarks)
+    assert any("closing boundary line is missing" in remark for remark in decoded.remark_texts())
     jpeg = part(decoded, "1.2")
     assert jpeg.body_end == len(cut) and part(decoded, "1").body_end == len(cut)
 
@@ -581,7 +586,7 @@ def test_last_part_of_a_cut_off_multipart_ends_before_the_final_line_break():
 def test_bare_lf_line_ends_are_remarked():
     decoded = decoder.decode(b"Subject: lf\n\nline one\nline two\n")
     assert decoded.text == "line one\nline two\n"
-    assert any("bare LF line ends" in remark for remark in decoded.remarks)
+    assert any("bare LF line ends" in remark for remark in decoded.remark_texts())
 
 
 def test_outlook_express_unquoted_boundary_is_read_like_a_mail_reader():
@@ -594,7 +599,7 @@ def test_outlook_express_unquoted_boundary_is_read_like_a_mail_reader():
     decoded = decoder.decode(raw)
     assert (decoded.text, decoded.html) == ("Hello", "<p>Hello</p>")
     assert any("boundary parameter has characters that need quotes" in remark
-               for remark in decoded.remarks)
+               for remark in decoded.remark_texts())
 
 
 def test_control_characters_cannot_reach_the_console():
@@ -609,7 +614,7 @@ def test_an_internal_bug_becomes_a_remark_and_keeps_the_headers(monkeypatch):
     monkeypatch.setattr(decoder._Decoding, "_walk", broken)
     decoded = decoder.decode(outlook_seed_message())
     assert decoded.subject == SEED_SUBJECT
-    assert any("internal error (RuntimeError('bug'))" in remark for remark in decoded.remarks)
+    assert any("internal error (RuntimeError('bug'))" in remark for remark in decoded.remark_texts())
 
 
 @pytest.mark.parametrize("raw", [b"", b"\r\n", b"no headers at all", b"\xff" * 100,
@@ -674,7 +679,7 @@ def test_attachment_json_has_image_fields_only_for_images():
 
 def test_report_shows_headers_text_attachments_tree_and_remarks(seed):
     raw, decoded = seed
-    decoded.remarks.append("a remark")
+    decoded.remarks.append(Note(RemarkKind.NO_HTML_BODY))
     report = decoder.format_report(decoded)
     assert f"Subject:    {SEED_SUBJECT}" in report
     assert "Cc:         (none)" in report
@@ -683,7 +688,10 @@ def test_report_shows_headers_text_attachments_tree_and_remarks(seed):
     jpeg = part(decoded, "1.2")
     assert "    1.2 image/jpeg  base64  attachment" in report
     assert f"bytes {jpeg.body_start}-{jpeg.body_end}" in report
-    assert "  - a remark" in report
+    assert "  - No HTML body could be picked" in report
+    chinese = decoder.format_report(decoded, "zh")
+    assert "--- 解码提示（1）---" in chinese and "  - 无法选出 HTML 主体" in chinese
+    assert f"字节 {jpeg.body_start}-{jpeg.body_end}" in chinese
 
 
 @pytest.mark.parametrize(("data", "mode"), [
@@ -773,7 +781,7 @@ def test_corpus_message_decodes(path):
     require_corpus()
     raw = path.read_bytes()
     decoded = decoder.decode(raw)
-    assert no_internal_error(decoded), decoded.remarks
+    assert no_internal_error(decoded), decoded.remark_texts()
     if readable_text_expected(raw):
         assert decoded.text and decoded.text.strip()
     json.dumps(decoded.to_json(), ensure_ascii=False).encode("utf-8")
@@ -781,7 +789,7 @@ def test_corpus_message_decodes(path):
         assert 0 <= node.body_start <= node.body_end <= len(raw)
     for attachment in decoded.attachments:
         node = part(decoded, attachment.part)
-        located = not any(f"Part {node.path} " in remark for remark in decoded.remarks)
+        located = not any(f"Part {node.path} " in remark for remark in decoded.remark_texts())
         if node.transfer_encoding == "base64" and located:
             assert sha256(base64.b64decode(body_bytes(raw, node))) == attachment.sha256
 
@@ -827,8 +835,8 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 def assert_sound(raw: bytes, decoded: decoder.DecodedMessage) -> None:
     assert isinstance(decoded, decoder.DecodedMessage)
-    assert no_internal_error(decoded), decoded.remarks
-    assert len(decoded.remarks) == len(set(decoded.remarks))
+    assert no_internal_error(decoded), decoded.remark_texts()
+    assert len(decoded.remark_texts()) == len(set(decoded.remark_texts()))
     for node in decoded.parts:
         assert 0 <= node.body_start <= node.body_end <= len(raw)
     json.dumps(decoded.to_json(), ensure_ascii=False).encode("utf-8")
@@ -897,13 +905,13 @@ def test_a_thousand_nested_multiparts_decode_without_recursion_errors():
     decoded = decoder.decode(nested_multipart(1000))
     assert decoded.text == "innermost text\n"
     assert len(decoded.parts) == 1001 and decoded.parts[-1].depth == 1000
-    assert not [remark for remark in decoded.remarks if "error" in remark.lower()]
+    assert not [remark for remark in decoded.remark_texts() if "error" in remark.lower()]
 
 
 def test_more_multiparts_than_a_reader_shows_are_decoded_as_headers_only():
     decoded = decoder.decode(nested_multipart(5000))
     assert decoded.subject == "deep" and decoded.text is None
-    assert any("declares 5000 multipart parts" in remark for remark in decoded.remarks)
+    assert any("declares 5000 multipart parts" in remark for remark in decoded.remark_texts())
 
 
 def test_a_one_megabyte_header_decodes():
@@ -965,5 +973,5 @@ def test_a_long_base64_attachment_is_decoded_in_less_memory_than_the_message():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert decoded.attachments[0].data == data and not decoded.remarks
+    assert decoded.attachments[0].data == data and not decoded.remark_texts()
     assert peak < len(raw)  # through the parser, its lines and their join were 2.4x the message

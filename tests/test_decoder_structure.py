@@ -16,6 +16,8 @@ from messages import (BOUNCE_ORIGINAL_SUBJECT, BOUNCE_STATUS, IPHONE_PICTURE_NAM
                       base64_body, bounce_message, iphone_message, sample_picture)
 
 import decoder
+import words
+from events import RemarkKind
 
 MIKEL = CORPUS / "mikel-mail"
 
@@ -69,7 +71,7 @@ def test_iphone_text_photo_text_shows_both_texts_and_the_photo_between():
     assert (photo.filename, photo.part, photo.image.format) == (IPHONE_PICTURE_NAME, "1.2", "JPEG")
     assert decoded.to_json()["text"] == decoded.text
     assert [piece["kind"] for piece in decoded.to_json()["body"]] == ["plain", "picture", "plain"]
-    assert decoded.remarks == []
+    assert decoded.remark_texts() == []
 
 
 def test_footer_appended_by_a_list_shows_after_the_alternative():
@@ -240,7 +242,7 @@ def test_bounce_shows_notice_status_fields_and_returned_mail():
     assert returned.filename == f"{BOUNCE_ORIGINAL_SUBJECT}.eml"
     assert returned.message.subject == BOUNCE_ORIGINAL_SUBJECT
     assert returned.message.text == "老师您好：实验报告见正文。\n"
-    assert decoded.remarks == []
+    assert decoded.remark_texts() == []
 
 
 def test_feedback_report_shows_its_fields():
@@ -292,7 +294,7 @@ def test_real_bounces_show_fields_and_returned_mail():
 
 
 def lost_remarks(decoded: decoder.DecodedMessage) -> list[str]:
-    return [remark for remark in decoded.remarks if "outside the MIME structure" in remark]
+    return [remark for remark in decoded.remark_texts() if "outside the MIME structure" in remark]
 
 
 def test_nested_multipart_reusing_its_parents_boundary_loses_no_attachment():
@@ -302,7 +304,7 @@ def test_nested_multipart_reusing_its_parents_boundary_loses_no_attachment():
     decoded = decoder.decode(raw)
     [pdf] = decoded.attachments
     assert (pdf.filename, pdf.data, pdf.part) == ("a.pdf", b"%PDF-1.4 lost?", "1.4")
-    assert any("reuses the boundary of part 1" in remark for remark in decoded.remarks)
+    assert any("reuses the boundary of part 1" in remark for remark in decoded.remark_texts())
     assert lost_remarks(decoded) == [
         "Part 1.4 (application/pdf) lies outside the MIME structure as parsed (after a closing "
         "boundary, or in a multipart whose boundary never appears); it was found by its "
@@ -316,14 +318,14 @@ def test_a_boundary_that_never_appears_still_yields_every_part():
     assert [(a.filename, a.data) for a in decoded.attachments] == [("b.pdf", b"%PDF-1.4 lost?")]
     assert decoded.text == "hello"
     assert len(lost_remarks(decoded)) == 2
-    assert any("boundary line never appears" in remark for remark in decoded.remarks)
+    assert any("boundary line never appears" in remark for remark in decoded.remark_texts())
 
 
 def test_a_missing_closing_boundary_keeps_the_last_attachment():
     raw = message(*mixed(text_part("hello"), pdf_part())[:-2])
     decoded = decoder.decode(raw)
     assert [(a.filename, a.data) for a in decoded.attachments] == [("a.pdf", b"%PDF-1.4 lost?")]
-    assert any("closing boundary line is missing" in remark for remark in decoded.remarks)
+    assert any("closing boundary line is missing" in remark for remark in decoded.remark_texts())
     assert lost_remarks(decoded) == []
 
 
@@ -338,13 +340,14 @@ def test_lost_parts_are_capped():
             for n in range(decoder._MAX_LOST_PARTS + 5)]
     decoded = decoder.decode(message('Content-Type: multipart/mixed; boundary="Y"', "", *many))
     assert len(decoded.attachments) == decoder._MAX_LOST_PARTS
-    assert any("the rest are not searched" in remark for remark in decoded.remarks)
+    assert any("the rest are not searched" in remark for remark in decoded.remark_texts())
 
 
 def test_structure_remarks_have_chinese_with_the_same_placeholders():
-    for kind, (english, chinese) in decoder.STRUCTURE_REMARKS.items():
-        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", chinese)), kind
-        assert re.search(r"[\u4e00-\u9fff]", chinese), kind
+    for kind in (RemarkKind.REUSED_BOUNDARY, RemarkKind.LOST_PART, RemarkKind.TOO_MANY_LOST_PARTS):
+        text = words.REMARKS[kind]
+        assert set(re.findall(r"{(\w+)}", text.en)) == set(re.findall(r"{(\w+)}", text.zh)), kind
+        assert re.search(r"[\u4e00-\u9fff]", text.zh), kind
 
 
 # --- 6. x-uuencode -------------------------------------------------------------------------
@@ -438,7 +441,7 @@ def test_real_outlook_express_mail_reusing_its_boundary_keeps_its_gif():
     assert (gif.filename, gif.content_type, gif.disposition) == ("xx.gif", "image/gif",
                                                                  "attachment")
     assert gif.data == binascii.a2b_base64(b"Someremovedbase64encodedchar=")  # as readers repair it
-    assert any("reuses the boundary of part 1" in remark for remark in decoded.remarks)
+    assert any("reuses the boundary of part 1" in remark for remark in decoded.remark_texts())
     assert len(lost_remarks(decoded)) == 1
     assert decoded.text.startswith("Some removed test.")
 
@@ -516,7 +519,7 @@ def test_mail_nested_in_mail_is_copied_within_a_budget():
         decoder._ATTACHED_MAIL_BUDGET * len(raw)
     assert len(decoded.attachments) == decoder._ATTACHED_MAIL_BUDGET
     assert decoded.attachments[0].part == "1" and decoded.attachments[0].data == raw[len(level):]
-    assert any("is not listed as an attachment" in remark for remark in decoded.remarks)
+    assert any("is not listed as an attachment" in remark for remark in decoded.remark_texts())
     [deepest] = [part for part in decoded.parts if part.subject == "end"]
     assert deepest.path.count(".") == 199  # the tree still shows every level
 

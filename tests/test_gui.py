@@ -27,6 +27,7 @@ from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pi
 from PIL import Image, ImageStat
 
 import decoder
+from events import Note, RemarkKind
 import events
 import explain
 import gui
@@ -186,14 +187,18 @@ def test_an_unknown_event_is_shown_not_dropped():
 
 
 def test_body_segments_put_headers_envelope_and_notes_above_the_text():
-    ev = message(decoded_message(remarks=["charset gb2312 decoded as gb18030"]))
+    ev = message(decoded_message(remarks=[Note(RemarkKind.BASE64_REPAIRED)]))
     segments = gui.body_segments(ev, EN)
     text = "".join(chars for chars, _tag in segments)
     assert text.startswith("Subject: 实验报告\nFrom: 张三 <zhangsan@example.edu.cn>\n"
                            "To: teacher@example.edu.cn\nDate: Mon, 1 Dec 2025 09:30:00 +0800\n")
     assert ("Envelope: MAIL FROM <student@example.com> → RCPT TO <teacher@example.com>\n"
             in text)
-    assert ("• Decoder: charset gb2312 decoded as gb18030\n", gui.TAG_NOTE) in segments
+    assert ("• Decoder: bad base64 padding or length (cut off?), repaired\n",
+            gui.TAG_NOTE) in segments
+    chinese = gui.body_segments(ev, gui.LABELS["zh"])
+    assert any(chars.startswith("• ") and "base64 的填充或长度有误" in chars
+               for chars, _tag in chinese)
     assert text.endswith("\n老师您好：\n这是正文。\n")
     assert ("Subject: ", gui.TAG_HEADER_NAME) in segments
 
@@ -446,8 +451,9 @@ def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
 
 def test_problems_are_shown_in_the_window(window, events):
     broken = attachment("broken.png", "image/png", b"\x89PNG not really")
-    feed(window, events, message(decoded_message(attachments=[broken], remarks=["bad base64"])))
-    assert "• Decoder: bad base64" in text_of(window.body_text)
+    feed(window, events, message(decoded_message(attachments=[broken],
+                                                 remarks=[Note(RemarkKind.BASE64_SKIPPED)])))
+    assert "• Decoder: characters outside the base64 alphabet" in text_of(window.body_text)
     card, = window.attachment_cards
     assert card.picture.cget("text") == EN["image_unreadable"]
     item = window.message_list.get_children()[0]

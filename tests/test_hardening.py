@@ -34,7 +34,7 @@ def test_the_decoder_remarks_on_a_broken_picture(data):
     decoded = decoder.decode(picture_message(data))
     [attachment] = decoded.attachments
     assert attachment.image == decoder.ImageInfo("PNG", 10, 10)  # its header still reads
-    assert any("Part 1.2 (image/png): corrupt image" in remark for remark in decoded.remarks)
+    assert any("Part 1.2 (image/png): corrupt image" in remark for remark in decoded.remark_texts())
 
 
 @pytest.mark.parametrize("data", BROKEN_PICTURES)
@@ -46,7 +46,8 @@ def test_the_report_shows_a_placeholder_for_a_broken_picture(observer, data):
     for lang in ("en", "zh"):
         page = report.session_html(events, lang=lang)
         assert report.label("picture_unreadable", lang) in page
-        assert "corrupt image" in page  # the decoder's remark
+        # the decoder's remark, in the report's language
+        assert ("corrupt image" if lang == "en" else "图片已损坏") in page
     assert "corrupt image" in report.session_text(events)
 
 

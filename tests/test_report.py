@@ -88,7 +88,7 @@ def test_the_page_shows_the_decoded_chinese_message(session):
     assert SEED_ATTACHMENT_NAME in page
     assert "JPEG 640×480" in page
     for part in message.decoded.parts:
-        assert html.escape(decoder.describe_part(part)) in page
+        assert html.escape(decoder.describe_part(part, "zh")) in page
     assert f"&lt;{SEED_TO}&gt;" in page
 
 

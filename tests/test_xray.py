@@ -24,10 +24,16 @@ from messages import (
 )
 
 import decoder
+import words
 
 GB2312_SUBSTITUTION = ("labelled gb2312, decoded as gb18030 (a superset: Outlook and Foxmail "
                        "label GBK text gb2312)")
-ZHU_RONGJI = "朱镕基"  # 镕 is in GBK, not in GB2312
+ZHU_RONGJI = "朱镕基"
+
+
+def said(note, lang: str = "en") -> str | None:
+    """The X-ray's charset sentence as a reader of ``lang`` sees it."""
+    return words.note_text(note, lang) if note is not None else None  # 镕 is in GBK, not in GB2312
 
 
 def gbk_word_labelled_gb2312(text: str) -> str:
@@ -46,7 +52,9 @@ def test_a_gb2312_word_shows_its_octets_and_the_codec_really_used():
     assert decoder.hex_octets(word.octets) == "c4 fa ba c3"
     assert word.text == "您好"
     assert word.charset_used == "gb18030"
-    assert word.substitution == GB2312_SUBSTITUTION
+    assert said(word.substitution) == GB2312_SUBSTITUTION
+    assert said(word.substitution, "zh") == ("标为 gb2312，按 gb18030 解码（超集：Outlook 和 Foxmail "
+                                              "把 GBK 文本标为 gb2312）")
 
 
 def test_q_words_decode_underscores_and_hex_escapes():
@@ -89,7 +97,7 @@ def test_gbk_text_labelled_gb2312_keeps_every_character():
 def test_unknown_charsets_and_bad_base64_degrade():
     [unknown] = decoder.header_words("=?x-unknown?B?5L2g?=")
     assert (unknown.text, unknown.charset_used) == ("你", "utf-8")
-    assert unknown.substitution == ("labelled x-unknown, decoded as utf-8 "
+    assert said(unknown.substitution) == ("labelled x-unknown, decoded as utf-8 "
                                     "(charset 'x-unknown' is unknown)")
     [bad] = decoder.header_words("=?utf-8?B?5L2g!?=")
     assert bad.text == "你"
@@ -99,7 +107,8 @@ def test_unknown_charsets_and_bad_base64_degrade():
 def test_every_superset_substitution_is_explained(label):
     [word] = decoder.header_words(f"=?{label}?B?QUJD?=")
     assert word.text == "ABC"
-    assert word.substitution is not None and word.substitution.startswith(f"labelled {label}, ")
+    assert word.substitution is not None and said(word.substitution).startswith(
+        f"labelled {label}, ")
 
 
 def test_the_words_of_each_seed_header_give_its_decoded_value():
@@ -136,7 +145,7 @@ def test_the_seed_text_part_is_gb2312_bytes_in_base64(seed):
     assert text.decoded == SEED_TEXT.encode("gb2312")
     assert text.text == SEED_TEXT.replace("\r\n", "\n")
     assert text.charset_used == "gb18030"
-    assert text.substitution == GB2312_SUBSTITUTION
+    assert said(text.substitution) == GB2312_SUBSTITUTION
     assert not text.is_binary
     html = xray(seed, "1.1.2")
     assert html.encoded == base64_body(seed_html().encode("gb2312")).encode("ascii")
@@ -172,7 +181,7 @@ def test_gbk_body_labelled_gb2312_keeps_every_character():
     body = decoder.part_xray(raw, part)
     assert body.encoded == body.decoded == ZHU_RONGJI.encode("gbk") + b"\r\n"
     assert body.text == ZHU_RONGJI + "\n"
-    assert body.substitution == GB2312_SUBSTITUTION
+    assert said(body.substitution) == GB2312_SUBSTITUTION
 
 
 def test_quoted_printable_bodies_are_undone():
