@@ -339,3 +339,24 @@ def test_stop_with_a_pop3_client_connected_is_clean(lab):
     assert lab.wait_for("disconnect")[-1].reason == "server stopping"
     with pytest.raises((OSError, poplib.error_proto, EOFError)):
         client.stat()
+
+
+@pytest.mark.parametrize("lang, title, note", [
+    ("en", "POP3 session 2", "went over the network in the clear"),
+    ("zh", "POP3 会话 2", "明文"),
+])
+def test_a_pop3_session_report(lab, lang, title, note):
+    import report
+
+    send(lab.port, DOTTED)
+    client = logged_on(lab)
+    client.retr(1)
+    client.quit()
+    lab.wait_for("disconnect", 2)
+    events = report.session_events(lab.seen, 2)
+    text = report.session_text(events, lang=lang)
+    assert text.startswith(title) and note in text
+    assert "secret" not in text  # the password is masked in a report
+    assert f"<message 1: {len(DOTTED):,}" in text or f"<第 1 封邮件：{len(DOTTED):,}" in text
+    page = report.session_html(events, lang=lang)
+    assert title in page and "RETR 1" in page and "secret" not in page
