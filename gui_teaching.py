@@ -47,7 +47,7 @@ WORDS: dict[str, Text] = {
                             "（简单邮件传送协议）对话。"),
     "explain_disconnect": Text("The TCP connection ended. A message counts as sent only after "
                                "its final \".\" got a 250 reply.",
-                               "TCP 连接已结束。只有最后的“.”得到 250 回复，邮件才算发送成功。"),
+                               "TCP 连接已结束。只有最后的“.”得到 250 应答，邮件才算发送成功。"),
     "explain_connect_pop3": Text(
         "A mail client connected to the POP3 server (port 110) to fetch mail. The server speaks "
         "first: its +OK greeting starts the POP3 dialogue in the AUTHORIZATION state; the text "
@@ -61,11 +61,11 @@ WORDS: dict[str, Text] = {
         "直接断开的连接什么也不删除。"),
     "explain_message": Text("The message is shown on the right: its body and attachments, and "
                             "under Encoding X-ray how each part and header was encoded.",
-                            "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和信头是如何编码的。"),
+                            "右边显示这封邮件：正文和附件；“编码透视”中可以看到每个部分和首部是如何编码的。"),
     "explain_data": Text("After the 354 the client sent {octets} octets of message data: the "
                          "headers, a blank line and the body, as they came over the wire (still "
                          "dot-stuffed).",
-                         "收到 354 之后，客户端发送了 {octets} 字节的邮件数据：信头、一个空行和正文，即线路上传送的原样（仍带点填充）。"),
+                         "收到 354 之后，客户端发送了 {octets} 字节的邮件数据：首部、一个空行和主体，即线路上传送的原样（仍带点填充）。"),
     "explain_data_incomplete": Text("The connection ended after {octets} octets of message data, "
                                     "before the final \".\": the message is incomplete.",
                                     "收到 {octets} 字节的邮件数据后、在最后的“.”之前连接就断开了：邮件不完整。"),
@@ -74,13 +74,13 @@ WORDS: dict[str, Text] = {
     "note_round_trip": Text("Round trip: this line arrived {duration} after the server's last "
                             "reply left: the reply crossed the network, the client reacted, and "
                             "this line crossed back.",
-                            "往返时间：服务器的上一个回复发出 {duration} 后，这一行到达：回复经网络到达客户端，客户端作出反应，这一行再经网络返回。"),
+                            "往返时间：服务器发出上一条应答 {duration} 后，这一行到达：应答经网络到达客户端，客户端作出反应，这一行再经网络返回。"),
     "note_pipelined": Text("Pipelined: the client sent this line without waiting for a reply "
                            "(RFC 2920).",
-                           "流水线：客户端没有等待回复就发出了这一行（RFC 2920）。"),
+                           "流水线：客户端没有等待应答就发出了这一行（RFC 2920）。"),
     "note_server_time": Text("The server sent this reply {duration} after the line it answers "
                              "arrived.",
-                             "服务器在收到所回答的那一行 {duration} 后发出此回复。"),
+                             "服务器收到该命令 {duration} 后发出此应答。"),
     "note_encrypted": Text("Inside TLS: a packet capture shows only ciphertext for this line.",
                            "在 TLS 之内：抓包只能看到这一行的密文。"),
     "show_password": Text("Show password", "显示密码"),
@@ -135,16 +135,16 @@ WORDS: dict[str, Text] = {
     "xray_col_part": Text("Part", "部分"),
     "xray_col_type": Text("Type", "类型"),
     "xray_col_charset": Text("Charset", "字符集"),
-    "xray_col_encoding": Text("Encoding", "传输编码"),
-    "xray_col_disposition": Text("Disposition", "处置"),
+    "xray_col_encoding": Text("Encoding", "内容传送编码"),
+    "xray_col_disposition": Text("Disposition", "内容处置"),
     "xray_col_name": Text("Name", "名称"),
     "xray_col_sizes": Text("Encoded → decoded", "编码后 → 解码后"),
-    "xray_headers": Text("Encoded headers", "编码的信头"),
+    "xray_headers": Text("Encoded headers", "编码的首部"),
     "xray_hint": Text("Select a part or an encoded header above: it is shown as sent, as bytes "
                       "and as text.",
-                      "在上面选择一个部分或编码的信头：下面并排显示它传送时的样子、字节和文本。"),
+                      "在上面选择一个部分或编码的首部：下面并排显示它传送时的样子、字节和文本。"),
     "xray_undecodable": Text("This message could not be decoded, so it has no MIME tree.",
-                             "无法解码此邮件，因此没有 MIME 树。"),
+                             "无法解码此邮件，因此没有 MIME 结构树。"),
     "xray_sent": Text("As sent ({encoding}): bytes {start}–{end} of the message",
                       "传送原样（{encoding}）：邮件的第 {start}–{end} 字节"),
     "xray_octets": Text("Bytes after transfer decoding ({count} B)", "传输解码后的字节（{count} B）"),
@@ -158,12 +158,12 @@ WORDS: dict[str, Text] = {
                         "{type} 是二进制数据：中间一栏以十六进制显示它的字节。"),
     "xray_container": Text("{type} is a container: its body holds the parts below it in the "
                            "tree, between boundary lines.",
-                           "{type} 是容器：它的正文在边界行之间包含树中位于它下面的各部分。"),
+                           "{type} 是容器：它的主体由边界行分隔成树中位于它下面的各子部分。"),
     "xray_hex_limit": Text("The first {shown} of {size} bytes are shown.",
                            "只显示 {size} 字节中的前 {shown} 字节。"),
     "xray_more": Text("… {count} more not shown.", "……还有 {count} 未显示。"),
     "xray_loading": Text("Decoding…", "正在解码…"),
-    "xray_header_sent": Text("As sent: the {name} header", "传送原样：{name} 信头"),
+    "xray_header_sent": Text("As sent: the {name} header", "传送原样：{name} 首部"),
     "xray_header_octets": Text("Bytes of each encoded word", "每个编码字的字节"),
     "xray_header_text": Text("Text", "文本"),
 }

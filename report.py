@@ -61,7 +61,7 @@ LABELS: dict[str, Text] = {
     "data_explanation": Text(
         "The message itself: headers, a blank line and the body, ended by a line holding only "
         "\".\" (RFC 5321 4.1.1.4). It is decoded below.",
-        "邮件本身：信头、一个空行和正文，以只含“.”的一行结束（RFC 5321 4.1.1.4）。"
+        "邮件本身：首部、一个空行和主体，以只含“.”的一行结束（RFC 5321 §4.1.1.4）。"
         "解码结果见下文。"),
     "tls": Text("TLS started: {version}, {cipher}", "已启用 TLS：{version}，{cipher}"),
     "tls_explanation": Text(
@@ -81,7 +81,7 @@ LABELS: dict[str, Text] = {
     "accepted": Text("accepted", "已接受"),
     "not_accepted": Text("NOT accepted: {reason}", "未被接受：{reason}"),
     "envelope": Text("Envelope", "信封"),
-    "headers": Text("Headers", "信头"),
+    "headers": Text("Headers", "首部"),
     "none": Text("(none)", "（无）"),
     "outlook_test": Text("This is Outlook's account test message.",
                          "这是 Outlook 的账户测试邮件。"),
@@ -100,7 +100,7 @@ LABELS: dict[str, Text] = {
     "part": Text("MIME part {path}", "MIME 部分 {path}"),
     "attached_mail": Text("Attached mail: {subject}, from {sender}",
                           "附带的邮件：{subject}，发件人 {sender}"),
-    "mime_tree": Text("MIME tree", "MIME 结构"),
+    "mime_tree": Text("MIME tree", "MIME 结构树"),
     "decoder_remarks": Text("Decoder remarks ({count})", "解码提示（{count}）"),
     "not_decoded": Text("The message was not decoded.", "这封邮件没有被解码。"),
     "exported": Text("Exported by SMTP Observer on {time}.", "由 SMTP Observer 于 {time} 导出。"),

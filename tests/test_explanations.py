@@ -12,6 +12,8 @@ import sys
 import pytest
 
 import explain
+import gui
+import report
 import smtp_observer
 from conftest import ROOT, remark_text
 from test_protocol import Dialogue, b64
@@ -59,6 +61,15 @@ def test_chinese_texts_use_the_textbook_terms():
     assert "永久性否定应答" in explain.REPLY_CLASSES[5].zh
     assert "身份验证" in explain.COMMANDS["AUTH"].meaning.zh
     assert "主体" in explain.COMMANDS["DATA"].meaning.zh
+
+
+def test_the_window_and_the_report_use_the_textbook_terms_too():
+    zh = "\n".join([text.zh for text in gui.WORDS.values()]
+                   + [text.zh for text in report.LABELS.values()])
+    for wrong in ("回复", "信头", "认证", "传输编码", "已接收"):
+        assert wrong not in zh, wrong
+    assert gui.WORDS["status_accepted"].zh == "已接受"
+    assert gui.WORDS["xray_col_encoding"].zh == "内容传送编码"
 
 
 def test_chinese_text_is_followed_by_full_width_punctuation():
@@ -297,7 +308,8 @@ def test_defer_recipient_sends_an_enhanced_code_that_matches_its_words():
     assert "mailbox disabled" not in explained(code, text, "en")
     info = explain.SCENARIOS["defer-recipient"]
     assert "450 4.2.0" in info.what("en") and "450 4.2.0" in info.what("zh")
-    assert "greylisting (RFC 6647)" in info.expect("en") and "灰名单（RFC 6647）" in info.expect("zh")
+    assert "greylisting (RFC 6647)" in info.expect("en")
+    assert "灰名单（RFC 6647）" in info.expect("zh")
     assert "发件箱" in info.expect("zh") and "未发送邮件夹" not in info.expect("zh")
 
 

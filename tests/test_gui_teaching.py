@@ -560,7 +560,8 @@ def test_the_scenarios_menu_tells_the_server_and_the_status_bar(root, events):
         labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)]
         # the names lab sheets cite, each with its caption
         assert labels == [f"{name} ({info.caption.en})" for name, info in explain.SCENARIOS.items()]
-        index = {name: labels.index(explain.scenario_label(name, "en")) for name in explain.SCENARIOS}
+        index = {name: labels.index(explain.scenario_label(name, "en"))
+                 for name in explain.SCENARIOS}
         assert window.scenario_label.cget("text") == "Scenario: slow"
         menu.invoke(index["reject-recipient"])
         assert chosen == [("reject-recipient", "slow")]
