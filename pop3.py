@@ -20,6 +20,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,9 @@ COMMAND_LINE_LIMIT = 255  # RFC 2449 4: a command line is at most 255 octets wit
 SASL_LINE_LIMIT = 12288
 AUTOLOGOUT = 600.0  # RFC 1939 3: the autologout timer is at least 10 minutes
 SEND_PIECE = 64 * 1024  # a RETR goes out in pieces of this many octets, never copied whole
+# The maildrop's bounds: a class fetches far fewer; a server left running keeps the newest.
+MAILDROP_MESSAGES = 1000
+MAILDROP_OCTETS = 256 * 1024 * 1024
 
 OK, ERR, CONTINUE = POP3_OK, POP3_ERR, POP3_CONTINUE
 
@@ -59,11 +63,19 @@ class StoredMessage:
 
 
 class Maildrop:
-    """The messages of this run a POP3 client can fetch. Memory only: nothing is written."""
+    """The messages of this run a POP3 client can fetch. Memory only: nothing is written.
 
-    def __init__(self, run_id: str | None = None) -> None:
+    It keeps the newest MAILDROP_MESSAGES messages and MAILDROP_OCTETS octets, dropping the
+    oldest first, so that a headless observer left running for days stays bounded (the
+    window's list keeps what it shows either way)."""
+
+    def __init__(self, run_id: str | None = None, *, max_messages: int = MAILDROP_MESSAGES,
+                 max_octets: int = MAILDROP_OCTETS) -> None:
         self._lock = threading.Lock()
-        self._messages: list[StoredMessage] = []
+        self._messages: deque[StoredMessage] = deque()
+        self._octets = 0
+        self._max_messages = max_messages
+        self._max_octets = max_octets
         # A client that "leaves a copy on the server" remembers UIDs across runs: the run's
         # start time in them keeps message 1 of today from looking like message 1 of last week.
         self._run_id = run_id or format(time.time_ns() // 1_000_000, "x")
@@ -72,6 +84,10 @@ class Maildrop:
         message = StoredMessage(number, f"{self._run_id}.{number}", raw)
         with self._lock:
             self._messages.append(message)
+            self._octets += len(raw)
+            while len(self._messages) > 1 and (len(self._messages) > self._max_messages
+                                               or self._octets > self._max_octets):
+                self._octets -= len(self._messages.popleft().raw)
         return message
 
     def snapshot(self) -> tuple[StoredMessage, ...]:
@@ -81,7 +97,9 @@ class Maildrop:
     def remove(self, uids: Iterable[str]) -> None:
         gone = set(uids)
         with self._lock:
-            self._messages = [message for message in self._messages if message.uid not in gone]
+            self._messages = deque(message for message in self._messages
+                                   if message.uid not in gone)
+            self._octets = sum(len(message.raw) for message in self._messages)
 
 
 # --------------------------------------------------------------------------------------------

@@ -416,3 +416,17 @@ def test_a_capa_line_is_explained_under_the_response():
     assert explain_pop3.explain_command("uidl", "en").endswith("(RFC 1939 §7)")
     assert explain_pop3.explain_command("AQID", "zh",
                                         answers_challenge=True).startswith("这不是命令")
+
+
+def test_the_maildrop_keeps_the_newest_messages_within_its_bounds():
+    drop = pop3.Maildrop("run", max_messages=3, max_octets=100)
+    for number in range(1, 6):
+        drop.add(number, b"x" * 10)
+    assert [message.number for message in drop.snapshot()] == [3, 4, 5]
+    drop.add(6, b"y" * 90)  # 120 octets: the oldest go until 100 are left
+    assert [message.number for message in drop.snapshot()] == [5, 6]
+    drop.add(7, b"z" * 500)  # larger than the bound: kept alone, so that it can be fetched
+    assert [message.uid for message in drop.snapshot()] == ["run.7"]
+    drop.remove(["run.7"])
+    drop.add(8, b"w" * 60)
+    assert [message.number for message in drop.snapshot()] == [8]
