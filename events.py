@@ -115,6 +115,9 @@ class RemarkKind(str, enum.Enum):
     LOST_PART = "lost-part"
     TOO_MANY_LOST_PARTS = "too-many-lost-parts"
     ATTACHED_MAIL_NOT_LISTED = "attached-mail-not-listed"
+    # why a message was not accepted
+    MESSAGE_TOO_BIG = "message-too-big"
+    MESSAGE_INCOMPLETE = "message-incomplete"
     # parts of the decoder's sentences (values of the remarks above, and the X-ray's charset)
     PART = "part"
     DECODED_AS = "decoded-as"
@@ -195,6 +198,12 @@ class Note:
 
     def to_json(self) -> dict:
         return {"kind": self.kind.value, "values": note_values_json(self.values)}
+
+
+def _note_json_text(note: Note | None) -> str | None:
+    import words  # words imports this module
+
+    return None if note is None else words.note_text(note, "en")
 
 
 def note_values_json(values: Mapping[str, Any]) -> dict:
@@ -401,7 +410,7 @@ class MessageReceived(ConnectionEvent):
     raw: bytes
     complete: bool
     accepted: bool  # False when the server refused it (too large) or it was incomplete
-    reason: str | None  # why it was not accepted
+    reason: Note | None  # why it was not accepted
     decoded: decoder.DecodedMessage | None
 
     def to_json(self) -> dict:
@@ -409,7 +418,7 @@ class MessageReceived(ConnectionEvent):
         return {"event": self.event, "protocol": self.protocol, "session": self.session,
                 "time": self.time, "number": self.number, "envelope": self.envelope.to_json(),
                 "size": len(self.raw), "complete": self.complete, "accepted": self.accepted,
-                "reason": self.reason, **decoded}
+                "reason": _note_json_text(self.reason), **decoded}
 
 
 @dataclass(frozen=True, slots=True)

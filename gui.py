@@ -52,7 +52,7 @@ from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandR
 from explain import Text, detect_language
 import gui_teaching
 import report
-from words import Labels, note_text
+from words import Labels, disconnect_reason, note_text, refusal
 from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
 
 POP3_UPDATE = POP3_STATES[2]  # after QUIT in TRANSACTION: the marked messages are removed
@@ -324,7 +324,7 @@ def message_status(ev: MessageReceived, labels: Labels) -> str:
     if not ev.complete:
         return labels["status_incomplete"]
     if not ev.accepted:
-        return labels["status_refused"].format(reason=ev.reason or "")
+        return labels["status_refused"].format(reason=refusal(ev, labels.lang))
     return labels["status_accepted"]
 
 
@@ -348,7 +348,7 @@ _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] =
     "message": lambda ev, t: (TAG_MARKER, t["mark_message"].format(
         number=ev.number, size=format_size(len(ev.raw)), status=message_status(ev, t))),
     "disconnect": lambda ev, t: (TAG_MARKER, t["mark_disconnect"].format(
-        session=ev.session, reason=ev.reason)),
+        session=ev.session, reason=disconnect_reason(ev.reason, t.lang))),
     "tls": lambda ev, t: (TAG_TLS, t["mark_tls"].format(version=ev.version, cipher=ev.cipher)),
     "error": lambda ev, t: (TAG_ERROR, t["error"].format(text=ev.text)),
 }
@@ -420,7 +420,7 @@ def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
     if not ev.complete:
         notes.append(labels["incomplete"])
     elif not ev.accepted:
-        notes.append(labels["refused"].format(reason=ev.reason or ""))
+        notes.append(labels["refused"].format(reason=refusal(ev, labels.lang)))
     decoded = ev.decoded
     if decoded is None:
         notes.append(labels["undecodable"])

@@ -20,7 +20,7 @@ import explain
 import explain_pop3
 from events import PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, RemarkKind, ServerEvent, states_of
 from explain import Text
-from words import Labels, note_text
+from words import STATE_NAMES, Labels, note_text
 
 BAD_SEQUENCE = 503  # its text names the rule the client broke, e.g. "(RCPT before MAIL)"
 
@@ -103,15 +103,7 @@ WORDS: dict[str, Text] = {
                             "只画出了 {count} 行中的前 {shown} 行。"),
     "sequence_empty": Text("The sequence of the selected (or newest) connection is drawn here.",
                            "这里画出所选（或最新）连接的时序图。"),
-    "state_connected": Text("connected", "已连接"),
-    "state_greeted": Text("greeted", "已问候"),
-    "state_mail": Text("mail", "MAIL"),
-    "state_rcpt": Text("rcpt", "RCPT"),
-    "state_data": Text("data", "DATA"),
-    "state_done": Text("done", "结束"),
-    "state_authorization": Text("AUTHORIZATION", "授权"),
-    "state_transaction": Text("TRANSACTION", "事务处理"),
-    "state_update": Text("UPDATE", "更新"),
+    **{f"state_{state}": name for state, name in STATE_NAMES.items()},
     "password_revealed_clear": Text("Password: {secret}\nIt went over the network as it is: PASS "
                                     "sends the password in the clear.",
                                     "口令：{secret}\n它就这样以明文在网络上传送：PASS 命令发送的是明文口令。"),

@@ -29,7 +29,7 @@ import decoder
 from events import PROTOCOL_POP3, Envelope, ServerEvent
 from explain import SCENARIOS, Text
 from explain_pop3 import explain_command_event, explain_reply_event
-from words import note_text
+from words import disconnect_reason, note_text, refusal, state_name
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
 THUMBNAIL_SIZE = (320, 240)
@@ -265,7 +265,8 @@ def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow |
                            (label("message_received", lang, number=event.number),))
     if name == "disconnect":
         return DialogueRow(offset, "marker", "",
-                           (label("disconnected", lang, reason=event.reason),))
+                           (label("disconnected", lang,
+                                  reason=disconnect_reason(event.reason, lang)),))
     if name == "error":
         return DialogueRow(offset, "error", "", (label("error", lang, text=event.text),))
     if name == "listening":
@@ -275,7 +276,7 @@ def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow |
 
 def _message_heading(event: ServerEvent, lang: str) -> str:
     status = (label("accepted", lang) if event.accepted
-              else label("not_accepted", lang, reason=event.reason))
+              else label("not_accepted", lang, reason=refusal(event, lang)))
     return label("message", lang, number=event.number, size=f"{len(event.raw):,}", status=status)
 
 
@@ -327,7 +328,7 @@ def _text_row(row: DialogueRow, lang: str) -> list[str]:
     lines = [head + row.lines[0]] + [_TEXT_INDENT + line for line in row.lines[1:]]
     explanation = row.explanation.splitlines()
     if row.state is not None:
-        explanation.append(label("state", lang, state=row.state))
+        explanation.append(label("state", lang, state=state_name(row.state, lang)))
     return lines + [_TEXT_INDENT + "  " + line for line in explanation]
 
 
@@ -423,7 +424,8 @@ def _html_dialogue(rows: list[DialogueRow], lang: str) -> str:
 def _html_dialogue_row(row: DialogueRow, lang: str) -> str:
     line = escape("\n".join(row.lines))
     if row.state is not None:
-        line += f'\n<span class="state">{escape(label("state", lang, state=row.state))}</span>'
+        state = label("state", lang, state=state_name(row.state, lang))
+        line += f'\n<span class="state">{escape(state)}</span>'
     cells = (f'<td class="time">{escape(_offset(row.offset))}</td>'
              f'<td class="direction">{escape(row.direction)}</td>')
     # What went over the wire is monospaced; notes and markers about it are not.

@@ -46,7 +46,8 @@ import pop3
 import preflight
 import sasl
 import words
-from events import (AUTH_CHALLENGE, Outbox, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
+from words import Labels
+from events import (AUTH_CHALLENGE, Note, Outbox, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
                     MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
                     ServerEvent, TLSStarted, reply_wire_lines)
@@ -202,7 +203,7 @@ class CompletedMessage:
     raw: bytes
     complete: bool
     accepted: bool
-    reason: str | None
+    reason: Note | None  # why it was not accepted
 
 
 class SMTPSession:
@@ -708,7 +709,7 @@ class SMTPSession:
     def _end_data(self) -> Reply:
         message = self._finish_data(complete=True)
         if not message.accepted:
-            return Reply(552, f"5.3.4 {message.reason}")
+            return Reply(552, f"5.3.4 {words.note_text(message.reason, 'en')}")
         return Reply(250, "2.0.0 OK: message received (not stored, not forwarded)")
 
     def _finish_data(self, *, complete: bool) -> CompletedMessage:
@@ -727,10 +728,9 @@ class SMTPSession:
             self._remark_on_declared_size(transaction.declared_size, len(raw) or size)
         reason = None
         if too_large:
-            reason = (f"Message too big: {size:,} octets, the limit is "
-                      f"{self.max_size:,}; the data was read and discarded")
+            reason = Note(RemarkKind.MESSAGE_TOO_BIG, {"size": size, "limit": self.max_size})
         elif not complete:
-            reason = "The client disconnected before the end of the data"
+            reason = Note(RemarkKind.MESSAGE_INCOMPLETE)
         envelope = Envelope(transaction.mail_from, tuple(transaction.rcpt_to),
                             transaction.mail_params)
         message = CompletedMessage(envelope, raw, complete, reason is None, reason)
@@ -1294,68 +1294,77 @@ def start_server(config: ServerConfig, events: queue.Queue,
 # Headless output: the same events as the window, as a transcript or as JSON Lines
 
 
-def listening_lines(event: Listening) -> list[str]:
-    lines = [f"Listening on {event.host}:{event.port}"
-             + (f" (port 25 unavailable: {event.fallback_reason})" if event.fallback_reason
-                else "")]
+def listening_lines(event: Listening, lang: str = "en") -> list[str]:
+    said = Labels(words.TERMINAL_WORDS, lang)
+    address = f"{event.host}:{event.port}"
     if event.fallback_reason:
-        lines.append(f"NOTE: set your mail client's SMTP server port to {event.port}.")
-    lines += pop3_listening_lines(event)
+        lines = [said["listening_fallback"].format(address=address,
+                                                   reason=fallback_text(event, lang)),
+                 said["set_port"].format(port=event.port)]
+    else:
+        lines = [said["listening"].format(address=address)]
+    lines += pop3_listening_lines(event, said)
     if event.host in ("0.0.0.0", "::"):
-        lines.append("WARNING: listening on every network interface: anyone who can reach "
-                     "this computer can connect and send mail to the observer"
-                     + (", and read that mail by POP3." if event.pop3_port else "."))
-    lines += [f"Lab scenario {name}: {explain.SCENARIOS[name].what('en')}"
+        lines.append(said["every_interface_pop3" if event.pop3_port else "every_interface"])
+    lines += [said["scenario"].format(name=name, what=explain.SCENARIOS[name].what(lang))
               for name in event.scenarios]
     return lines
 
 
-def pop3_listening_lines(event: Listening) -> list[str]:
+def fallback_text(event: Listening, lang: str) -> str:
+    """Why port 25 could not be used, in words."""
+    reason = event.fallback_reason
+    return words.note_text(reason, lang) if isinstance(reason, Note) else str(reason)
+
+
+def pop3_listening_lines(event: Listening, said: Labels) -> list[str]:
     if event.pop3_unavailable:
-        return [f"POP3 is not served: {event.pop3_unavailable}"]
+        return [said["pop3_unavailable"].format(reason=event.pop3_unavailable)]
     if event.pop3_port is None:
         return []
+    address = f"{event.host}:{event.pop3_port}"
     if not event.pop3_fallback_reason:
-        return [f"POP3 listening on {event.host}:{event.pop3_port}"]
-    return [f"POP3 listening on {event.host}:{event.pop3_port} (port 110 unavailable: "
-            f"{event.pop3_fallback_reason})",
-            f"NOTE: set your mail client's incoming (POP3) server port to {event.pop3_port}."]
+        return [said["pop3_listening"].format(address=address)]
+    return [said["pop3_listening_fallback"].format(address=address,
+                                                   reason=event.pop3_fallback_reason),
+            said["pop3_set_port"].format(port=event.pop3_port)]
 
 
-def transcript_lines(event: ServerEvent) -> list[str]:
-    """The --no-gui transcript of one event, in the seed's "C: ..." / "S: ..." style."""
+def transcript_lines(event: ServerEvent, lang: str = "en") -> list[str]:
+    """The --no-gui transcript of one event, in the seed's "C: ..." / "S: ..." style; what the
+    program says in ``lang``, what the client and server said as it was."""
+    said = Labels(words.TERMINAL_WORDS, lang)
     clock = time.strftime("%H:%M:%S", time.localtime(event.time))
     match event:
         case Listening():
-            return [*listening_lines(event), "Press Ctrl+C to stop."]
+            return [*listening_lines(event, lang), said["press_ctrl_c"]]
         case Connected():
-            return [f"--- session {event.session}{_protocol_name(event)}: {event.peer} "
-                    f"connected at {clock} ---"]
+            return [said["connected"].format(session=event.session, peer=event.peer,
+                                             clock=clock, protocol=_protocol_name(event))]
         case CommandReceived():
             return [f"C: {event.line}"]
         case ReplySent() | POP3Reply():
-            body = f"<message {event.message_number}: {event.body_size:,} bytes, dot-stuffed>" \
+            body = said["pop3_body"].format(number=event.message_number, size=event.body_size) \
                 if isinstance(event, POP3Reply) and event.body_size is not None else ""
             return ["S: " + line for line in event.wire_lines(body)]
         case DataReceived():
             if not event.complete:
-                return [f"C: <message data: {event.size:,} bytes, incomplete: the connection "
-                        "ended before the final \".\">"]
-            return [f"C: <message data: {event.size:,} bytes>", "C: ."]
+                return [said["data_incomplete"].format(size=event.size)]
+            return [said["data"].format(size=event.size), "C: ."]
         case Remark():
-            return [f"   note: {words.note_text(event.note, 'en')}"]
+            return [said["note"].format(text=words.note_text(event.note, lang))]
         case MessageReceived():
-            return message_summary(event)
+            return message_summary(event, lang)
         case Disconnected():
-            return [f"--- session {event.session}{_protocol_name(event)}: disconnected "
-                    f"({event.reason}) at {clock} ---"]
+            return [said["disconnected"].format(
+                session=event.session, protocol=_protocol_name(event), clock=clock,
+                reason=words.disconnect_reason(event.reason, lang))]
         case TLSStarted():
-            return [f"--- session {event.session}: TLS started ({event.version}, "
-                    f"{event.cipher}); a packet capture now sees only ciphertext, the lines "
-                    "below are what TLS carries ---"]
+            return [said["tls"].format(session=event.session, version=event.version,
+                                       cipher=event.cipher)]
         case ServerError():
-            return [f"ERROR: {event.text}"]
-    return [f"<an event this version cannot show: {event.event}>"]
+            return [said["error"].format(text=event.text)]
+    return [said["unknown_event"].format(name=event.event)]
 
 
 def _protocol_name(event: Connected | Disconnected) -> str:
@@ -1363,32 +1372,35 @@ def _protocol_name(event: Connected | Disconnected) -> str:
     return " (POP3)" if event.protocol == PROTOCOL_POP3 else ""
 
 
-def message_summary(event: MessageReceived) -> list[str]:
+def message_summary(event: MessageReceived, lang: str = "en") -> list[str]:
+    said = Labels(words.TERMINAL_WORDS, lang)
     envelope = event.envelope
-    state = "accepted" if event.accepted else f"NOT accepted: {event.reason}"
-    lines = [f"=== message {event.number} (session {event.session}): "
-             f"{len(event.raw):,} bytes, {state} ===",
-             f"Envelope: from <{envelope.mail_from}> to "
-             + ", ".join(f"<{rcpt}>" for rcpt in envelope.rcpt_to)]
+    state = said["accepted"] if event.accepted else said["not_accepted"].format(
+        reason=words.refusal(event, lang))
+    lines = [said["message"].format(number=event.number, session=event.session,
+                                    size=len(event.raw), state=state),
+             said["envelope"].format(mail_from=envelope.mail_from, rcpt_to=", ".join(
+                 f"<{rcpt}>" for rcpt in envelope.rcpt_to))]
     if event.decoded is not None:
-        lines += decoder.format_report(event.decoded).splitlines()
+        lines += decoder.format_report(event.decoded, lang).splitlines()
     lines.append("=" * 40)
     return lines
 
 
 class Transcript:
-    """Prints the --no-gui transcript; with a language, explains each line under it."""
+    """Prints the --no-gui transcript in ``lang``; with ``explain``, explains each line under it."""
 
-    def __init__(self, explain_lang: str | None = None) -> None:
-        self._lang = explain_lang
+    def __init__(self, lang: str = "en", *, explain: bool = False) -> None:
+        self._lang = lang
+        self._explain = explain
 
     def __call__(self, event: ServerEvent) -> None:
         for line in self.lines(event):
             print(line)
 
     def lines(self, event: ServerEvent) -> list[str]:
-        lines = transcript_lines(event)
-        if self._lang is not None:
+        lines = transcript_lines(event, self._lang)
+        if self._explain:
             lines += ["      | " + line for line in self._explanation(event).splitlines()]
         return lines
 
@@ -1623,7 +1635,7 @@ class StartupError(Exception):
 
 
 def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerEvent], None]:
-    printer = print_jsonl if args.jsonl else Transcript(lang if args.explain else None)
+    printer = print_jsonl if args.jsonl else Transcript(lang, explain=args.explain)
     if args.report is None:
         return printer
     reports = SessionReports(args.report, lang)

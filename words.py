@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import explain_pop3
-from events import Note, RemarkKind
+from events import DisconnectReason, MessageReceived, Note, RemarkKind
 from explain import Text
 
 K = RemarkKind
@@ -205,6 +205,14 @@ REMARKS: dict[RemarkKind, Text] = {
         "this message already take {limit} times its size; open the mail that holds it.",
         "第 {path} 部分（{content_type}）没有列为附件：本邮件中附带的邮件已占用其大小的 {limit} 倍；"
         "请打开包含它的那封邮件查看。"),
+    # -- why a message was not accepted
+    K.MESSAGE_TOO_BIG: Text(
+        "Message too big: {size:,} octets, the limit is {limit:,}; the data was read and "
+        "discarded",
+        "邮件太大：{size:,} 字节，上限是 {limit:,} 字节；数据已读取并丢弃"),
+    K.MESSAGE_INCOMPLETE: Text(
+        "The client disconnected before the end of the data",
+        "客户端在数据结束之前断开了连接"),
     # -- parts of the decoder's sentences
     K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
     K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),
@@ -336,4 +344,98 @@ DECODER_WORDS: dict[str, Text] = {
     "sizes": Text("{encoded:,} B encoded, {decoded:,} B decoded",
                   "编码后 {encoded:,} 字节，解码后 {decoded:,} 字节"),
     "byte_range": Text("bytes {start}-{end}", "字节 {start}-{end}"),
+}
+
+
+# The protocol states (SMTP, then POP3's of RFC 1939), as the state strip and reports name them.
+STATE_NAMES: dict[str, Text] = {
+    "connected": Text("connected", "已连接"),
+    "greeted": Text("greeted", "已问候"),
+    "mail": Text("mail", "MAIL"),
+    "rcpt": Text("rcpt", "RCPT"),
+    "data": Text("data", "DATA"),
+    "done": Text("done", "结束"),
+    "authorization": Text("AUTHORIZATION", "授权"),
+    "transaction": Text("TRANSACTION", "事务处理"),
+    "update": Text("UPDATE", "更新"),
+}
+
+DISCONNECT_REASONS: dict[DisconnectReason, Text] = {
+    DisconnectReason.QUIT: Text("quit", "QUIT 正常结束"),
+    DisconnectReason.PEER_CLOSED: Text("closed by the client", "客户端关闭了连接"),
+    DisconnectReason.TIMEOUT: Text("idle timeout", "空闲超时"),
+    DisconnectReason.TOO_MANY_ERRORS: Text("too many errors", "错误过多"),
+    DisconnectReason.ERROR: Text("network error", "网络错误"),
+    DisconnectReason.SERVER_STOPPING: Text("server stopping", "服务器正在停止"),
+    DisconnectReason.SCENARIO: Text("closed by the lab scenario", "实验场景关闭了连接"),
+    DisconnectReason.TLS_FAILED: Text("TLS handshake failed", "TLS 握手失败"),
+}
+
+
+def state_name(state: str, lang: str) -> str:
+    name = STATE_NAMES.get(state)
+    return name(lang) if name is not None else state
+
+
+def disconnect_reason(reason: DisconnectReason | str, lang: str) -> str:
+    words = DISCONNECT_REASONS.get(reason)
+    return words(lang) if words is not None else str(reason)
+
+
+def refusal(message: MessageReceived, lang: str) -> str:
+    """Why a message event was not accepted, in words ("" when it was)."""
+    return note_text(message.reason, lang) if message.reason is not None else ""
+
+
+# The terminal (--no-gui): the frame around the dialogue and the messages.
+TERMINAL_WORDS: dict[str, Text] = {
+    "listening": Text("Listening on {address}", "正在监听 {address}"),
+    "listening_fallback": Text("Listening on {address} (port 25 unavailable: {reason})",
+                               "正在监听 {address}（25 端口不可用：{reason}）"),
+    "set_port": Text("NOTE: set your mail client's SMTP server port to {port}.",
+                     "注意：请把邮件客户端的 SMTP 服务器端口设为 {port}。"),
+    "pop3_unavailable": Text("POP3 is not served: {reason}", "不提供 POP3 服务：{reason}"),
+    "pop3_listening": Text("POP3 listening on {address}", "POP3 正在监听 {address}"),
+    "pop3_listening_fallback": Text("POP3 listening on {address} (port 110 unavailable: "
+                                    "{reason})",
+                                    "POP3 正在监听 {address}（110 端口不可用：{reason}）"),
+    "pop3_set_port": Text("NOTE: set your mail client's incoming (POP3) server port to {port}.",
+                          "注意：请把邮件客户端的接收（POP3）服务器端口设为 {port}。"),
+    "every_interface": Text(
+        "WARNING: listening on every network interface: anyone who can reach this computer "
+        "can connect and send mail to the observer.",
+        "警告：正在所有网络接口上监听：能访问这台计算机的任何人都可以连接并向观察器发送邮件。"),
+    "every_interface_pop3": Text(
+        "WARNING: listening on every network interface: anyone who can reach this computer "
+        "can connect and send mail to the observer, and read that mail by POP3.",
+        "警告：正在所有网络接口上监听：能访问这台计算机的任何人都可以连接并向观察器发送邮件，"
+        "还能用 POP3 读取这些邮件。"),
+    "scenario": Text("Lab scenario {name}: {what}", "实验场景 {name}：{what}"),
+    "press_ctrl_c": Text("Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
+    "connected": Text("--- session {session}{protocol}: {peer} connected at {clock} ---",
+                      "--- 会话 {session}{protocol}：{peer} 于 {clock} 连接 ---"),
+    "disconnected": Text("--- session {session}{protocol}: disconnected ({reason}) at {clock} ---",
+                         "--- 会话 {session}{protocol}：于 {clock} 断开（{reason}）---"),
+    "pop3_body": Text("<message {number}: {size:,} bytes, dot-stuffed>",
+                      "<邮件 {number}：{size:,} 字节，已做点填充>"),
+    "data": Text("C: <message data: {size:,} bytes>", "C: <邮件数据：{size:,} 字节>"),
+    "data_incomplete": Text(
+        "C: <message data: {size:,} bytes, incomplete: the connection ended before the final "
+        "\".\">",
+        "C: <邮件数据：{size:,} 字节，不完整：在最后的“.”之前连接就结束了>"),
+    "note": Text("   note: {text}", "   提示：{text}"),
+    "tls": Text(
+        "--- session {session}: TLS started ({version}, {cipher}); a packet capture now sees "
+        "only ciphertext, the lines below are what TLS carries ---",
+        "--- 会话 {session}：TLS 已开始（{version}，{cipher}）；此后抓包只能看到密文，"
+        "下面是 TLS 里传送的内容 ---"),
+    "error": Text("ERROR: {text}", "错误：{text}"),
+    "unknown_event": Text("<an event this version cannot show: {name}>",
+                          "<本版本无法显示的事件：{name}>"),
+    "accepted": Text("accepted", "已接受"),
+    "not_accepted": Text("NOT accepted: {reason}", "未被接受：{reason}"),
+    "message": Text("=== message {number} (session {session}): {size:,} bytes, {state} ===",
+                    "=== 邮件 {number}（会话 {session}）：{size:,} 字节，{state} ==="),
+    "envelope": Text("Envelope: from <{mail_from}> to {rcpt_to}",
+                     "信封：发件人 <{mail_from}>，收件人 {rcpt_to}"),
 }

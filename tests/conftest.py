@@ -25,7 +25,7 @@ import words  # noqa: E402
 
 def remark_text(event, lang: str = "en") -> str:
     """A remark event as a reader of ``lang`` sees it."""
-    return words.note_text(event.note, lang)
+    return words.note_text(getattr(event, "note", event), lang)
 
 
 class RunningServer:

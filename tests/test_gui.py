@@ -37,6 +37,7 @@ import smtp_observer as so
 pytest_plugins = ["gui_plugin"]  # the fixtures xdisplay, root, events and window
 
 T0 = 1_764_553_800.0  # 2025-12-01 01:50 UTC; the tests compare clocks via gui.format_clock
+TOO_LARGE = Note(RemarkKind.MESSAGE_TOO_BIG, {"size": 20000, "limit": 10240})
 EN = gui.LABELS["en"]
 
 # --------------------------------------------------------------------------------------------
@@ -172,10 +173,13 @@ def test_dialogue_lines_of_data_message_and_disconnect():
     data = so.DataReceived(session=1, time=T0, size=2048, complete=False)
     assert gui.dialogue_lines(data, EN)[0].text == (
         "Message data incomplete: 2.0 KB before the connection ended")
-    refused = message(None, raw=b"x" * 10, accepted=False, reason="too large")
-    assert gui.dialogue_lines(refused, EN)[0].text == "Message #1 (10 B): refused: too large"
-    gone = so.Disconnected(session=2, time=T0, reason="quit")
+    refused = message(None, raw=b"x" * 10, accepted=False, reason=TOO_LARGE)
+    assert gui.dialogue_lines(refused, EN)[0].text == (
+        "Message #1 (10 B): refused: Message too big: 20,000 octets, the limit is 10,240; the "
+        "data was read and discarded")
+    gone = so.Disconnected(session=2, time=T0, reason=so.DisconnectReason.QUIT)
     assert gui.dialogue_lines(gone, EN)[0].text == "Connection #2 closed (quit)"
+    assert gui.dialogue_lines(gone, gui.LABELS["zh"])[0].text == "连接 #2 已关闭（QUIT 正常结束）"
 
 
 def test_an_unknown_event_is_shown_not_dropped():
@@ -204,9 +208,10 @@ def test_body_segments_put_headers_envelope_and_notes_above_the_text():
 
 
 def test_body_segments_explain_undecodable_refused_and_html_only_messages():
-    undecodable = gui.body_segments(message(None, accepted=False, reason="too large"), EN)
+    undecodable = gui.body_segments(message(None, accepted=False, reason=TOO_LARGE), EN)
     notes = [chars for chars, tag in undecodable if tag == gui.TAG_NOTE]
-    assert notes == ["• The server refused this message: too large\n",
+    assert notes == ["• The server refused this message: Message too big: 20,000 octets, the "
+                     "limit is 10,240; the data was read and discarded\n",
                      "• " + EN["undecodable"] + "\n"]
     html_only = message(decoded_message(text="Hello", html="<p>Hello</p>", text_from_html=True))
     assert ("• " + EN["body_from_html"] + "\n", gui.TAG_NOTE) in gui.body_segments(html_only, EN)

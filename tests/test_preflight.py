@@ -46,7 +46,7 @@ def test_without_tkinter_the_window_mode_runs_headless_and_says_how_to_get_it():
         notice = process.stdout.readline().decode()
         assert notice.startswith("窗口无法打开：这个 Python 没有 tkinter。")
         assert "sudo apt install python3-tk" in notice and "--no-gui" in notice
-        assert process.stdout.readline().startswith(b"Listening on 127.0.0.1:")
+        assert process.stdout.readline().decode().startswith("正在监听 127.0.0.1:")  # --lang zh
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)

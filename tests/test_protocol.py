@@ -327,7 +327,7 @@ def test_data_over_the_limit_is_read_to_the_end_then_552():
     assert code == 552
     message = dialogue.session.completed[0]
     assert (message.accepted, message.raw) == (False, b"")
-    assert "520" in message.reason
+    assert message.reason.values["size"] == 520 and "520" in remark_text(message.reason)
     assert dialogue.code("NOOP") == 250  # the session goes on in step
 
 
