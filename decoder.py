@@ -977,6 +977,7 @@ _REPORT_TYPES = frozenset({"message/delivery-status", "message/global-delivery-s
 # Mail attached to mail (RFC 2046, 6532, 5537): listed as an .eml attachment that opens.
 _ATTACHED_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news",
                                      "message/global-headers"})
+_MESSAGE_BODY_TYPES = _REPORT_TYPES | _ATTACHED_MESSAGE_TYPES  # read by _read_message_body
 _HEADERS_TYPES = frozenset({"text/rfc822-headers"})  # a returned message's headers (RFC 6522)
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _MAX_NAME_CHARS = 120
@@ -1405,14 +1406,15 @@ class _Decoding:
         for complaint in headers.complaints:
             self.remark(RemarkKind.PART_PROBLEM, where=where, problem=complaint)
         body_start = _body_start(self.raw, start, stop)
-        opened = self._open_boundary(path, headers)
+        multipart = headers.content_type.startswith("multipart/")
+        opened = self._open_boundary(path, headers) if multipart else None
         if part.is_multipart():
             decoded_size = self._walk_container(part, path, depth, headers, where, body_start, stop)
         else:
             decoded_size = self._walk_leaf(part, path, depth, headers, where, body_start, stop)
         if opened is not None:
             del self._open_boundaries[opened]
-        if opened is not None or headers.content_type.startswith("multipart/"):
+        if multipart:
             self._broken_multipart |= _may_hide_parts(part)
         for defect in part.defects:  # complete now: decoding a leaf adds some
             self.remark(RemarkKind.PART_PROBLEM, where=where, problem=_readable_defect(defect))
@@ -1436,9 +1438,11 @@ class _Decoding:
             except Exception as exc:
                 self.remark(RemarkKind.PART_UNDECODABLE, path=child_path, error=repr(exc))
         transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
-        attached = self._read_message_body(part, path, headers, where, transfer_encoding,
-                                           (body_start, body_end),
-                                           attachment_index if listed else None)
+        attached = None
+        if headers.content_type in _MESSAGE_BODY_TYPES:
+            attached = self._read_message_body(part, path, headers, where, transfer_encoding,
+                                               (body_start, body_end),
+                                               attachment_index if listed else None)
         self.result.parts.insert(index, Part(
             path, depth, headers.content_type, headers.params.get("charset"), None,
             transfer_encoding, headers.disposition, headers.filename,
@@ -1450,8 +1454,6 @@ class _Decoding:
     def _open_boundary(self, path: str, headers: _PartHeaders) -> str | None:
         """Note the boundary of a multipart being walked, and remark when it is its parent's;
         return it when the caller must forget it after the children."""
-        if not headers.content_type.startswith("multipart/"):
-            return None
         boundary = headers.params.get("boundary", "").rstrip()  # as _LenientMessage reads it
         self._boundaries.setdefault(boundary, path)
         parent = self._open_boundaries.get(boundary)
@@ -1469,8 +1471,6 @@ class _Decoding:
         """A report's fields as text, or an attached mail (returned), listed as an attachment at
         index `at` (before the attachments inside it), or not when `at` is None."""
         content_type = headers.content_type
-        if content_type not in _REPORT_TYPES | _ATTACHED_MESSAGE_TYPES:
-            return None
         data = _undo_transfer_encoding(self.raw[span[0] : span[1]], transfer_encoding)
         if content_type in _REPORT_TYPES:
             text = _decode_bytes(data, headers.params.get("charset") or "utf-8").text
@@ -1480,7 +1480,7 @@ class _Decoding:
         attached = self._attached_message(children[0] if children else Message(), True)
         if at is None:
             self.remark(RemarkKind.ATTACHED_MAIL_NOT_LISTED, path=path,
-                                   content_type=content_type, limit=_ATTACHED_MAIL_BUDGET)
+                        content_type=content_type, limit=_ATTACHED_MAIL_BUDGET)
         else:
             self._add_attachment(path, headers, where, data, attached, at)
         return attached
@@ -1665,14 +1665,25 @@ class _Decoding:
             pieces += self._pieces(lost)
         result.body = self._shown(pieces)
         result.text, result.text_from_html = _joined_text(result.body)
-        # get_body() follows multipart/related's start part and skips attachments.
-        try:
-            html = message.get_body(("html",))
-        except AttributeError:  # CPython's _find_body indexes a multipart/related with no parts
-            self.remark(RemarkKind.NO_HTML_BODY)
-            return
-        if html is not None:
-            result.html = self._texts.get(html)
+        result.html = self._first_html(message)
+
+    def _first_html(self, part: Message) -> str | None:
+        """The HTML body, as get_body(("html",)) picks it (the first inline text/html, in a
+        multipart/related its start part's, not inside an attached mail), from what the walk
+        recorded: get_body() parses each part's headers again, which cost more than this."""
+        if part not in self._paths:
+            return None
+        content_type = self._paths[part][1]
+        if content_type == "text/html":
+            return self._texts.get(part)
+        if not content_type.startswith("multipart/") or not part.is_multipart():
+            return None
+        children = part.get_payload()
+        if content_type == "multipart/related":
+            start = _related_start(part, children)
+            children = [start] if start is not None else []
+        return next((html for child in children
+                     if (html := self._first_html(child)) is not None), None)
 
     def _pieces(self, part: Message) -> list[BodyPiece]:
         """What a reader shows of `part`, in order; an HTML piece still holds its source."""

@@ -107,7 +107,6 @@ class RemarkKind(str, enum.Enum):
     CTE_UNKNOWN = "cte-unknown"
     RANGE_APPROXIMATE = "range-approximate"
     TNEF = "tnef"
-    NO_HTML_BODY = "no-html-body"
     OUTLOOK_TEST = "outlook-test"
     OUTLOOK_TEST_WITHOUT = "outlook-test-without"
     INTERNAL_ERROR = "internal-error"

@@ -171,11 +171,6 @@ REMARKS: dict[RemarkKind, Text] = {
         "{where} 是 winmail.dat（application/ms-tnef）：Outlook 的 RTF 格式，其他邮件程序无法显示。"
         "请在 Outlook 中选择 文件 > 选项 > 邮件 > 使用此格式撰写邮件：HTML（或纯文本），"
         "或对该收件人关闭“发送 Outlook RTF 格式”。"),
-    K.NO_HTML_BODY: Text(
-        "No HTML body could be picked: a multipart/related part has no parts, which the email "
-        "package's get_body() cannot handle.",
-        "无法选出 HTML 主体：一个 multipart/related 部分没有任何子部分，email 包的 get_body() "
-        "无法处理这种情况。"),
     K.OUTLOOK_TEST: Text(
         "This is the message Outlook sends from \"Test Account Settings\".",
         "这是 Outlook 的“测试账户设置”发送的邮件。"),

@@ -679,7 +679,7 @@ def test_attachment_json_has_image_fields_only_for_images():
 
 def test_report_shows_headers_text_attachments_tree_and_remarks(seed):
     raw, decoded = seed
-    decoded.remarks.append(Note(RemarkKind.NO_HTML_BODY))
+    decoded.remarks.append(Note(RemarkKind.TOO_MANY_LOST_PARTS, {"count": 100}))
     report = decoder.format_report(decoded)
     assert f"Subject:    {SEED_SUBJECT}" in report
     assert "Cc:         (none)" in report
@@ -688,9 +688,9 @@ def test_report_shows_headers_text_attachments_tree_and_remarks(seed):
     jpeg = part(decoded, "1.2")
     assert "    1.2 image/jpeg  base64  attachment" in report
     assert f"bytes {jpeg.body_start}-{jpeg.body_end}" in report
-    assert "  - No HTML body could be picked" in report
+    assert "  - More than 100 parts lie outside the MIME structure" in report
     chinese = decoder.format_report(decoded, "zh")
-    assert "--- 解码提示（1）---" in chinese and "  - 无法选出 HTML 主体" in chinese
+    assert "--- 解码提示（1）---" in chinese and "  - 超过 100 个部分不在 MIME 结构内" in chinese
     assert f"字节 {jpeg.body_start}-{jpeg.body_end}" in chinese
 
 
