@@ -979,7 +979,8 @@ class XrayView:
 
     def _build_tree(self, parent: tk.Misc, labels: Labels) -> ttk.Frame:
         frame = ttk.Frame(parent)
-        widths = {"type": 140, "charset": 135, "encoding": 70, "disposition": 80, "name": 80,
+        # "encoding" is wide enough for its zh heading, the textbook's 内容传送编码.
+        widths = {"type": 140, "charset": 135, "encoding": 95, "disposition": 80, "name": 80,
                   "sizes": 120}
         self.tree = ttk.Treeview(frame, columns=gui_teaching.XRAY_COLUMNS, height=6,
                                  selectmode="browse")

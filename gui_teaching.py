@@ -139,7 +139,7 @@ WORDS: dict[str, Text] = {
                              "无法解码此邮件，因此没有 MIME 结构树。"),
     "xray_sent": Text("As sent ({encoding}): bytes {start}–{end} of the message",
                       "传送原样（{encoding}）：邮件的第 {start}–{end} 字节"),
-    "xray_octets": Text("Bytes after transfer decoding ({count} B)", "传输解码后的字节（{count} B）"),
+    "xray_octets": Text("Bytes after transfer decoding ({count} B)", "解码后的字节（{count} B）"),
     "xray_text": Text("Text, decoded as {charset}", "文本，按 {charset} 解码"),
     "xray_no_text": Text("Text", "文本"),
     "xray_not_text": Text("Not text: the bytes are all there is.", "不是文本：只有字节。"),
