@@ -22,11 +22,17 @@ OBSERVER = Path(__file__).resolve().parents[1] / "smtp_observer.py"
 WINDOWS = os.name == "nt"
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """``python smtp_observer.py ARGS``, its output in pipes; stop it with stop()."""
-    launcher = [__file__, str(OBSERVER)] if WINDOWS else [str(OBSERVER)]
-    return subprocess.Popen([sys.executable, *launcher, *args], stdin=subprocess.PIPE,
+def start(*args: str, env: dict[str, str] | None = None,
+          program: Path = OBSERVER) -> subprocess.Popen:
+    """``python smtp_observer.py ARGS`` (or another ``program``: the kit's .pyz or .pyw), its
+    output in pipes; stop it with stop()."""
+    return subprocess.Popen([sys.executable, *command(program), *args], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def command(program: Path = OBSERVER) -> list[str]:
+    """What follows ``python`` to run ``program`` so that interrupt() can stop it."""
+    return [__file__, str(program)] if WINDOWS else [str(program)]
 
 
 def interrupt(process: subprocess.Popen) -> None:

@@ -8,9 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import subprocess
 import time
-import venv
 from pathlib import Path
 
 import pytest
@@ -129,13 +127,12 @@ def require_program(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def without_pillow(tmp_path_factory) -> Path:
-    """A Python with the standard library (tkinter too) but nothing installed: a fresh
-    virtual environment, as on a lab PC before install.cmd ran."""
-    folder = tmp_path_factory.mktemp("no-pillow")
-    venv.create(folder, with_pip=False)
-    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    check = subprocess.run([str(python), "-c", "import PIL"], capture_output=True, timeout=60)
-    assert check.returncode == 1 and b"No module named 'PIL'" in check.stderr
-    return python
+def run_without(module: str, target: Path, *args: str) -> list[str]:
+    """The command line that runs ``target`` (a script or a .pyz) as __main__ with ``module``
+    missing, as on a Python where it was never installed: ``sys.modules[module] = None``
+    makes ``import module`` raise ImportError. (Not a virtual environment: venv.create copies
+    python.exe with CopyFile2, which Wine lacks, on the Windows pass.)"""
+    code = (f"import runpy, sys; sys.modules[{module!r}] = None; "
+            f"sys.argv = {[str(target), *args]!r}; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    return [sys.executable, "-c", code]

@@ -4,28 +4,28 @@ how it knows that a console was opened just for the program (a double-click on W
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
 import pytest
 
+import child_observer
 import preflight
-from conftest import ROOT
+from conftest import ROOT, run_without
 
 pytest_plugins = ["gui_plugin"]  # xdisplay
 
 
-def test_without_pillow_the_script_names_the_pip_command(without_pillow):
-    done = subprocess.run([str(without_pillow), str(ROOT / "smtp_observer.py"), "--no-gui",
-                           "--lang", "en"], capture_output=True, text=True, timeout=60,
+def test_without_pillow_the_script_names_the_pip_command():
+    done = subprocess.run(run_without("PIL", ROOT / "smtp_observer.py", "--no-gui", "--lang",
+                                      "en"), capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL, check=False)
     assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
         f"SMTP Observer needs Pillow, which is not installed for this Python "
         f"({sys.version_info.major}.{sys.version_info.minor}).", "",
         f"Install it from the folder {ROOT} with:", "",
-        "    python3 -m pip install -r requirements.txt", "",
+        f"    {preflight.pip_install_command()}", "",
         "then start the observer again."]
 
 
@@ -34,23 +34,23 @@ def test_the_install_command_on_windows_uses_the_py_launcher():
 
 
 def test_without_tkinter_the_window_mode_runs_headless_and_says_how_to_get_it():
-    # sys.modules["tkinter"] = None: "import tkinter" fails as on a Python installed without
-    # the "tcl/tk and IDLE" option.
-    code = ("import runpy, sys; sys.modules['tkinter'] = None; "
-            f"sys.argv = ['smtp_observer.py', '--port', '0', '--lang', 'zh']; "
-            f"runpy.run_path({str(ROOT / 'smtp_observer.py')!r}, run_name='__main__')")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    # As on a Python installed without the "tcl/tk and IDLE" option.
+    process = subprocess.Popen(
+        run_without("tkinter", *child_observer.command(), "--port", "0", "--no-pop3", "--lang",
+                    "zh"), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     try:
         notice = process.stdout.readline().decode()
+        assert notice.strip() == preflight.missing_tkinter_notice("zh")
         assert notice.startswith("窗口无法打开：这个 Python 没有 tkinter。")
-        assert "sudo apt install python3-tk" in notice and "--no-gui" in notice
         assert process.stdout.readline().decode().startswith("正在监听 127.0.0.1:")  # --lang zh
     finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-    assert process.returncode == 0 and b"Traceback" not in err
+        child_observer.stop(process)
+
+
+def test_elsewhere_the_tkinter_notice_names_the_package():
+    notice = preflight.missing_tkinter_notice("zh", platform="linux")
+    assert "sudo apt install python3-tk" in notice and "--no-gui" in notice
 
 
 def test_on_windows_the_tkinter_notice_names_the_installer_option():

@@ -12,11 +12,14 @@ makes ``DIR/smtp-observer-kit/`` (default DIR: dist/) and ``DIR/smtp-observer-ki
   installed on each PC instead); ``--no-wheels`` leaves them out (a kit for tests only);
 - ``install.cmd``, ``SMTP Observer.pyw``, ``README.txt``, ``使用说明.txt`` from tools/kit/,
   written with the line ends and encodings that Windows' cmd.exe and old Notepad need.
+
+Files are copied with shutil.copyfile: copy2 calls CopyFile2 on Windows, which Wine lacks.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import shutil
 import subprocess
 import sys
@@ -58,8 +61,8 @@ def build_program(target: Path, root: Path = ROOT) -> None:
     """smtp_observer.pyz: the root modules plus our own __main__.py."""
     with tempfile.TemporaryDirectory() as staging:
         for module in program_modules(root):
-            shutil.copy2(module, staging)
-        shutil.copy2(SOURCES / "pyz_main.py", Path(staging) / "__main__.py")
+            shutil.copyfile(module, Path(staging) / module.name)
+        shutil.copyfile(SOURCES / "pyz_main.py", Path(staging) / "__main__.py")
         zipapp.create_archive(staging, target, compressed=True)
 
 
@@ -75,8 +78,8 @@ def write_documents(kit: Path) -> None:
         text = substitute((SOURCES / name).read_text(encoding="utf-8"))
         (kit / name).write_text(text, encoding="utf-8", newline="\r\n")
     for name in PYTHON_FILES:
-        shutil.copy2(SOURCES / name, kit / name)
-    shutil.copy2(ROOT / "requirements.txt", kit / "requirements.txt")
+        shutil.copyfile(SOURCES / name, kit / name)
+    shutil.copyfile(ROOT / "requirements.txt", kit / "requirements.txt")
 
 
 def wheel_tag(version: str, platform: str) -> str:
@@ -136,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave out the Pillow wheels (no download; the kit then needs "
                              "internet on each PC): for tests")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a redirected Windows console is cp936 or cp1252
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         kit = build(args.output, wheels=not args.no_wheels)
     except (BuildError, OSError) as error:

@@ -11,7 +11,8 @@ rem pushd, not cd: it also works when the kit is opened from a network share (\\
 pushd "%~dp0"
 set "KIT_RC=1"
 
-where py >nul 2>nul
+rem Run it rather than look for it: "py" without any Python 3 behind it fails here too.
+py -3 --version >nul 2>nul
 if errorlevel 1 goto no_python
 py -3 -c "import sys; raise SystemExit(sys.version_info < (3, 10))" >nul 2>nul
 if errorlevel 1 goto old_python
