@@ -1197,10 +1197,29 @@ def _parser_text(raw: bytes, start: int, end: int) -> Iterator[str]:
         yield raw[pos : min(pos + _FEED_SLICE, end)].decode("ascii", "surrogateescape")
 
 
+# As Postfix's mime_nesting_limit: a part nested deeper than this (multipart and message/*
+# levels together) keeps its headers, and its body is left undecoded. The feed parser and the
+# tree walk recurse a few frames per level, so the cap also keeps decoding inside the default
+# recursion limit and a 1-2 MB thread stack (python.exe's on Windows): nothing deeper is parsed.
+MIME_NESTING_LIMIT = 100
+
+
+class _NestingCappedParser(FeedParser):
+    """FeedParser that parses a part nested deeper than MIME_NESTING_LIMIT as headers only: its
+    body, to the parent's next boundary, stays one string, whatever its Content-Type says."""
+
+    def _parse_headers(self, lines: list[str]) -> None:
+        super()._parse_headers(lines)
+        # _parsegen() reads this flag right after the headers of each part.
+        self._headersonly = len(self._msgstack) > MIME_NESTING_LIMIT + 1
+        if self._headersonly:
+            self._cur.nesting_capped = True
+
+
 def _parse(raw: bytes, runs: Iterable[tuple[int, int]] = ()) -> EmailMessage:
     """Parse with policy.default (and the lenient boundary), each of `runs` (see `_base64_runs`)
     given to the parser as a placeholder line."""
-    parser = FeedParser(_factory=_LenientMessage, policy=_POLICY)
+    parser = _NestingCappedParser(_factory=_LenientMessage, policy=_POLICY)
     for text in _parser_input(raw, runs):
         parser.feed(text)
     return parser.close()
@@ -1322,6 +1341,7 @@ class _Decoding:
         self._lost: list[Message] = []
         self._broken_multipart = False  # a multipart with defects, or "--" lines in its epilogue
         self._attached_room = _ATTACHED_MAIL_BUDGET * len(raw)  # see _ATTACHED_MAIL_BUDGET
+        self._unread_spans: list[tuple[int, int]] = []  # bodies past MIME_NESTING_LIMIT
 
     def remark(self, kind: RemarkKind, **values: Any) -> None:
         # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
@@ -1343,8 +1363,8 @@ class _Decoding:
         self._pick_bodies(message)
         self._recognise_outlook_test()
 
-    def run_headers_only(self, multiparts: int) -> None:
-        self.remark(RemarkKind.HEADERS_ONLY, multiparts=multiparts, limit=_MAX_MULTIPARTS)
+    def run_headers_only(self, containers: int) -> None:
+        self.remark(RemarkKind.HEADERS_ONLY, containers=containers, limit=_MAX_CONTAINERS)
         self._read_headers(BytesParser(policy=_POLICY).parsebytes(self.raw, headersonly=True))
 
     def _check_line_ends(self) -> None:
@@ -1408,6 +1428,9 @@ class _Decoding:
         body_start = _body_start(self.raw, start, stop)
         multipart = headers.content_type.startswith("multipart/")
         opened = self._open_boundary(path, headers) if multipart else None
+        if getattr(part, "nesting_capped", False):
+            self.remark(RemarkKind.NESTING_CAPPED, where=where, limit=MIME_NESTING_LIMIT)
+            self._unread_spans.append((body_start, stop))  # no lost parts are sought there
         if part.is_multipart():
             decoded_size = self._walk_container(part, path, depth, headers, where, body_start, stop)
         else:
@@ -1748,8 +1771,9 @@ class _Decoding:
     def _uncovered_spans(self) -> Iterator[tuple[int, int]]:
         """The stretches of the raw bytes outside every leaf body (headers, boundary lines,
         preambles and epilogues, and the body of a multipart the parser could not split)."""
-        leaves = sorted((part.body_start, part.body_end) for part in self.result.parts
-                        if part.content_type.partition("/")[0] not in _CONTAINER_MAINTYPES)
+        leaves = sorted([*((part.body_start, part.body_end) for part in self.result.parts
+                           if part.content_type.partition("/")[0] not in _CONTAINER_MAINTYPES),
+                         *self._unread_spans])
         pos = 0
         for start, end in leaves:
             if start > pos:
@@ -1801,26 +1825,29 @@ class _Decoding:
             self.remark(RemarkKind.OUTLOOK_TEST)
 
 
-# The feed parser and the tree walk recurse once or twice per nesting level: past a few
-# hundred levels they need a deeper stack than a thread has by default; and the parser's time
-# grows with the square of the nesting, so a message declaring more multiparts than a mail
-# reader would ever show is decoded as headers only.
-_DEEP_NESTING_HINT = 64  # multipart declarations; above: decode on a thread with a deep stack
-_MAX_MULTIPARTS = 1100
-_DEEP_STACK_BYTES = 128 << 20
-_DEEP_RECURSION_LIMIT = 12_000
-_deep_stack_lock = threading.Lock()
+# The parser's time grows with the number of parts, so a message declaring more containers
+# (multipart and message/* parts, counted in any case) than a mail reader would ever show is
+# decoded as headers only.
+_MAX_CONTAINERS = 1100
 
 
 def decode(raw: bytes) -> DecodedMessage:
     """Decode a received message. Pure and total: any problem, even a bug here, becomes a
     remark, and whatever was decoded before it is returned."""
-    multiparts = raw.count(b"ultipart/") + raw.count(b"ULTIPART/")
-    if multiparts > _MAX_MULTIPARTS:
-        return _decode_with(raw, lambda decoding: decoding.run_headers_only(multiparts))
-    if multiparts > _DEEP_NESTING_HINT:
-        return _on_deep_stack(lambda: _decode_with(raw, _Decoding.run))
+    containers = _count_containers(raw)
+    if containers > _MAX_CONTAINERS:
+        return _decode_with(raw, lambda decoding: decoding.run_headers_only(containers))
     return _decode_with(raw, _Decoding.run)
+
+
+def _count_containers(raw: bytes) -> int:
+    """How often "multipart/" and "message/" appear, in any case: a bound on the containers.
+    Counted in slices, lowered one at a time (lowering it whole would copy the message)."""
+    count = 0
+    for needle in (b"multipart/", b"message/"):
+        for start in range(0, len(raw), _FEED_SLICE):  # each match counted where it starts
+            count += raw[start : start + _FEED_SLICE + len(needle) - 1].lower().count(needle)
+    return count
 
 
 def _decode_with(raw: bytes, run: Callable[[_Decoding], None]) -> DecodedMessage:
@@ -1830,23 +1857,6 @@ def _decode_with(raw: bytes, run: Callable[[_Decoding], None]) -> DecodedMessage
     except Exception as exc:
         decoding.remark(RemarkKind.INTERNAL_ERROR, error=repr(exc))
     return decoding.finish()
-
-
-def _on_deep_stack(work: Callable[[], DecodedMessage]) -> DecodedMessage:
-    """Run `work` on a thread whose stack and recursion limit fit deeply nested MIME."""
-    results: list[DecodedMessage] = []
-    with _deep_stack_lock:  # stack_size() applies to every thread started meanwhile
-        if sys.getrecursionlimit() < _DEEP_RECURSION_LIMIT:
-            sys.setrecursionlimit(_DEEP_RECURSION_LIMIT)
-        previous = threading.stack_size(_DEEP_STACK_BYTES)
-        try:
-            worker = threading.Thread(target=lambda: results.append(work()),
-                                      name="decode-deep-mime", daemon=True)
-            worker.start()
-        finally:
-            threading.stack_size(previous)
-    worker.join()
-    return results[0]
 
 
 # --- Encoding X-ray ------------------------------------------------------------------------

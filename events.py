@@ -92,6 +92,7 @@ class RemarkKind(str, enum.Enum):
     EIGHT_BIT_UNDECLARED = "8bit-undeclared"
     # the decoder, about the message (decoder.py)
     HEADERS_ONLY = "headers-only"
+    NESTING_CAPPED = "nesting-capped"  # deeper than Postfix's mime_nesting_limit
     BARE_LINE_ENDS = "bare-line-ends"
     HEADER_PROBLEM = "header-problem"
     MISSING_FROM = "missing-from"

@@ -115,9 +115,15 @@ REMARKS: dict[RemarkKind, Text] = {
         "邮件中含有 8 位字节，但 MAIL FROM 没有声明 BODY=8BITMIME。"),
     # -- the decoder, about the message
     K.HEADERS_ONLY: Text(
-        "The message declares {multiparts} multipart parts, more than {limit}: only its headers "
-        "are decoded, so that the observer stays responsive.",
-        "邮件声明了 {multiparts} 个多部分主体，超过 {limit} 个：只解码它的首部，以免观察器失去响应。"),
+        "The message declares {containers} multipart or message parts, more than {limit}: only "
+        "its headers are decoded, so that the observer stays responsive.",
+        "邮件声明了 {containers} 个多部分主体或 message 部分，超过 {limit} 个：只解码它的首部，"
+        "以免观察器失去响应。"),
+    K.NESTING_CAPPED: Text(
+        "{where}: nested deeper than {limit} levels (Postfix's mime_nesting_limit): only its "
+        "headers are decoded, its body is left as it is",
+        "{where}：嵌套超过 {limit} 层（与 Postfix 的 mime_nesting_limit 相同），只解码它的首部，"
+        "主体保持原样"),
     K.BARE_LINE_ENDS: Text(
         "The message has bare {ends} line ends (SMTP and RFC 5322 require CRLF); mail servers "
         "may treat them differently.",

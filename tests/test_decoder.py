@@ -901,17 +901,21 @@ def nested_multipart(depth: int) -> bytes:
     return b"Subject: deep\r\n" + inner
 
 
-def test_a_thousand_nested_multiparts_decode_without_recursion_errors():
+def test_a_thousand_nested_multiparts_decode_to_the_nesting_limit_without_errors():
+    # Issue 14.2: as Postfix's mime_nesting_limit, parts below level 100 keep only headers.
     decoded = decoder.decode(nested_multipart(1000))
-    assert decoded.text == "innermost text\n"
-    assert len(decoded.parts) == 1001 and decoded.parts[-1].depth == 1000
+    assert len(decoded.parts) == decoder.MIME_NESTING_LIMIT + 2
+    assert decoded.parts[-1].depth == decoder.MIME_NESTING_LIMIT + 1
+    assert decoded.text is None  # the innermost text lies beyond the limit
     assert not [remark for remark in decoded.remark_texts() if "error" in remark.lower()]
+    assert any("nested deeper than 100 levels" in remark for remark in decoded.remark_texts())
 
 
 def test_more_multiparts_than_a_reader_shows_are_decoded_as_headers_only():
     decoded = decoder.decode(nested_multipart(5000))
     assert decoded.subject == "deep" and decoded.text is None
-    assert any("declares 5000 multipart parts" in remark for remark in decoded.remark_texts())
+    assert any("declares 5000 multipart or message parts" in remark
+               for remark in decoded.remark_texts())
 
 
 def test_a_one_megabyte_header_decodes():

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import smtplib
 import subprocess
+import sys
 import time
 
 import child_observer
 import pytest
+from conftest import ROOT
 from messages import broken_png, cut_png, picture_message
 
 import decoder
@@ -98,3 +100,86 @@ def test_a_report_that_fails_is_said_on_stderr_and_the_observer_goes_on(monkeypa
     reports(smtp_observer.Disconnected(session=1, time=time.time(), reason="quit"))
     err = capsys.readouterr().err
     assert "cannot write the report: SyntaxError: broken PNG file" in err
+
+
+# --- 2, 3. Nesting: every container counted, in any case, and capped at 100 -------------------
+
+
+def nested(depth: int, content_type: str = "multipart/mixed") -> bytes:
+    """`depth` containers of `content_type`, each holding the next, around one text part."""
+    head = b"Subject: deep\r\nFrom: a@example.com\r\n"
+    if content_type.lower().startswith("message/"):
+        return head + f"Content-Type: {content_type}\r\n\r\n".encode() * depth \
+            + b"Subject: innermost\r\n\r\ninnermost text\r\n"
+    opening = "".join(f'Content-Type: {content_type}; boundary="b{level}"\r\n\r\n--b{level}\r\n'
+                      for level in range(depth))
+    closing = "".join(f"\r\n--b{level}--" for level in reversed(range(depth)))
+    return head + opening.encode() + b"Content-Type: text/plain\r\n\r\ninnermost text" \
+        + closing.encode() + b"\r\n"
+
+
+# The review's F2 on a Windows-sized stack: a deep multipart first (it used to raise the
+# process-wide recursion limit for good), then message/rfc822 nested 8,000 deep and 1,000 deep.
+DECODE_ON_A_SMALL_STACK = """
+import sys, threading
+sys.path.insert(0, sys.argv[1])
+import decoder
+from test_hardening import nested
+threading.stack_size(2 << 20)  # python.exe's stack on Windows
+limit = sys.getrecursionlimit()
+def work():
+    for raw in (nested(100), nested(8000, "message/rfc822"), nested(1000, "message/rfc822"),
+                nested(1000, "Message/RFC822")):
+        decoded = decoder.decode(raw)
+        print(decoded.subject, len(decoded.parts), sys.getrecursionlimit() == limit, flush=True)
+worker = threading.Thread(target=work)
+worker.start()
+worker.join()
+"""
+
+
+def test_deep_message_rfc822_nesting_cannot_crash_a_two_megabyte_stack():
+    process = subprocess.run([sys.executable, "-c", DECODE_ON_A_SMALL_STACK, str(ROOT)],
+                             capture_output=True, text=True, timeout=120,
+                             cwd=ROOT / "tests")
+    assert process.returncode == 0, (process.returncode, process.stderr[-2000:])
+    assert process.stdout.splitlines() == [
+        "deep 101 True",  # 100 multiparts and the text part, all decoded
+        "deep 0 True",  # 8,000 containers: headers only
+        "deep 102 True",  # 1,000 deep: decoded to the limit
+        "deep 102 True",
+    ]
+
+
+@pytest.mark.parametrize("content_type", ["mUlTiPaRt/mixed", "MULTIPART/MIXED",
+                                          "message/rfc822", "Message/Global"])
+def test_nesting_in_any_case_is_capped_at_the_postfix_limit(content_type):
+    decoded = decoder.decode(nested(1000, content_type))
+    assert decoded.subject == "deep"  # used to be lost in a RecursionError
+    assert len(decoded.parts) == decoder.MIME_NESTING_LIMIT + 2
+    assert any("nested deeper than 100 levels (Postfix's mime_nesting_limit)" in remark
+               for remark in decoded.remark_texts())
+    assert not [remark for remark in decoded.remark_texts() if "error" in remark.lower()]
+
+
+def test_mixed_case_multipart_is_counted_by_the_container_guard():
+    # Review F5: "mUlTiPaRt" 6,000 deep kept the server thread busy for 28 s.
+    decoded = decoder.decode(nested(6000, "mUlTiPaRt/mixed"))
+    assert decoded.subject == "deep" and decoded.parts == []
+    assert any("declares 6000 multipart or message parts" in remark
+               for remark in decoded.remark_texts())
+
+
+def test_decoding_leaves_the_recursion_limit_alone():
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default, whatever an earlier test did
+    try:
+        decoder.decode(nested(1000))
+        assert sys.getrecursionlimit() == 1000
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_containers_are_counted_across_the_slices_the_parser_is_fed_in():
+    raw = b"x" * (decoder._FEED_SLICE - 4) + b"MultiPart/" + b"x" * 10 + b"message/" * 3
+    assert decoder._count_containers(raw) == 4
