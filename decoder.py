@@ -1906,6 +1906,19 @@ def _printable(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
+_LINE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_NAMED_CONTROLS = {"\r": "\\r", "\n": "\\n"}
+
+
+def printable_line(text: str) -> str:
+    """One line for a terminal or a text report: every control character escaped, CR and LF
+    as \\r and \\n (a bare CR would let "NOOP x\\rS: 250" look like a server line), the
+    others as \\xNN (ESC sequences set the title, the clipboard, clear the screen). Tabs stay.
+    Postfix writes such bytes to its log as "?"; here they stay readable."""
+    return _LINE_CONTROL_CHARS.sub(
+        lambda match: _NAMED_CONTROLS.get(match[0]) or f"\\x{ord(match[0]):02x}", text)
+
+
 def describe_part(part: Part, lang: str = "en") -> str:
     """One line of the MIME tree: indented by depth, with type, charset, sizes and byte range."""
     said = words.Labels(words.DECODER_WORDS, lang)
@@ -1942,20 +1955,23 @@ def summary_fields(decoded: DecodedMessage) -> list[tuple[str, str | None]]:
 
 def format_report(decoded: DecodedMessage, lang: str = "en") -> str:
     """The human-readable report of a decoded message (CLI and the server's --no-gui mode), in
-    ``lang``; header field names stay as they are."""
+    ``lang``; header field names stay as they are. Only the text body keeps its line breaks: a
+    header field, a file name or a remark with a newline in it (an encoded word can carry one)
+    cannot print lines of its own."""
     said = words.Labels(words.DECODER_WORDS, lang)
-    lines = [f"{name + ':':<12}{value if value is not None else said['none']}"
-             for name, value in summary_fields(decoded)]
+    head = [f"{name + ':':<12}{value if value is not None else said['none']}"
+            for name, value in summary_fields(decoded)]
     if decoded.outlook_test:
-        lines.append(" " * 12 + said["outlook_test"])
+        head.append(" " * 12 + said["outlook_test"])
+    head += ["", said["text_from_html" if decoded.text_from_html else "text"]]
     text = decoded.text.rstrip() if decoded.text is not None else said["no_text"]
-    lines += ["", said["text_from_html" if decoded.text_from_html else "text"], text, "",
-              said["attachments"].format(count=len(decoded.attachments))]
-    lines += [_describe_attachment(attachment, said) for attachment in decoded.attachments]
-    lines += ["", said["mime_tree"]] + [describe_part(part, lang) for part in decoded.parts]
-    lines += ["", said["remarks"].format(count=len(decoded.remarks))]
-    lines += [f"  - {remark}" for remark in decoded.remark_texts(lang)]
-    return _printable("\n".join(lines))
+    tail = ["", said["attachments"].format(count=len(decoded.attachments))]
+    tail += [_describe_attachment(attachment, said) for attachment in decoded.attachments]
+    tail += ["", said["mime_tree"]] + [describe_part(part, lang) for part in decoded.parts]
+    tail += ["", said["remarks"].format(count=len(decoded.remarks))]
+    tail += [f"  - {remark}" for remark in decoded.remark_texts(lang)]
+    return "\n".join([*map(printable_line, head), _printable(text),
+                      *map(printable_line, tail)])
 
 
 def _system_language() -> str:

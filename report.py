@@ -314,6 +314,9 @@ def session_text(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
     lines += ["", f"=== {label('dialogue', lang)} ==="]
     for row in _dialogue(own, lang):
         lines += _text_row(row, lang)
+    # What a client sent goes into a file a student opens with `type` or `cat`: no control
+    # character may reach the terminal (the message's own report is escaped by the decoder).
+    lines = [decoder.printable_line(line) for line in lines]
     for event in own:
         if event.event == "message":
             lines += ["", _text_message(event, lang)]
@@ -335,6 +338,7 @@ def _text_row(row: DialogueRow, lang: str) -> list[str]:
 def _text_message(event: ServerEvent, lang: str) -> str:
     lines = [f"=== {_message_heading(event, lang)} ==="]
     lines += [f"{name}: {value}" for name, value in _envelope_items(event.envelope)]
+    lines = [decoder.printable_line(line) for line in lines]
     lines.append("")
     lines.append(decoder.format_report(event.decoded, lang) if event.decoded is not None
                  else label("not_decoded", lang))

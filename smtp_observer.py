@@ -1332,7 +1332,13 @@ def pop3_listening_lines(event: Listening, said: Labels) -> list[str]:
 
 def transcript_lines(event: ServerEvent, lang: str = "en") -> list[str]:
     """The --no-gui transcript of one event, in the seed's "C: ..." / "S: ..." style; what the
-    program says in ``lang``, what the client and server said as it was."""
+    program says in ``lang``, what the client and server said as it was, with every control
+    character escaped (decoder.printable_line): what a client sends must not drive the
+    terminal or print a line that looks like the server's."""
+    return [decoder.printable_line(line) for line in _transcript_lines(event, lang)]
+
+
+def _transcript_lines(event: ServerEvent, lang: str) -> list[str]:
     said = Labels(words.TERMINAL_WORDS, lang)
     clock = time.strftime("%H:%M:%S", time.localtime(event.time))
     match event:
@@ -1401,7 +1407,8 @@ class Transcript:
     def lines(self, event: ServerEvent) -> list[str]:
         lines = transcript_lines(event, self._lang)
         if self._explain:
-            lines += ["      | " + line for line in self._explanation(event).splitlines()]
+            lines += ["      | " + decoder.printable_line(line)
+                      for line in self._explanation(event).splitlines()]
         return lines
 
     def _explanation(self, event: ServerEvent) -> str:

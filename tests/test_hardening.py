@@ -4,7 +4,9 @@ or aiosmtpd, and the test name says which."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -183,3 +185,78 @@ def test_decoding_leaves_the_recursion_limit_alone():
 def test_containers_are_counted_across_the_slices_the_parser_is_fed_in():
     raw = b"x" * (decoder._FEED_SLICE - 4) + b"MultiPart/" + b"x" * 10 + b"message/" * 3
     assert decoder._count_containers(raw) == 4
+
+
+
+# --- 6. Nothing a client sends drives the terminal -------------------------------------------
+
+CONTROLS = ("\x1b", "\x07", "\r", "\x9b", "\x00")
+# A window title (OSC 0), a clipboard write (OSC 52), a screen clear and a full reset, and a
+# bare CR that would make the rest of the line overprint it as a server line.
+HOSTILE_LINES = [
+    b"NOOP \x1b]0;T1\x07 title",
+    b"NOOP \x1b]52;c;aGVsbG8=\x07 clipboard",
+    b"NOOP \x1b[2J\x1bc reset",
+    b"NOOP spoof\rS: 250 this line was never sent",
+    b"EHLO \x1b]0;T2\x07",
+    b"EHLO lab-pc",
+    b'MAIL FROM:<"\x1b]0;T3\x07"@example.com>',
+    b"RCPT TO:<\x1bc@example.com>",
+]
+SUBJECT_WITH_NEWLINE = "=?utf-8?B?" + base64.b64encode(
+    b"Hello\nInjected: line\r\x1b]0;T4\x07").decode() + "?="
+HOSTILE_MESSAGE = (f"Subject: {SUBJECT_WITH_NEWLINE}\r\nFrom: a@example.com\r\n"
+                   "Content-Type: text/plain\r\n"
+                   f'Content-Disposition: attachment; filename="{SUBJECT_WITH_NEWLINE}"\r\n'
+                   "\r\nbody\r\n").encode()
+
+
+def hostile_session(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"".join(line + b"\r\n" for line in HOSTILE_LINES))
+        sock.sendall(b"RCPT TO:<b@example.com>\r\nDATA\r\n")
+        sock.sendall(HOSTILE_MESSAGE + b".\r\nQUIT\r\n")
+        while sock.recv(65536):
+            pass
+
+
+def assert_no_controls(lines: list[str]) -> None:
+    for line in lines:
+        assert not any(char in line for char in CONTROLS), repr(line)
+        assert "\n" not in line, repr(line)
+
+
+def test_the_transcript_escapes_every_control_character(observer):
+    hostile_session(observer.port)
+    observer.wait_for("disconnect")
+    for lang, explain in (("en", False), ("en", True), ("zh", True)):
+        transcript = smtp_observer.Transcript(lang, explain=explain)
+        lines = [line for event in observer.seen for line in transcript.lines(event)]
+        assert_no_controls(lines)
+        assert "C: NOOP spoof\\rS: 250 this line was never sent" in lines
+        assert "C: NOOP \\x1b]0;T1\\x07 title" in lines
+        assert not any(line.startswith(("Injected", "S: 250 this")) for line in lines)
+        assert "Subject:    Hello\\nInjected: line\\r\\x1b]0;T4\\x07" in lines
+
+
+def test_the_text_report_escapes_every_control_character(observer):
+    hostile_session(observer.port)
+    observer.wait_for("disconnect")
+    text = report.session_text(report.session_events(observer.seen, 1))
+    assert_no_controls(text.splitlines())
+    assert "NOOP spoof\\rS: 250" in text
+    assert not any(line.startswith("Injected") for line in text.splitlines())
+
+
+def test_no_gui_writes_no_control_bytes_to_the_terminal():
+    from test_cli import stop
+    process = run_observer("--explain")
+    try:
+        hostile_session(port_of(process))
+        time.sleep(0.5)
+    finally:
+        out, _ = stop(process)
+    assert b"NOOP spoof\\rS: 250" in out
+    for control in (b"\x1b", b"\x07", b"\xc2\x9b"):  # U+009B is CSI in UTF-8
+        assert control not in out
+    assert b"\r" not in out.replace(b"\r\n", b"")
