@@ -1449,8 +1449,29 @@ class SessionReports:
         print("Report written: " + ", ".join(str(path) for path in paths), file=sys.stderr)
 
 
-def print_jsonl(event: ServerEvent) -> None:
-    print(json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":")))
+# JSON allows U+2028, U+2029 and U+0085 raw in strings, but str.splitlines() (and JavaScript
+# before ES2019) ends a line at them: escaped, one event is always one line to every reader.
+_LINE_BREAKS_JSON_KEEPS = ("\u2028", "\u2029", "\u0085")
+
+
+class JsonLines:
+    """--jsonl: prints each event as one JSON object on one line.
+
+    The decoded AUTH password (a remark's ``secret``) is left out unless asked for: students
+    type real passwords into Outlook, and JSON Lines end up in files and chat messages. The
+    window masks it until asked, and reports never show it."""
+
+    def __init__(self, include_passwords: bool = False) -> None:
+        self._include_passwords = include_passwords
+
+    def __call__(self, event: ServerEvent) -> None:
+        record = event.to_json()
+        if not self._include_passwords:
+            record.pop("secret", None)
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        for separator in _LINE_BREAKS_JSON_KEEPS:
+            line = line.replace(separator, f"\\u{ord(separator):04x}")
+        print(line)
 
 
 def _prepare_stdout(jsonl: bool) -> None:
@@ -1560,6 +1581,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="print the dialogue and the decoded mail instead of opening a window")
     parser.add_argument("--jsonl", action="store_true",
                         help="print one JSON object per event (UTF-8); implies --no-gui")
+    parser.add_argument("--jsonl-passwords", action="store_true",
+                        help="with --jsonl, include decoded AUTH passwords (left out by default)")
     parser.add_argument("--lang", choices=explain.LANGUAGES, default=None,
                         help="language of the window, the explanations and the reports "
                              "(default: the system's)")
@@ -1642,7 +1665,8 @@ class StartupError(Exception):
 
 
 def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerEvent], None]:
-    printer = print_jsonl if args.jsonl else Transcript(lang, explain=args.explain)
+    printer = (JsonLines(include_passwords=args.jsonl_passwords) if args.jsonl
+               else Transcript(lang, explain=args.explain))
     if args.report is None:
         return printer
     reports = SessionReports(args.report, lang)

@@ -5,6 +5,7 @@ or aiosmtpd, and the test name says which."""
 from __future__ import annotations
 
 import base64
+import json
 import smtplib
 import socket
 import subprocess
@@ -260,3 +261,55 @@ def test_no_gui_writes_no_control_bytes_to_the_terminal():
     for control in (b"\x1b", b"\x07", b"\xc2\x9b"):  # U+009B is CSI in UTF-8
         assert control not in out
     assert b"\r" not in out.replace(b"\r\n", b"")
+
+
+# --- 7. JSON Lines never carry the AUTH password unless asked ---------------------------------
+
+PASSWORD = "Real-Outlook-Pa55"
+
+
+def jsonl_session(*options: str) -> list[bytes]:
+    """A --jsonl observer's output for: AUTH PLAIN, a message whose subject and text hold
+    U+2028, U+2029 and U+0085, QUIT."""
+    from test_cli import stop
+    process = subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--jsonl",
+                                "--port", "0", *options], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        port = json.loads(process.stdout.readline())["port"]
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.login("zhangsan", PASSWORD)
+            subject = "=?utf-8?B?" + base64.b64encode(
+                "a\u2028b\u2029c\u0085d".encode()).decode() + "?="
+            client.sendmail("a@example.com", ["b@example.com"],
+                            f"Subject: {subject}\r\n\r\nline\u2028two\r\n".encode())
+        time.sleep(0.5)
+    finally:
+        out, _ = stop(process)
+    return out.splitlines()
+
+
+def test_jsonl_leaves_the_auth_password_out():
+    lines = jsonl_session()
+    events = [json.loads(line) for line in lines]
+    [auth] = [event for event in events
+              if event["event"] == "remark" and event["kind"] == "auth-decoded"]
+    assert "secret" not in auth and auth["values"]["user"] == "zhangsan"
+    assert not any(PASSWORD.encode() in line for line in lines)
+
+
+def test_jsonl_passwords_puts_it_in_when_asked():
+    events = [json.loads(line) for line in jsonl_session("--jsonl-passwords")]
+    [auth] = [event for event in events
+              if event["event"] == "remark" and event["kind"] == "auth-decoded"]
+    assert auth["secret"] == PASSWORD
+
+
+def test_jsonl_is_one_event_per_line_even_for_str_splitlines():
+    # Issue 14.8: the three line breaks JSON keeps raw made str.splitlines() see extra lines.
+    lines = jsonl_session()
+    text = b"\n".join(lines).decode("utf-8")
+    assert len(text.splitlines()) == len(lines)
+    [message] = [json.loads(line) for line in lines if b'"event":"message"' in line]
+    assert message["subject"] == "a\u2028b\u2029c\u0085d"
+    assert "\\u2028" in text and "\\u2029" in text and "\\u0085" in text
