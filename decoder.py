@@ -1139,6 +1139,9 @@ _MIN_RUN = 256 << 10  # bytes; shorter bodies cost the parser little
 _BASE64_LINES = re.compile(rb"\n[A-Za-z0-9+/=]{16}(?:[A-Za-z0-9+/=\r\n]*[A-Za-z0-9+/=])?")
 # A line break right after another makes a blank line (CR LF is one line break). Two searches
 # with a literal first byte are three times faster than one that alternates.
+_BASE64_LETTERS_AS_A = bytes.maketrans(
+    b"BCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", b"A" * 64)
+_BASE64_LINE_START = b"\n" + b"A" * 16
 _BLANK_LINE_OPENINGS = (re.compile(rb"\n[\r\n]"), re.compile(rb"\r\r"))
 _PLACEHOLDER_LINE = "\ue000{}-{}\ue000"  # the raw byte range [start, end) of the run
 _PLACEHOLDER = re.compile("\ue000([0-9]+)-([0-9]+)\ue000")
@@ -1152,8 +1155,10 @@ def _base64_runs(raw: bytes) -> Iterator[tuple[int, int]]:
     Linear in the size of `raw`."""
     if len(raw) < _MIN_RUN:
         return
+    line_starts = _Base64LineStarts(raw)
     pos = 0
-    while (lines := _BASE64_LINES.search(raw, pos)) is not None:
+    while (candidate := line_starts.find(pos)) >= 0:
+        lines = _BASE64_LINES.match(raw, candidate)
         pos = lines.end()
         start = lines.start() + 1  # after the line feed
         if pos - start < _MIN_RUN:
@@ -1161,6 +1166,34 @@ def _base64_runs(raw: bytes) -> Iterator[tuple[int, int]]:
         end = _whole_lines_end(raw, start, pos)
         if end - start >= _MIN_RUN and not _has_blank_line(raw, start, end):
             yield start, end
+
+
+class _Base64LineStarts:
+    """Finds where a line feed is followed by 16 base64 letters (where _BASE64_LINES can match)
+    with bytes.find() in a copy of a slice with every letter mapped to "A". A regex search stops
+    at each line feed: 1.7 s on 30 MB of empty lines (reliability review F3), against 0.05 s."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._start = 0  # the slice of raw that `_window` holds, translated
+        self._window = b""
+
+    def find(self, pos: int) -> int:
+        """The first such line feed at pos or after, or -1."""
+        reach = len(_BASE64_LINE_START) - 1  # a match may begin this close to a slice's end
+        while True:
+            window_end = self._start + len(self._window)
+            if not self._start <= pos or pos + reach >= window_end:
+                self._start = pos
+                self._window = self._raw[pos : pos + _FEED_SLICE + reach].translate(
+                    _BASE64_LETTERS_AS_A)
+                window_end = self._start + len(self._window)
+            found = self._window.find(_BASE64_LINE_START, pos - self._start)
+            if found >= 0:
+                return self._start + found
+            if window_end >= len(self._raw):
+                return -1
+            pos = window_end - reach
 
 
 def _whole_lines_end(raw: bytes, start: int, end: int) -> int:
@@ -1223,6 +1256,52 @@ def _parse(raw: bytes, runs: Iterable[tuple[int, int]] = ()) -> EmailMessage:
     for text in _parser_input(raw, runs):
         parser.feed(text)
     return parser.close()
+
+
+# The email parser keeps one string (and one call) per line: 30 MB of empty lines cost 1.2 GB
+# and 10 s. A message with more lines than this outside its base64 runs (a 30 MB text body of
+# 100-character lines has 300,000) is decoded as headers only, as the container guard does.
+_MAX_PARSER_LINES = 300_000
+
+
+_FEW_LINES = _MAX_PARSER_LINES // 2  # fewer lines than this: no need to look closer
+
+
+class _LineEnds(NamedTuple):
+    lf: int
+    cr: int
+    crlf: int
+
+    @classmethod
+    def count(cls, raw: bytes, start: int = 0, end: int | None = None) -> _LineEnds:
+        end = len(raw) if end is None else end
+        return cls(raw.count(b"\n", start, end), raw.count(b"\r", start, end),
+                   raw.count(b"\r\n", start, end))
+
+    @property
+    def lines(self) -> int:
+        """Line breaks as the email parser sees them: CRLF, a bare CR and a bare LF end one."""
+        return self.lf + self.cr - self.crlf
+
+
+def _parser_lines(raw: bytes, line_ends: _LineEnds, runs: Iterable[tuple[int, int]]) -> int:
+    """How many lines the parser would see: each base64 run becomes one placeholder line."""
+    lines = line_ends.lines
+    for start, end in runs:
+        lines -= _LineEnds.count(raw, start, end).lines - 1
+    return lines
+
+
+def _parse_header_block(raw: bytes) -> EmailMessage:
+    """The top-level header fields alone, without reading the body (headersonly=True would
+    still keep one string per line of it)."""
+    end = _HEADER_BLOCK.match(raw).end()  # matches at least the empty string
+    if raw.count(b"\n", 0, end) > _MAX_PARSER_LINES:  # a "header" of millions of lines
+        end = 0
+        for _ in range(_MAX_PARSER_LINES):
+            end = raw.index(b"\n", end) + 1
+    return BytesParser(_class=_LenientMessage, policy=_POLICY).parsebytes(
+        raw[:end], headersonly=True)
 
 
 def _placeholders_span(payload: str) -> tuple[int, int] | None:
@@ -1353,8 +1432,19 @@ class _Decoding:
         return self.result
 
     def run(self) -> None:
-        self._check_line_ends()
-        runs = list(_base64_runs(self.raw))
+        line_ends = _LineEnds.count(self.raw)
+        self._check_line_ends(line_ends)
+        lines = line_ends.lines
+        runs = []
+        if lines > _FEW_LINES:
+            runs = list(_base64_runs(self.raw))
+            lines = _parser_lines(self.raw, line_ends, runs)
+        if lines > _MAX_PARSER_LINES:
+            self.remark(RemarkKind.TOO_MANY_LINES, lines=lines, limit=_MAX_PARSER_LINES)
+            self._read_headers(_parse_header_block(self.raw))
+            return
+        if lines <= _FEW_LINES:
+            runs = list(_base64_runs(self.raw))
         self._placeholders = bool(runs)
         message = _parse(self.raw, runs)
         self._read_headers(message)
@@ -1365,15 +1455,11 @@ class _Decoding:
 
     def run_headers_only(self, containers: int) -> None:
         self.remark(RemarkKind.HEADERS_ONLY, containers=containers, limit=_MAX_CONTAINERS)
-        self._read_headers(BytesParser(policy=_POLICY).parsebytes(self.raw, headersonly=True))
+        self._read_headers(_parse_header_block(self.raw))
 
-    def _check_line_ends(self) -> None:
-        crlf = self.raw.count(b"\r\n")
-        bare = [
-            name
-            for name, count in (("LF", self.raw.count(b"\n")), ("CR", self.raw.count(b"\r")))
-            if count > crlf
-        ]
+    def _check_line_ends(self, line_ends: _LineEnds) -> None:
+        bare = [name for name, count in (("LF", line_ends.lf), ("CR", line_ends.cr))
+                if count > line_ends.crlf]
         if bare:
             self.remark(RemarkKind.BARE_LINE_ENDS, ends="/".join(bare))
 
@@ -1844,9 +1930,12 @@ def _count_containers(raw: bytes) -> int:
     """How often "multipart/" and "message/" appear, in any case: a bound on the containers.
     Counted in slices, lowered one at a time (lowering it whole would copy the message)."""
     count = 0
-    for needle in (b"multipart/", b"message/"):
-        for start in range(0, len(raw), _FEED_SLICE):  # each match counted where it starts
-            count += raw[start : start + _FEED_SLICE + len(needle) - 1].lower().count(needle)
+    overlap = len(b"multipart/") - 1
+    for start in range(0, len(raw), _FEED_SLICE):
+        piece = raw[start : start + _FEED_SLICE + overlap].lower()
+        # Each match is counted in the slice it starts in.
+        count += piece.count(b"multipart/", 0, _FEED_SLICE + overlap)
+        count += piece.count(b"message/", 0, _FEED_SLICE + len(b"message/") - 1)
     return count
 
 

@@ -93,6 +93,7 @@ class RemarkKind(str, enum.Enum):
     # the decoder, about the message (decoder.py)
     HEADERS_ONLY = "headers-only"
     NESTING_CAPPED = "nesting-capped"  # deeper than Postfix's mime_nesting_limit
+    TOO_MANY_LINES = "too-many-lines"  # the email parser keeps one string per line
     BARE_LINE_ENDS = "bare-line-ends"
     HEADER_PROBLEM = "header-problem"
     MISSING_FROM = "missing-from"

@@ -720,8 +720,9 @@ class SMTPSession:
         too_large = size > self.max_size
         scan = self._data_scan
         scan.scan(data, len(data))
-        self._remark_on_stuffing(len(scan.stuffed_dots))
-        raw = b"" if too_large else _unstuff(data, scan.stuffed_dots)
+        self._remark_on_stuffing(scan.stuffed_lines)
+        raw = b"" if too_large else _unstuff(data, scan.stuffed_lines)
+        del data  # the message is all that is kept: at most two copies of it at once
         if raw:
             self._remark_on_data(raw, scan, transaction)
         if transaction.declared_size is not None and complete:
@@ -761,7 +762,6 @@ class SMTPSession:
 # Found before bare LFs and CRs are counted: one search costs less than half of two counts.
 _BARE_LF_RE = re.compile(rb"\n(?<!\r\n)")
 _BARE_CR_RE = re.compile(rb"\r(?!\n)")
-_STUFFED_LINE_RE = re.compile(rb"\r\n\.")  # finds twice as fast as bytearray.find()
 
 
 @dataclass(slots=True)
@@ -775,7 +775,7 @@ class _DataScan:
     """
 
     scanned: int = 2  # data[2:scanned] is counted
-    stuffed_dots: list[int] = field(default_factory=list)  # offsets of the dots to remove
+    stuffed_lines: int = 0  # lines that begin with a dot the client added (dot-stuffing)
     bare_lf: int = 0
     bare_cr: int = 0
     line_start: int = 2  # where the line not ended yet began
@@ -791,8 +791,7 @@ class _DataScan:
             return
         self.scanned = stop
         # A stuffed dot's CRLF may lie before start; its dot must lie before stop.
-        self.stuffed_dots += [match.end() - 1 for match
-                              in _STUFFED_LINE_RE.finditer(data, start - 2, stop)]
+        self.stuffed_lines += data.count(b"\r\n.", start - 2, stop)
         if _BARE_LF_RE.search(data, start, stop):
             self.bare_lf += data.count(b"\n", start, stop) - data.count(b"\r\n", start - 1, stop)
         if _BARE_CR_RE.search(data, start, stop):
@@ -832,13 +831,15 @@ def _has_long_line(raw: bytes | bytearray, start: int = 0, stop: int | None = No
     return False
 
 
-def _unstuff(data: bytearray, stuffed_dots: list[int]) -> bytes:
-    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF:
-    one copy, leaving out the dots at the offsets the scan found (no search of the data)."""
-    view = memoryview(data)
-    starts = [2, *(dot + 1 for dot in stuffed_dots)]
-    ends = [*stuffed_dots, len(data)]
-    return b"".join(view[start:end] for start, end in zip(starts, ends, strict=True))
+def _unstuff(data: bytearray, stuffed_lines: int) -> bytes:
+    """Undo dot-stuffing (RFC 5321 4.5.2) of data that begins with a CRLF, and drop that CRLF.
+    One replace() at memchr speed: a list of the dots' offsets and a join of the slices between
+    them cost 2.8 GB and 20 s on 30 MB of ".." lines (reliability review F3)."""
+    if not stuffed_lines:
+        return bytes(memoryview(data)[2:])
+    unstuffed = data.replace(b"\r\n.", b"\r\n")
+    del unstuffed[:2]  # cheap at the front of a bytearray
+    return bytes(unstuffed)
 
 
 # --------------------------------------------------------------------------------------------

@@ -119,6 +119,11 @@ REMARKS: dict[RemarkKind, Text] = {
         "its headers are decoded, so that the observer stays responsive.",
         "邮件声明了 {containers} 个多部分主体或 message 部分，超过 {limit} 个：只解码它的首部，"
         "以免观察器失去响应。"),
+    K.TOO_MANY_LINES: Text(
+        "The message has {lines} lines outside its base64 parts, more than {limit}: only its "
+        "headers are decoded, so that the observer stays responsive and its memory bounded.",
+        "这封邮件在 base64 部分之外有 {lines} 行，超过 {limit} 行：只解码它的首部，"
+        "以免观察器失去响应、占用过多内存。"),
     K.NESTING_CAPPED: Text(
         "{where}: nested deeper than {limit} levels (Postfix's mime_nesting_limit): only its "
         "headers are decoded, its body is left as it is",

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import smtplib
 import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 
 import child_observer
 import pytest
@@ -313,3 +315,80 @@ def test_jsonl_is_one_event_per_line_even_for_str_splitlines():
     [message] = [json.loads(line) for line in lines if b'"event":"message"' in line]
     assert message["subject"] == "a\u2028b\u2029c\u0085d"
     assert "\\u2028" in text and "\\u2029" in text and "\\u0085" in text
+
+
+# --- 4. Tiny lines: the message costs a few times its size, whatever its line shape ------------
+
+TINY_LINE_SHAPES = {"dots": b"..\r\n", "empty": b"\r\n", "letters": b"a\r\n",
+                    "headers": b"a:b\r\n", "bare-cr": b"\r"}
+
+
+def peak_memory(work) -> tuple[object, int]:
+    tracemalloc.start()
+    try:
+        result = work()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("line", [b"..\r\n", b"\r\n", b"a\r\n"], ids=["dots", "empty", "letters"])
+def test_data_of_tiny_lines_is_received_in_a_few_times_its_size(line):
+    from test_protocol import Dialogue
+    dialogue = Dialogue()
+    dialogue.in_transaction()
+    assert dialogue.code("DATA") == 354
+    data = b"Subject: tiny\r\n\r\n" + line * (3_000_000 // len(line))
+    chunks = [data[start : start + 65536] for start in range(0, len(data), 65536)]
+
+    def receive() -> list:
+        for chunk in chunks:
+            assert dialogue.session.receive(chunk) == []
+        return dialogue.send(b".\r\n")
+
+    replies, peak = peak_memory(receive)
+    assert replies[0][0] == 250
+    [message] = dialogue.session.completed
+    assert message.raw == data.replace(b"\r\n.", b"\r\n")  # dot-unstuffed, byte for byte
+    # One int per stuffed dot and a join of millions of slices: 2.85 GB for 30 MB (review F3).
+    assert peak < 4 * len(data)
+
+
+@pytest.mark.parametrize("shape", TINY_LINE_SHAPES.values(), ids=TINY_LINE_SHAPES.keys())
+def test_a_message_of_millions_of_lines_is_decoded_as_headers_only(shape):
+    raw = b"Subject: tiny\r\nFrom: a@example.com\r\n\r\n" + shape * (6_000_000 // len(shape))
+    decoded, peak = peak_memory(lambda: decoder.decode(raw))
+    assert decoded.subject == "tiny" or shape == b"a:b\r\n"
+    assert any("lines outside its base64 parts, more than 300000: only its headers are "
+               "decoded" in remark for remark in decoded.remark_texts())
+    assert decoded.text is None and decoded.parts == []
+    assert peak < 2 * len(raw)  # the parser kept one string per line: 1.2 GB for 30 MB
+
+
+def test_a_long_text_under_the_line_limit_is_still_decoded():
+    text = b"a line of an ordinary long text body, as a log file would have it\r\n" * 200_000
+    decoded = decoder.decode(b"Subject: long\r\n\r\n" + text)
+    assert decoded.text.count("\n") == 200_000
+    assert not any("lines outside" in remark for remark in decoded.remark_texts())
+
+
+def test_base64_lines_do_not_count_toward_the_line_limit():
+    body = base64.encodebytes(bytes(range(256)) * 120_000).replace(b"\n", b"\r\n")  # 400k lines
+    raw = (b"Subject: photo\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+           b"\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + body + b"--b--\r\n")
+    decoded = decoder.decode(raw)
+    assert decoded.attachments[0].data == bytes(range(256)) * 120_000
+
+
+def test_base64_line_starts_are_found_where_the_regex_finds_them(monkeypatch):
+    monkeypatch.setattr(decoder, "_FEED_SLICE", 37)  # many slice seams in short inputs
+    rng = random.Random(14)
+    for _ in range(2000):
+        raw = bytes(rng.choice(b"AZaz09+/=\r\n.- ") for _ in range(rng.randrange(400)))
+        finder, pos, found = decoder._Base64LineStarts(raw), 0, []
+        while (start := finder.find(pos)) >= 0:
+            match = decoder._BASE64_LINES.match(raw, start)
+            found.append(match.span())
+            pos = match.end()
+        assert found == [match.span() for match in decoder._BASE64_LINES.finditer(raw)], raw
