@@ -90,6 +90,8 @@ class RemarkKind(str, enum.Enum):
     BARE_CR_DATA = "bare-cr-data"
     LONG_LINES = "long-lines"
     EIGHT_BIT_UNDECLARED = "8bit-undeclared"
+    CLIENT_WAITING = "client-waiting"  # cut short: another client waited for the only slot
+    JUNK_COMMANDS = "junk-commands"  # past Postfix's smtpd_junk_command_limit
     # the decoder, about the message (decoder.py)
     HEADERS_ONLY = "headers-only"
     NESTING_CAPPED = "nesting-capped"  # deeper than Postfix's mime_nesting_limit

@@ -236,8 +236,9 @@ class POP3Session:
         self.closed = True
         self.close_reason = DisconnectReason.TLS_FAILED
 
-    def timed_out(self) -> bytes:
-        """RFC 1939 3: autologout closes without a response and without the UPDATE state."""
+    def timed_out(self, client_waiting: bool = False) -> bytes:
+        """RFC 1939 3: autologout closes without a response and without the UPDATE state
+        (also when it came early because another client waits: no response can say so)."""
         self.remark(RemarkKind.AUTOLOGOUT)
         self.closed = True
         self.close_reason = DisconnectReason.TIMEOUT

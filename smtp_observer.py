@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import queue
 import re
+import select
 import signal
 import socket
 import socketserver
@@ -67,6 +68,18 @@ AUTH_LINE_LIMIT = 12288
 TEXT_LINE_LIMIT = 998  # RFC 5322 2.1.1 / RFC 5321 4.5.3.1.6, without the CRLF
 MAX_RECIPIENTS = 100  # RFC 5321 4.5.3.1.8: a server must accept at least 100
 MAX_ERRORS = 20  # as Postfix's smtpd_hard_error_limit: then 421 and close
+# As Postfix's smtpd_junk_command_limit: past this many NOOP, RSET, VRFY and HELP without a
+# message delivered, each one more counts as an error (so 20 more close the connection).
+JUNK_COMMAND_LIMIT = 100
+JUNK_COMMANDS = frozenset({"NOOP", "RSET", "VRFY", "HELP"})
+# Deadlines, as Postfix's smtpd_per_request_deadline: the timeout covers sending a reply and
+# receiving the whole next command, however the bytes trickle in; DATA gets one more second
+# per MIN_DATA_RATE octets received (Postfix's smtpd_min_data_rate). While another client
+# waits for the only slot, the timeout is STRESS_TIMEOUT, as Postfix's under stress
+# (STRESS_README), so that a waiting Outlook gets its 220 within its one-minute timeout.
+MIN_DATA_RATE = 500  # octets per second
+STRESS_TIMEOUT = 10.0  # seconds
+WAITING_CLIENT_POLL = 1.0  # seconds between looks at the listen backlog while a client idles
 DEFAULT_MAX_SIZE = 32 * 1024 * 1024
 DEFAULT_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: the server timeout is at least 5 minutes
 DEFAULT_DELAY = 3.0
@@ -237,6 +250,8 @@ class SMTPSession:
         self._data_scan = _DataScan()
         self._errors = 0
         self._outbox = Outbox(emit)
+        self._verb = ""  # the verb of the command being answered
+        self._junk_commands = 0  # since the last message delivered
         self.tls_active = False
         self.tls_requested = False  # the caller must start TLS after sending the replies
         self._commands = {name[5:].upper(): getattr(self, name)
@@ -268,7 +283,7 @@ class SMTPSession:
         self._outbox.compose(self._reply_event(reply))
         # 452 "too many recipients" is the client's cue to send the rest later (RFC 5321
         # 4.5.3.1.10), not an error of its own.
-        if reply.code >= 400 and reply.code not in (421, 452):
+        if reply.code not in (421, 452) and (reply.code >= 400 or self._junk_over_limit()):
             self._errors += 1
             if self._errors >= MAX_ERRORS:
                 replies.append(self._close(
@@ -285,6 +300,15 @@ class SMTPSession:
     def replies_written(self, writes: int | None = None) -> None:
         """The bytes of the first ``writes`` writes (None: all) went out: record them now."""
         self._outbox.written(writes)
+
+    def _junk_over_limit(self) -> bool:
+        """Whether the command being answered is junk beyond JUNK_COMMAND_LIMIT."""
+        if self._verb not in JUNK_COMMANDS:
+            return False
+        self._junk_commands += 1
+        if self._junk_commands == JUNK_COMMAND_LIMIT + 1:
+            self.remark(RemarkKind.JUNK_COMMANDS, limit=JUNK_COMMAND_LIMIT, errors=MAX_ERRORS)
+        return self._junk_commands > JUNK_COMMAND_LIMIT
 
     def _close(self, reply: Reply, reason: DisconnectReason) -> Reply:
         self.closed = True
@@ -351,9 +375,15 @@ class SMTPSession:
         self.closed = True
         self.close_reason = DisconnectReason.TLS_FAILED
 
-    def timed_out(self) -> bytes:
+    def timed_out(self, client_waiting: bool = False) -> bytes:
+        """The deadline passed; `client_waiting`: it was the short one, as another client waits."""
         if self._data is not None:  # keep what arrived, as when the connection drops
             self._finish_data(complete=False)
+        if client_waiting:
+            self.remark(RemarkKind.CLIENT_WAITING, seconds=f"{STRESS_TIMEOUT:g}")
+            return self._send(self._close(Reply(
+                421, f"4.4.2 {self.config.hostname} Timeout: another client is waiting, closing"),
+                DisconnectReason.TIMEOUT))
         return self._send(self._close(
             Reply(421, f"4.4.2 {self.config.hostname} Idle timeout, closing"),
             DisconnectReason.TIMEOUT))
@@ -394,6 +424,7 @@ class SMTPSession:
         return line
 
     def _reply_to(self, line: bytes | _LineTooLong) -> Reply:
+        self._verb = ""
         if isinstance(line, _LineTooLong):
             self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>",
                         answers_challenge=self._auth_step is not None)
@@ -408,6 +439,7 @@ class SMTPSession:
                 step, self._auth_step = self._auth_step, None
                 return step(text)
             verb, _, arg = text.partition(" ")
+            self._verb = verb.upper()
             handler = self._commands.get(verb.upper())
             if handler is not None:
                 return handler(arg.strip())
@@ -710,6 +742,7 @@ class SMTPSession:
         message = self._finish_data(complete=True)
         if not message.accepted:
             return Reply(552, f"5.3.4 {words.note_text(message.reason, 'en')}")
+        self._junk_commands = 0  # as Postfix: the count starts again after mail is delivered
         return Reply(250, "2.0.0 OK: message received (not stored, not forwarded)")
 
     def _finish_data(self, *, complete: bool) -> CompletedMessage:
@@ -989,6 +1022,13 @@ class ObserverServer(socketserver.TCPServer):
         self._close_child_decoder()
         self.server_close()
 
+    def client_waiting(self) -> bool:
+        """Whether another client has connected and waits in the listen backlog (the
+        listening socket is readable then); select() works on sockets on Windows too."""
+        with contextlib.suppress(OSError, ValueError):  # closed by stop()
+            return bool(select.select([self.socket], [], [], 0)[0])
+        return False
+
     def wait_unless_stopping(self, seconds: float) -> bool:
         """Pause (the "slow" scenario); True when the server began stopping meanwhile."""
         return self._stopping_event.wait(seconds)
@@ -1127,22 +1167,41 @@ class SessionHandler(socketserver.BaseRequestHandler):
 
     def _converse(self, session: SMTPSession) -> None:
         connection = self.connection
-        connection.settimeout(session.config.timeout)
+        timeout = session.config.timeout
+        connection.settimeout(timeout)  # for sending: sendall's total
+        deadline = _RequestDeadline(timeout)
         self._send(connection, session, [session.greeting()])
         while not session.closed:
-            try:
-                chunk = connection.recv(65536)
-            except TimeoutError:
-                connection.sendall(session.timed_out())
+            chunk = self._receive(connection, session, deadline)
+            connection.settimeout(timeout)
+            if chunk is None:
+                connection.sendall(session.timed_out(client_waiting=deadline.shortened))
                 session.replies_written()
                 return
             if not chunk:
                 session.connection_lost(self._lost_reason(DisconnectReason.PEER_CLOSED))
                 return
-            self._send(connection, session, session.receive(chunk))
+            replies = session.receive(chunk)
+            deadline.received(len(chunk), request_complete=bool(replies))
+            self._send(connection, session, replies)
             self.server.deliver(session)
             if session.tls_requested:
                 connection = self.connection = self._start_tls(connection, session)
+
+    def _receive(self, connection: socket.socket, session: SMTPSession,
+                 deadline: _RequestDeadline) -> bytes | None:
+        """The next bytes from the client, or None when its deadline has passed. Waits in
+        short steps to see whether another client is waiting for the only slot."""
+        while True:
+            remaining = deadline.remaining(in_data=session.state == "data",
+                                           client_waiting=self.server.client_waiting())
+            if remaining <= 0:
+                return None
+            connection.settimeout(min(remaining, WAITING_CLIENT_POLL))
+            try:
+                return connection.recv(65536)
+            except TimeoutError:
+                continue
 
     def _send(self, connection: socket.socket, session: SMTPSession,
               replies: Iterable[bytes]) -> None:
@@ -1175,6 +1234,31 @@ class SessionHandler(socketserver.BaseRequestHandler):
             return secure
         session.tls_started(secure.version() or "", secure.cipher()[0])
         return secure
+
+
+class _RequestDeadline:
+    """When the client must have sent its next whole request (see STRESS_TIMEOUT): `timeout`
+    after the reply to its last one, plus a second per MIN_DATA_RATE octets of DATA, and only
+    STRESS_TIMEOUT while another client waits."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._start = time.monotonic()
+        self._octets = 0  # received since the last complete request
+        self.shortened = False  # the last remaining() was shortened for a waiting client
+
+    def received(self, octets: int, *, request_complete: bool) -> None:
+        if request_complete:  # its reply is being sent: the next request's time starts
+            self._start, self._octets = time.monotonic(), 0
+        else:
+            self._octets += octets
+
+    def remaining(self, *, in_data: bool, client_waiting: bool) -> float:
+        self.shortened = client_waiting and STRESS_TIMEOUT < self._timeout
+        limit = STRESS_TIMEOUT if self.shortened else self._timeout
+        if in_data:
+            limit += self._octets / MIN_DATA_RATE
+        return self._start + limit - time.monotonic()
 
 
 def _send_together(connection: socket.socket, pieces: Iterable[bytes]) -> None:
@@ -1570,7 +1654,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
                         help=f"largest message accepted (default {DEFAULT_MAX_SIZE})")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help=f"idle time before the server says 421 and closes "
+                        help=f"how long a client has for each whole command before the "
+                             f"server says 421 and closes "
                              f"(default {DEFAULT_TIMEOUT:g}; POP3's autologout "
                              f"{pop3.AUTOLOGOUT:g})")
     parser.add_argument("--pop3-port", type=int, default=None, metavar="N",

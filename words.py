@@ -113,6 +113,18 @@ REMARKS: dict[RemarkKind, Text] = {
     K.EIGHT_BIT_UNDECLARED: Text(
         "The message has 8-bit bytes but MAIL FROM did not say BODY=8BITMIME.",
         "邮件中含有 8 位字节，但 MAIL FROM 没有声明 BODY=8BITMIME。"),
+    K.CLIENT_WAITING: Text(
+        "Another client was waiting, and this one sent no complete command for {seconds} s: "
+        "the observer serves one client at a time, so it closed this connection (as Postfix "
+        "shortens its timeouts under load).",
+        "另一个客户端正在等待，而这个客户端 {seconds} 秒内没有发来完整的命令：观察器一次只服务"
+        "一个客户端，所以关闭了这个连接（与 Postfix 在负载高时缩短超时相同）。"),
+    K.JUNK_COMMANDS: Text(
+        "More than {limit} NOOP, RSET, VRFY or HELP commands without a message: each further "
+        "one counts as an error, and {errors} errors close the connection (as Postfix's "
+        "smtpd_junk_command_limit).",
+        "没有发送邮件却发了超过 {limit} 个 NOOP、RSET、VRFY 或 HELP 命令：之后每个都算作一次"
+        "错误，累计 {errors} 次错误将关闭连接（与 Postfix 的 smtpd_junk_command_limit 相同）。"),
     # -- the decoder, about the message
     K.HEADERS_ONLY: Text(
         "The message declares {containers} multipart or message parts, more than {limit}: only "

@@ -5,6 +5,7 @@ or aiosmtpd, and the test name says which."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import smtplib
@@ -392,3 +393,116 @@ def test_base64_line_starts_are_found_where_the_regex_finds_them(monkeypatch):
             found.append(match.span())
             pos = match.end()
         assert found == [match.span() for match in decoder._BASE64_LINES.finditer(raw)], raw
+
+
+# --- 5. One slow client cannot hold the only slot ---------------------------------------------
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def drip(sock: socket.socket, data: bytes, pause: float) -> bool:
+    """Send `data` a few bytes at a time; False when the server closed the connection first."""
+    for start in range(0, len(data), 4):
+        try:
+            sock.sendall(data[start : start + 4])
+        except OSError:
+            return False
+        time.sleep(pause)
+    return True
+
+
+def test_junk_commands_beyond_the_postfix_limit_count_as_errors():
+    from test_protocol import Dialogue
+    dialogue = Dialogue()
+    replies = dialogue.send(b"NOOP\r\n" * smtp_observer.JUNK_COMMAND_LIMIT)
+    assert [code for code, _ in replies] == [250] * smtp_observer.JUNK_COMMAND_LIMIT
+    replies = dialogue.send(b"NOOP\r\nRSET\r\nVRFY x\r\nHELP\r\n" * 10_000)  # 10,000 were answered
+    codes = [code for code, _ in replies]
+    assert codes[-1] == 421 and len(codes) == smtp_observer.MAX_ERRORS + 1
+    assert dialogue.session.closed
+    assert [event.values for event in dialogue.events
+            if event.event == "remark" and event.kind == smtp_observer.RemarkKind.JUNK_COMMANDS
+            ] == [{"limit": 100, "errors": 20}]
+
+
+def test_the_junk_count_starts_again_after_a_message_as_in_postfix():
+    from test_protocol import Dialogue
+    dialogue = Dialogue()
+    for _ in range(3):  # 3 x 90 RSET and NOOP, with a message between
+        assert {code for code, _ in dialogue.send(b"RSET\r\nNOOP\r\n" * 45)} == {250}
+        dialogue.in_transaction()
+        assert dialogue.code("DATA") == 354
+        assert dialogue.send(b"Subject: x\r\n\r\nx\r\n.\r\n")[0][0] == 250
+    assert not dialogue.session.closed
+
+
+def test_a_command_dripped_byte_by_byte_meets_a_deadline(make_observer):
+    # The timeout was per recv(): one byte every 2 s held the slot 21 s with --timeout 3.
+    observer = make_observer(timeout=1.0)
+    sock = socket.create_connection(("127.0.0.1", observer.port), timeout=10)
+    assert sock.recv(1024).startswith(b"220 ")
+    finished = drip(sock, b"EHLO a-client-that-types-very-slowly.example\r\n", 0.2)
+    replies = read_all(sock)
+    sock.close()
+    assert not finished or b"250" not in replies
+    assert b"421 4.4.2" in replies
+    assert observer.wait_for("disconnect")[0].reason == "timeout"
+
+
+def test_slow_data_meets_a_deadline_by_its_size(make_observer):
+    # Postfix's smtpd_min_data_rate: one more second per 500 octets received.
+    observer = make_observer(timeout=1.0)
+    sock = socket.create_connection(("127.0.0.1", observer.port), timeout=10)
+    sock.recv(1024)
+    sock.sendall(b"EHLO x\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+    time.sleep(0.2)
+    drip(sock, b"Subject: slow\r\n\r\n" + b"x" * 400 + b"\r\n.\r\n", 0.1)  # 40 octets/s
+    replies = read_all(sock)
+    sock.close()
+    assert b"421 4.4.2" in replies and b"250 2.0.0 OK" not in replies
+    [message] = observer.wait_for("message")
+    assert not message.complete and message.raw.startswith(b"Subject: slow")
+
+
+def test_data_that_keeps_coming_is_not_cut_by_the_timeout(make_observer):
+    observer = make_observer(timeout=1.0)
+    sock = socket.create_connection(("127.0.0.1", observer.port), timeout=10)
+    sock.recv(1024)
+    sock.sendall(b"EHLO x\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+    body = b"Subject: steady\r\n\r\n" + b"0123456789" * 4000 + b"\r\n"  # 40 KB over 2.5 s
+    for start in range(0, len(body), 4000):
+        sock.sendall(body[start : start + 4000])
+        time.sleep(0.25)
+    sock.sendall(b".\r\nQUIT\r\n")
+    replies = read_all(sock)
+    sock.close()
+    assert b"250 2.0.0 OK" in replies and b"421" not in replies
+
+
+def test_a_waiting_client_is_greeted_when_the_one_ahead_is_stuck(make_observer, monkeypatch):
+    # Like Postfix under stress: the timeout drops to STRESS_TIMEOUT (10 s; 1 s here) while
+    # another client waits, so Outlook, which gives up after a minute, still gets its 220.
+    monkeypatch.setattr(smtp_observer, "STRESS_TIMEOUT", 1.0, raising=False)
+    observer = make_observer(timeout=300.0)
+    stuck = socket.create_connection(("127.0.0.1", observer.port), timeout=30)
+    assert stuck.recv(1024).startswith(b"220 ")
+    stuck.sendall(b"EHLO stuck\r\n")
+    time.sleep(0.5)
+    waiting = socket.create_connection(("127.0.0.1", observer.port), timeout=30)
+    try:
+        assert waiting.recv(1024).startswith(b"220 ")  # within 30 s: was 300
+    finally:
+        waiting.close()
+    assert b"421 4.4.2 observer.test Timeout: another client is waiting" in read_all(stuck)
+    stuck.close()
+    observer.wait_for("disconnect")
+    [remark] = [event for event in observer.named("remark")
+                if event.kind == smtp_observer.RemarkKind.CLIENT_WAITING]
+    assert remark.values == {"seconds": "1"}
