@@ -889,6 +889,9 @@ def _header_without_bomb_check(data: bytes) -> ImageInfo | None:
     return None
 
 
+THUMBNAIL_PIXEL_BUDGET = 24_000_000  # pixels after JPEG draft: a 6000x4000 photo, 72 MB in RGB
+
+
 def thumbnail(data: bytes, max_size: tuple[int, int]) -> Image.Image | None:
     """A thumbnail (aspect kept) in RGB or RGBA for Tk, or None if the data cannot be shown.
 
@@ -897,7 +900,9 @@ def thumbnail(data: bytes, max_size: tuple[int, int]) -> Image.Image | None:
         image = _open_image(data)
         if image.format == "JPEG":
             image.draft("RGB", max_size)  # let the JPEG decoder scale down by up to 8x
-        if _too_many_pixels(image.size):
+        # Other formats decode every pixel before they can be scaled (a 236 KB all-zero
+        # 9000x9000 PNG cost 345 MB): past a budget, a placeholder instead.
+        if _too_many_pixels(image.size) or image.width * image.height > THUMBNAIL_PIXEL_BUDGET:
             return None
         image.thumbnail(max_size)
         # thumbnail() returns early, without decoding, when the picture already fits: decode

@@ -176,7 +176,8 @@ WORDS: dict[str, Text] = {
     "outlook_test": Text("This is Outlook's account test message.", "这是 Outlook 的账户测试邮件。"),
     "decoder_remark": Text("Decoder: {remark}", "解码提示：{remark}"),
     "image_loading": Text("Scaling the picture…", "正在缩放图片…"),
-    "image_unreadable": Text("This picture cannot be opened.", "无法打开此图片。"),
+    "image_unreadable": Text("This picture cannot be shown (broken, cut short, or too many "
+                             "pixels to preview).", "无法显示此图片（已损坏、不完整或像素太多无法预览）。"),
     "picture_in_text": Text("[picture: {name}]", "［图片：{name}］"),
     "open_attached": Text("Open", "打开"),
     "attached_title": Text("Attached mail: {name}", "附带的邮件：{name}"),

@@ -21,6 +21,7 @@ import base64
 import codecs
 import html
 import io
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -95,8 +96,9 @@ LABELS: dict[str, Text] = {
     "col_type": Text("Type", "类型"),
     "col_size": Text("Size", "大小"),
     "col_picture": Text("Picture", "图片"),
-    "picture_unreadable": Text("(the picture cannot be shown: its data is broken or cut short)",
-                               "（无法显示图片：数据已损坏或不完整）"),
+    "picture_unreadable": Text("(the picture cannot be shown: its data is broken or cut "
+                               "short, or it has too many pixels to preview)",
+                               "（无法显示图片：数据已损坏或不完整，或像素太多无法预览）"),
     "part": Text("MIME part {path}", "MIME 部分 {path}"),
     "attached_mail": Text("Attached mail: {subject}, from {sender}",
                           "附带的邮件：{subject}，发件人 {sender}"),
@@ -549,12 +551,25 @@ def write_session_report(directory: Path, events: Sequence[ServerEvent], *,
     the HTML says its charset itself. OSError goes to the caller; a stray lone surrogate is
     written as \\udcxx rather than costing the report."""
     directory.mkdir(parents=True, exist_ok=True)
+    page_text, transcript_text = session_html(events, lang=lang), session_text(events, lang=lang)
     base = report_basename(events)
-    page, transcript = directory / f"{base}.html", directory / f"{base}.txt"
-    page.write_text(session_html(events, lang=lang), encoding="utf-8",
-                    errors="backslashreplace", newline="\n")
-    transcript.write_bytes(notepad_text_bytes(session_text(events, lang=lang)))
-    return [page, transcript]
+    # Never overwrite: two observers writing to one folder in the same second did (reliability
+    # review F11). The name is claimed by creating the .html (open mode "x", atomic on
+    # Windows too); the next free one is "<base>-2", "-3"...
+    for number in itertools.count(1):
+        stem = base if number == 1 else f"{base}-{number}"
+        page, transcript = directory / f"{stem}.html", directory / f"{stem}.txt"
+        if transcript.exists():
+            continue
+        try:
+            file = page.open("x", encoding="utf-8", errors="backslashreplace", newline="\n")
+        except FileExistsError:
+            continue
+        with file:
+            file.write(page_text)
+        transcript.write_bytes(notepad_text_bytes(transcript_text))
+        return [page, transcript]
+    raise AssertionError("itertools.count() never ends")
 
 
 def notepad_text_bytes(text: str) -> bytes:

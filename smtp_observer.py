@@ -189,6 +189,19 @@ def _is_client_name(name: str) -> bool:
     return bool(_FQDN_RE.fullmatch(name) or _ADDRESS_LITERAL_RE.fullmatch(name))
 
 
+PIPELINED_VERBS_SHOWN = 12  # runs of verbs a pipelining remark names; then "…(+n)"
+
+
+def _verb_summary(verbs: list[str]) -> str:
+    """Verbs in order, a run of one verb as "NOOP×9998", at most PIPELINED_VERBS_SHOWN runs:
+    10,000 pipelined NOOPs made a 50 KB remark (reliability review F12)."""
+    runs = [(verb, len(list(group))) for verb, group in itertools.groupby(verbs)]
+    shown = [verb if count == 1 else f"{verb}×{count}"
+             for verb, count in runs[:PIPELINED_VERBS_SHOWN]]
+    rest = sum(count for _, count in runs[PIPELINED_VERBS_SHOWN:])
+    return " ".join(shown) + (f" …(+{rest})" if rest else "")
+
+
 def escape_line(line: bytes) -> str:
     """A received line for the transcript: UTF-8 as text, any other byte as \\xNN."""
     return line.decode("utf-8", "backslashreplace")
@@ -364,7 +377,7 @@ class SMTPSession:
             return
         advertised = self._esmtp and not self._scenario("no-pipelining")
         self.remark(RemarkKind.PIPELINED if advertised else RemarkKind.PIPELINED_UNADVERTISED,
-                    count=len(verbs), verbs=" ".join(verbs), saved=len(verbs) - 1)
+                    count=len(verbs), verbs=_verb_summary(verbs), saved=len(verbs) - 1)
 
     def tls_started(self, version: str, cipher: str) -> None:
         self.tls_active = True
@@ -1254,7 +1267,7 @@ class _RequestDeadline:
             self._octets += octets
 
     def remaining(self, *, in_data: bool, client_waiting: bool) -> float:
-        self.shortened = client_waiting and STRESS_TIMEOUT < self._timeout
+        self.shortened = client_waiting and self._timeout > STRESS_TIMEOUT
         limit = STRESS_TIMEOUT if self.shortened else self._timeout
         if in_data:
             limit += self._octets / MIN_DATA_RATE

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import random
 import smtplib
 import socket
+import struct
 import subprocess
 import sys
 import time
 import tracemalloc
+import zlib
 
 import child_observer
+import messages
 import pytest
 from conftest import ROOT
 from messages import broken_png, cut_png, picture_message
+from PIL import Image
 
 import decoder
 import report
@@ -506,3 +511,61 @@ def test_a_waiting_client_is_greeted_when_the_one_ahead_is_stuck(make_observer, 
     [remark] = [event for event in observer.named("remark")
                 if event.kind == smtp_observer.RemarkKind.CLIENT_WAITING]
     assert remark.values == {"seconds": "1"}
+
+
+# --- 8. The lower items -----------------------------------------------------------------------
+
+
+def test_reports_written_in_the_same_second_never_overwrite_each_other(observer, tmp_path):
+    with smtplib.SMTP("127.0.0.1", observer.port, timeout=10) as client:
+        client.noop()
+    observer.wait_for("disconnect")
+    events = report.session_events(observer.seen, 1)
+    first = report.write_session_report(tmp_path, events, lang="en")
+    first_text = first[1].read_bytes()
+    second = report.write_session_report(tmp_path, events, lang="zh")
+    third = report.write_session_report(tmp_path, events, lang="en")
+    assert len({*first, *second, *third}) == 6
+    assert second[0].name == first[0].name.replace(".html", "-2.html")
+    assert first[1].read_bytes() == first_text  # left as it was
+
+
+def test_a_pipelining_remark_summarises_ten_thousand_verbs():
+    from test_protocol import Dialogue
+    dialogue = Dialogue()
+    dialogue.send(b"EHLO x\r\n" + b"NOOP\r\n" * 9_998 + b"QUIT\r\n")
+    [remark] = [event for event in dialogue.events if event.event == "remark"
+                and event.kind == smtp_observer.RemarkKind.PIPELINED_UNADVERTISED]
+    assert remark.values["count"] == 10_000
+    assert remark.values["verbs"] == "EHLO NOOP×9998 QUIT"
+
+
+def test_a_pipelining_remark_names_at_most_twelve_runs():
+    verbs = ["EHLO", "MAIL", "RCPT", "RCPT", "DATA"] + ["NOOP", "RSET"] * 10
+    assert smtp_observer._verb_summary(verbs) == (
+        "EHLO MAIL RCPT×2 DATA NOOP RSET NOOP RSET NOOP RSET NOOP RSET …(+12)")
+
+
+def all_zero_png(width: int, height: int) -> bytes:
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (1 + width * 3)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    chunk = messages._png_chunk
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                              0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+def test_a_huge_all_zero_png_gets_a_placeholder_not_345_mb():
+    data = all_zero_png(9000, 9000)  # 236 KB
+    image, peak = peak_memory(lambda: decoder.thumbnail(data, (320, 240)))
+    assert image is None
+    assert peak < 20_000_000
+
+
+def test_a_big_jpeg_photo_is_still_thumbnailed_through_draft_mode():
+    photo = io.BytesIO()
+    Image.new("RGB", (6000, 4500), (70, 140, 215)).save(photo, "JPEG")  # 27 Mpx
+    image, peak = peak_memory(lambda: decoder.thumbnail(photo.getvalue(), (320, 240)))
+    assert image.size == (320, 240)
+    assert peak < 20_000_000  # decoded at 1/8 scale: 750x563
