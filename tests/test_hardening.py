@@ -258,13 +258,12 @@ def test_the_text_report_escapes_every_control_character(observer):
 
 
 def test_no_gui_writes_no_control_bytes_to_the_terminal():
-    from test_cli import stop
     process = run_observer("--explain")
     try:
         hostile_session(port_of(process))
         time.sleep(0.5)
     finally:
-        out, _ = stop(process)
+        out, _ = child_observer.stop(process)
     assert b"NOOP spoof\\rS: 250" in out
     for control in (b"\x1b", b"\x07", b"\xc2\x9b"):  # U+009B is CSI in UTF-8
         assert control not in out
@@ -279,10 +278,7 @@ PASSWORD = "Real-Outlook-Pa55"
 def jsonl_session(*options: str) -> list[bytes]:
     """A --jsonl observer's output for: AUTH PLAIN, a message whose subject and text hold
     U+2028, U+2029 and U+0085, QUIT."""
-    from test_cli import stop
-    process = subprocess.Popen([sys.executable, str(ROOT / "smtp_observer.py"), "--jsonl",
-                                "--port", "0", *options], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = child_observer.start("--jsonl", "--port", "0", "--pop3-port", "0", *options)
     try:
         port = json.loads(process.stdout.readline())["port"]
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
@@ -293,7 +289,7 @@ def jsonl_session(*options: str) -> list[bytes]:
                             f"Subject: {subject}\r\n\r\nline\u2028two\r\n".encode())
         time.sleep(0.5)
     finally:
-        out, _ = stop(process)
+        out, _ = child_observer.stop(process)
     return out.splitlines()
 
 
