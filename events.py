@@ -121,6 +121,15 @@ class RemarkKind(str, enum.Enum):
     # why a message was not accepted
     MESSAGE_TOO_BIG = "message-too-big"
     MESSAGE_INCOMPLETE = "message-incomplete"
+    # why the server cannot listen
+    PORT_UNUSABLE = "port-unusable"
+    BIND_FAILED = "bind-failed"
+    BIND_FAILED_ANY_PORT = "bind-failed-any-port"
+    BIND_DENIED = "bind-denied"
+    BIND_DENIED_WINDOWS = "bind-denied-windows"
+    BIND_IN_USE = "bind-in-use"
+    BIND_NOT_HERE = "bind-not-here"
+    BIND_OTHER = "bind-other"
     # parts of the decoder's sentences (values of the remarks above, and the X-ray's charset)
     PART = "part"
     DECODED_AS = "decoded-as"
@@ -259,6 +268,8 @@ class Envelope:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Note):
+        return _note_json_text(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple):
@@ -292,12 +303,12 @@ class Listening(ServerEvent):
     host: str
     port: int
     requested_port: int | None  # None when the user gave no --port
-    fallback_reason: str | None  # why port 25 could not be used, when we fell back
+    fallback_reason: Note | None  # why port 25 could not be used, when we fell back
     hostname: str  # the name the server greets with
     scenarios: tuple[str, ...] = ()  # the lab scenarios in force (see explain.SCENARIOS)
     pop3_port: int | None = None  # None when POP3 is not served
-    pop3_fallback_reason: str | None = None  # why port 110 could not be used, when we fell back
-    pop3_unavailable: str | None = None  # why POP3 could not listen at all (no --pop3-port)
+    pop3_fallback_reason: Note | None = None  # why port 110 could not be used, when we fell back
+    pop3_unavailable: Note | None = None  # why POP3 could not listen at all (no --pop3-port)
 
 
 @dataclass(frozen=True, slots=True)

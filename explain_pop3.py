@@ -156,7 +156,7 @@ REMARKS: dict[RemarkKind, Text] = {
         "the clear: anyone who captures the packets can read the password. STLS (or POP3 "
         "over TLS on port 995) would hide it.",
         "USER {user!r} 和 PASS {masked!r}（{length} 个字符）以明文在网络上传送："
-        "任何抓包的人都能读到口令。使用 STLS（或端口 995 上的 POP3 over TLS）可以隐藏它。"),
+        "任何抓包的人都能读到口令。使用 STLS（或端口 995 上基于 TLS 的 POP3）可以隐藏它。"),
     RemarkKind.POP3_AUTH_PLAIN: Text(
         "AUTH PLAIN decoded: user {user!r}, password {masked!r} ({length} characters). "
         "Base64 is an encoding, not encryption: anyone on the network path can read both.",

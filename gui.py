@@ -1517,14 +1517,14 @@ class ObserverWindow:
         self.root.title(self.labels[title].format(address=address))
         banners = []
         if ev.fallback_reason is not None:
-            banners.append(self.labels["fallback_banner"].format(reason=ev.fallback_reason,
-                                                                 port=ev.port))
+            banners.append(self.labels["fallback_banner"].format(
+                reason=note_text(ev.fallback_reason, self.lang), port=ev.port))
         if ev.pop3_fallback_reason is not None:
             banners.append(self.labels["pop3_fallback_banner"].format(
-                reason=ev.pop3_fallback_reason, port=ev.pop3_port))
+                reason=note_text(ev.pop3_fallback_reason, self.lang), port=ev.pop3_port))
         if ev.pop3_unavailable is not None:
             banners.append(self.labels["pop3_unavailable_banner"].format(
-                reason=ev.pop3_unavailable))
+                reason=note_text(ev.pop3_unavailable, self.lang)))
         if ev.host in EVERY_INTERFACE:
             banners.append(self.labels["every_interface_banner"])
         if banners:

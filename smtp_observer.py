@@ -47,11 +47,11 @@ import pop3
 import preflight
 import sasl
 import words
-from words import Labels
-from events import (AUTH_CHALLENGE, Note, Outbox, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
+from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
-                    MessageReceived, POP3Reply, Remark, RemarkKind, ReplySent, ServerError,
-                    ServerEvent, TLSStarted, reply_wire_lines)
+                    MessageReceived, Note, Outbox, POP3Reply, Remark, RemarkKind, ReplySent,
+                    ServerError, ServerEvent, TLSStarted, reply_wire_lines)
+from words import Labels
 
 if __name__ == "__main__":  # the decoder needs Pillow: say how to install it, not a traceback
     preflight.require_pillow()
@@ -896,7 +896,11 @@ SMTP_PORT = 25
 
 
 class BindError(Exception):
-    """The server could not listen; the message is one line a user can act on."""
+    """The server could not listen; ``note`` says why in words a user can act on."""
+
+    def __init__(self, note: Note) -> None:
+        super().__init__(words.note_text(note, "en"))
+        self.note = note
 
 
 def format_peer(address: tuple) -> str:
@@ -910,25 +914,23 @@ _ADDRESS_IN_USE = {errno.EADDRINUSE, 10048}
 _ADDRESS_NOT_HERE = {errno.EADDRNOTAVAIL, 10049}
 
 
-def _bind_cause(host: str, error: OSError, platform: str = sys.platform) -> str:
+def _bind_cause(host: str, error: OSError, platform: str = sys.platform) -> Note:
     """Say why binding failed in words a student can act on."""
     if isinstance(error, PermissionError) or error.errno in _ACCESS_DENIED:
-        if platform == "win32":  # Windows has no privileged ports: any user may bind 25
-            return ("permission denied (another program holds the port exclusively, or Windows "
-                    "reserves it: netsh int ipv4 show excludedportrange protocol=tcp)")
-        return ("permission denied (ports below 1024 need root, or another program holds the "
-                "port exclusively)")
+        # Windows has no privileged ports: any user may bind 25
+        return Note(RemarkKind.BIND_DENIED_WINDOWS if platform == "win32"
+                    else RemarkKind.BIND_DENIED)
     if error.errno in _ADDRESS_IN_USE:
-        return "the port is already in use (is another mail server or observer running?)"
+        return Note(RemarkKind.BIND_IN_USE)
     if isinstance(error, socket.gaierror) or error.errno in _ADDRESS_NOT_HERE:
-        return f"{host} is not an address of this computer"
-    return error.strerror or str(error)
+        return Note(RemarkKind.BIND_NOT_HERE, {"host": host})
+    return Note(RemarkKind.BIND_OTHER, {"error": error.strerror or str(error)})
 
 
-def _bind_failure(host: str, port: int, error: OSError, ports: Ports) -> str:
-    hint = (f"try {ports.option} {ports.fallback}" if port != ports.fallback
-            else f"try {ports.option} 0 for any free port")
-    return f"cannot listen on {host}:{port}: {_bind_cause(host, error)}; {hint}"
+def _bind_failure(host: str, port: int, error: OSError, ports: Ports) -> Note:
+    kind = RemarkKind.BIND_FAILED if port != ports.fallback else RemarkKind.BIND_FAILED_ANY_PORT
+    return Note(kind, {"address": f"{host}:{port}", "cause": _bind_cause(host, error),
+                       "option": ports.option, "port": ports.fallback})
 
 
 class ObserverServer(socketserver.TCPServer):
@@ -1308,7 +1310,7 @@ RetryNotice = Callable[[int, float], None]  # told (port, seconds) when a port i
 
 
 def _bind(host: str, requested: int | None, ports: Ports, make: Callable[[int], ObserverServer],
-          on_retry: RetryNotice) -> tuple[ObserverServer, str | None]:
+          on_retry: RetryNotice) -> tuple[ObserverServer, Note | None]:
     """Bind the requested port; without one, fall back from the default port and say why."""
     port = ports.default if requested is None else requested
     try:
@@ -1316,7 +1318,8 @@ def _bind(host: str, requested: int | None, ports: Ports, make: Callable[[int], 
     except OSError as error:
         if requested is not None:
             raise BindError(_bind_failure(host, port, error, ports)) from None
-        fallback_reason = f"port {port}: {_bind_cause(host, error)}"
+        fallback_reason = Note(RemarkKind.PORT_UNUSABLE,
+                               {"port": port, "cause": _bind_cause(host, error)})
     try:
         return _bind_retrying(make, ports.fallback, on_retry), fallback_reason
     except OSError as error:
@@ -1342,7 +1345,7 @@ def _bind_retrying(make: Callable[[int], ObserverServer], port: int,
 
 
 def _bind_pop3(config: ServerConfig, server: ObserverServer, events: queue.Queue,
-               on_retry: RetryNotice) -> tuple[str | None, str | None]:
+               on_retry: RetryNotice) -> tuple[Note | None, Note | None]:
     """Give `server` a POP3 companion: (why it fell back from 110, why there is none).
 
     Without --pop3-port, POP3 that cannot listen costs only POP3: SMTP is what the observer
@@ -1361,7 +1364,7 @@ def _bind_pop3(config: ServerConfig, server: ObserverServer, events: queue.Queue
         if config.pop3_port is not None:
             raise
         server.maildrop = None
-        return None, str(error)
+        return None, error.note
     return fallback_reason, None
 
 
@@ -1411,20 +1414,20 @@ def listening_lines(event: Listening, lang: str = "en") -> list[str]:
 
 def fallback_text(event: Listening, lang: str) -> str:
     """Why port 25 could not be used, in words."""
-    reason = event.fallback_reason
-    return words.note_text(reason, lang) if isinstance(reason, Note) else str(reason)
+    return words.note_text(event.fallback_reason, lang)
 
 
 def pop3_listening_lines(event: Listening, said: Labels) -> list[str]:
     if event.pop3_unavailable:
-        return [said["pop3_unavailable"].format(reason=event.pop3_unavailable)]
+        return [said["pop3_unavailable"].format(
+            reason=words.note_text(event.pop3_unavailable, said.lang))]
     if event.pop3_port is None:
         return []
     address = f"{event.host}:{event.pop3_port}"
     if not event.pop3_fallback_reason:
         return [said["pop3_listening"].format(address=address)]
-    return [said["pop3_listening_fallback"].format(address=address,
-                                                   reason=event.pop3_fallback_reason),
+    return [said["pop3_listening_fallback"].format(
+                address=address, reason=words.note_text(event.pop3_fallback_reason, said.lang)),
             said["pop3_set_port"].format(port=event.pop3_port)]
 
 
@@ -1828,9 +1831,10 @@ def main(argv: list[str] | None = None) -> int:
                               pop3_timeout=args.timeout or pop3.AUTOLOGOUT)
         server = start_server(config, events, on_retry=_retry_notice(lang))
     except (BindError, StartupError) as error:
-        print(f"smtp_observer: {error}", file=sys.stderr)
+        text = words.note_text(error.note, lang) if isinstance(error, BindError) else str(error)
+        print(f"smtp_observer: {text}", file=sys.stderr)
         if gui is not None:
-            gui.show_fatal(str(error), lang)
+            gui.show_fatal(text, lang)
         return 2
     if gui is not None:
         try:

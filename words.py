@@ -231,6 +231,28 @@ REMARKS: dict[RemarkKind, Text] = {
     K.MESSAGE_INCOMPLETE: Text(
         "The client disconnected before the end of the data",
         "客户端在数据结束之前断开了连接"),
+    # -- why the server cannot listen
+    K.PORT_UNUSABLE: Text("port {port}: {cause}", "端口 {port}：{cause}"),
+    K.BIND_FAILED: Text("cannot listen on {address}: {cause}; try {option} {port}",
+                        "无法在 {address} 上监听：{cause}；请试试 {option} {port}"),
+    K.BIND_FAILED_ANY_PORT: Text(
+        "cannot listen on {address}: {cause}; try {option} 0 for any free port",
+        "无法在 {address} 上监听：{cause}；请用 {option} 0 选任意一个空闲端口"),
+    K.BIND_DENIED: Text(
+        "permission denied (ports below 1024 need root, or another program holds the port "
+        "exclusively)",
+        "权限不够（1024 以下的端口需要 root 权限，或另一个程序独占了这个端口）"),
+    K.BIND_DENIED_WINDOWS: Text(
+        "permission denied (another program holds the port exclusively, or Windows reserves "
+        "it: netsh int ipv4 show excludedportrange protocol=tcp)",
+        "权限不够（另一个程序独占了这个端口，或 Windows 保留了它："
+        "netsh int ipv4 show excludedportrange protocol=tcp）"),
+    K.BIND_IN_USE: Text(
+        "the port is already in use (is another mail server or observer running?)",
+        "端口已被占用（是否有另一个邮件服务器或观察器正在运行？）"),
+    K.BIND_NOT_HERE: Text("{host} is not an address of this computer",
+                          "{host} 不是这台计算机的地址"),
+    K.BIND_OTHER: Text("{error}", "{error}"),
     # -- parts of the decoder's sentences
     K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
     K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),

@@ -614,7 +614,8 @@ def test_an_internal_bug_becomes_a_remark_and_keeps_the_headers(monkeypatch):
     monkeypatch.setattr(decoder._Decoding, "_walk", broken)
     decoded = decoder.decode(outlook_seed_message())
     assert decoded.subject == SEED_SUBJECT
-    assert any("internal error (RuntimeError('bug'))" in remark for remark in decoded.remark_texts())
+    assert any("internal error (RuntimeError('bug'))" in remark
+               for remark in decoded.remark_texts())
 
 
 @pytest.mark.parametrize("raw", [b"", b"\r\n", b"no headers at all", b"\xff" * 100,

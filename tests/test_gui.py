@@ -38,6 +38,7 @@ pytest_plugins = ["gui_plugin"]  # the fixtures xdisplay, root, events and windo
 
 T0 = 1_764_553_800.0  # 2025-12-01 01:50 UTC; the tests compare clocks via gui.format_clock
 TOO_LARGE = Note(RemarkKind.MESSAGE_TOO_BIG, {"size": 20000, "limit": 10240})
+PORT_25_DENIED = Note(RemarkKind.PORT_UNUSABLE, {"port": 25, "cause": Note(RemarkKind.BIND_DENIED)})
 EN = gui.LABELS["en"]
 
 # --------------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def reply(code: int, *lines: str, session: int = 1) -> so.ReplySent:
     return so.ReplySent(session=session, time=T0, code=code, lines=lines, state="greeted")
 
 
-def listening(fallback_reason: str | None = None, port: int = 2525,
+def listening(fallback_reason: Note | None = None, port: int = 2525,
               host: str = "127.0.0.1") -> so.Listening:
     return so.Listening(session=0, time=T0, host=host, port=port, requested_port=None,
                         fallback_reason=fallback_reason, hostname="observer.test")
@@ -341,7 +342,7 @@ def test_connection_state_and_address_in_the_status_bar(window, events):
 
 
 def test_the_port_25_fallback_is_shown_in_a_banner_and_the_title(window, events):
-    feed(window, events, listening(fallback_reason="port 25: permission denied"))
+    feed(window, events, listening(fallback_reason=PORT_25_DENIED))
     assert window.fallback_banner.winfo_ismapped()
     assert "permission denied" in window.fallback_banner.cget("text")
     assert "2525" in window.fallback_banner.cget("text")
@@ -600,7 +601,8 @@ def test_an_exception_in_a_callback_is_shown_in_the_window(window):
 def test_chinese_labels_and_a_cjk_font(root, events):
     window = gui.ObserverWindow(root, events, lang="zh", poll=False)
     try:
-        feed(window, events, listening(fallback_reason="port 25: 权限不够"))
+        feed(window, events, listening(fallback_reason=PORT_25_DENIED))
+        assert "端口 25：权限不够" in window.fallback_banner.cget("text")
         assert window.root.title() == "SMTP Observer — 正在监听 127.0.0.1:2525（25 端口不可用）"
         assert window.clear_button.cget("text") == "清空"
         assert window.message_list.heading("subject", "text") == "主题"

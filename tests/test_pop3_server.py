@@ -234,7 +234,8 @@ def test_without_pop3_port_a_taken_pop3_costs_only_pop3(monkeypatch, taken_port)
                                         type("Recorder", (), {"put": events.append}))
     try:
         listening = events[0]
-        assert listening.pop3_port is None and "already in use" in listening.pop3_unavailable
+        assert listening.pop3_port is None
+        assert "already in use" in remark_text(listening.pop3_unavailable)
         assert smtp_observer.listening_lines(listening)[1].startswith("POP3 is not served: ")
         assert server.maildrop is None
         send(server.port, DOTTED)  # SMTP still works

@@ -243,8 +243,10 @@ def test_fallback_from_a_taken_port(monkeypatch, taken_port):
     try:
         listening = events[0]
         assert listening.event == "listening" and listening.port not in (0, taken_port)
-        assert listening.fallback_reason.startswith(f"port {taken_port}: ")
-        assert "already in use" in listening.fallback_reason
+        reason = remark_text(listening.fallback_reason)
+        assert reason.startswith(f"port {taken_port}: ") and "already in use" in reason
+        chinese = remark_text(listening.fallback_reason, "zh")
+        assert chinese.startswith(f"端口 {taken_port}：端口已被占用")
         assert "port 25 unavailable" in smtp_observer.listening_lines(listening)[0]
     finally:
         server.stop()
@@ -261,9 +263,11 @@ def test_an_explicit_port_that_is_taken_is_a_bind_error(taken_port):
 def test_a_refused_port_is_explained_as_windows_or_linux_refuses_it():
     # Windows has no privileged ports: what refuses a port there (WSAEACCES) is another
     # program holding it exclusively, or a range Windows reserved.
-    on_windows = smtp_observer._bind_cause("127.0.0.1", OSError(10013, "denied"), "win32")
+    on_windows = remark_text(smtp_observer._bind_cause("127.0.0.1", OSError(10013, "denied"),
+                                                       "win32"))
     assert "excludedportrange" in on_windows and "1024" not in on_windows
-    on_linux = smtp_observer._bind_cause("127.0.0.1", PermissionError(13, "denied"), "linux")
+    on_linux = remark_text(smtp_observer._bind_cause("127.0.0.1", PermissionError(13, "denied"),
+                                                     "linux"))
     assert "ports below 1024 need root" in on_linux and "administrator" not in on_linux
 
 
