@@ -27,7 +27,7 @@ ZH = gui.LABELS["zh"]
 # Lower-case words that are names, not English: codecs, encodings, a Windows command's words.
 LOWER_NAMES = frozenset({
     "base64", "quoted", "printable", "ascii", "us", "utf", "gb2312", "gb18030", "gbk", "big5",
-    "big5hkscs", "cp949", "cp874", "cp932", "cp1252", "latin", "windows", "email", "get_body",
+    "big5hkscs", "cp949", "cp874", "cp932", "cp1252", "latin", "windows", "email",
     "netsh", "int", "ipv4", "show", "excludedportrange", "protocol", "tcp", "root", "localhost",
     "winmail", "dat", "application", "ms", "tnef", "multipart", "related", "mixed", "text",
     "plain", "html", "image", "png", "jpeg", "message", "rfc822", "alternative", "bit", "7bit",
@@ -42,8 +42,9 @@ def english_words(text: str) -> list[str]:
     names (names are capitalised or upper-case, or hold digits, or are listed above)."""
     found = []
     for token in re.split(r"[\s，。：；、（）“”‘’《》<>()\[\]{}'\",;:!?=|…—→·•]+", text):
-        if any(mark in token for mark in "@/\\.=-") or re.search(r"\d", token):
-            continue  # addresses, paths, MIME types, file names, host names, options, codes
+        if any(mark in token for mark in "@/\\.=-_") or re.search(r"\d", token):
+            continue  # addresses, paths, MIME types, file names, host names, options, codes,
+            # settings (smtpd_junk_command_limit)
         for word in WORD.findall(token):
             if word.islower() and len(word) > 1 and word not in LOWER_NAMES:
                 found.append(word)
