@@ -50,6 +50,7 @@ import explain
 from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived,
                     Connected, Disconnected, Listening, MessageReceived, ServerEvent, states_of)
 from explain import Text, detect_language
+import gui_display
 import gui_teaching
 import report
 from words import Labels, disconnect_reason, note_text, refusal
@@ -75,6 +76,10 @@ DIALOGUE_TRIM_LINES = 1_000  # removed at once, so trimming happens rarely
 THUMBNAIL_MAX = (800, 600)
 THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PICTURES
 MANY_PICTURES = 4
+HEADER_SEPARATOR = "    "  # between From, To, Cc and Date on their one line
+MESSAGE_LIST_ROWS = 6  # a class's mails: the newest few in view at 1366x768
+LEFT_SHARE = 0.42  # of the window's width: the dialogue column, at first
+BODY_SHARE = 0.55  # of the right column's height at least: the message, at first
 THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
 EVERY_INTERFACE = ("0.0.0.0", "::")  # listening addresses that serve the whole network
 STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
@@ -89,6 +94,7 @@ TAG_MARKER = "marker"
 TAG_ERROR = "error"
 TAG_HEADER_NAME = "header_name"
 TAG_NOTE = "note"
+TAG_GAP = "gap"  # the thin line between the header block and the text
 TAG_PICTURE = "picture"  # a picture's place in the body text, until its thumbnail is there
 PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
 TAG_TLS = "tls"
@@ -109,6 +115,8 @@ BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
 BACKGROUNDS = {TAG_ENCRYPTED: "#e3f4f1", TAG_SELECTED: "#cfe2ff"}
 CURRENT_STATE_COLOURS = {"background": "#0b5cad", "foreground": "#ffffff"}
 LATER_STATE_COLOURS = {"foreground": "#8c959f"}
+SASH_COLOUR = "#b6bcc4"
+SASH_THICKNESS = 6  # pixels
 RULE_COLOURS = {"background": "#ffebe9", "foreground": "#cf222e"}
 
 # Fonts that have Chinese glyphs, best first; without one Tk draws boxes (checked on Xvfb).
@@ -394,19 +402,23 @@ def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
                                          rcpt_to=format_addresses(ev.envelope.rcpt_to))
     segments.append((envelope + "\n", TAG_MARKER))
     segments += [(f"• {note}\n", TAG_NOTE) for note in message_notes(ev, labels)]
-    segments.append(("\n", ""))
+    segments.append(("\n", TAG_GAP))
     segments += _body_text_segments(decoded, labels)
     return segments
 
 
 def header_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
-    """Subject, From, To, Cc and Date of a decoded message, as body-view pieces."""
+    """Subject, Date, From, To and Cc of a decoded message, as body-view pieces in two
+    (wrapped) lines, Subject and Date, then From, To and Cc: the mail's text starts high in
+    the view."""
     segments: list[tuple[str, str]] = []
-    for key, value in (("header_subject", decoded.subject), ("header_from", decoded.from_),
-                       ("header_to", decoded.to), ("header_cc", decoded.cc),
-                       ("header_date", decoded.date)):
-        if value:
-            segments += [(labels[key], TAG_HEADER_NAME), (display_text(value) + "\n", "")]
+    for line in ((("header_subject", decoded.subject), ("header_date", decoded.date)),
+                 (("header_from", decoded.from_), ("header_to", decoded.to),
+                  ("header_cc", decoded.cc))):
+        fields = [(key, value) for key, value in line if value]
+        for index, (key, value) in enumerate(fields, 1):
+            end = "\n" if index == len(fields) else HEADER_SEPARATOR
+            segments += [(labels[key], TAG_HEADER_NAME), (display_text(value) + end, "")]
     return segments
 
 
@@ -545,10 +557,16 @@ def _cut_to_bytes(name: str, limit: int) -> str:
     return base + dot + extension
 
 
-def initial_window_size(screen_width: int, screen_height: int) -> tuple[int, int]:
-    """The window's first size (without title and menu bar): up to 1280x860, leaving room for
-    the taskbar, the title bar and the menu bar (1280x800 lab screens get 1240x690)."""
-    return min(1280, screen_width - 40), min(860, screen_height - 110)
+def screen_of(widget: tk.Misc) -> tuple[tuple[int, int], float]:
+    """The size in pixels and the DPI of the screen ``widget`` is on."""
+    return ((widget.winfo_screenwidth(), widget.winfo_screenheight()),
+            widget.winfo_fpixels("1i"))
+
+
+def picture_columns(pictures: int) -> int:
+    """Columns of the attachment area's grid: side by side, so that several pictures are in
+    view at once (a class compares them), yet each wide enough to see what it shows."""
+    return 1 if pictures <= 1 else 2 if pictures <= MANY_PICTURES else 3
 
 
 def fit_box(cap: tuple[int, int], available: tuple[int, int]) -> tuple[int, int]:
@@ -566,17 +584,23 @@ def _scrolled_text(parent: tk.Misc, *, horizontal: bool = False, **options: Any
     """A read-only Text with scrollbars in a frame."""
     frame = ttk.Frame(parent)
     text = tk.Text(frame, state="disabled", undo=False, borderwidth=0, **options)
-    vertical_bar = ttk.Scrollbar(frame, orient="vertical", command=text.yview)
-    text.configure(yscrollcommand=vertical_bar.set)
-    text.grid(row=0, column=0, sticky="nsew")
+    _add_scrollbars(frame, text, horizontal=horizontal)
+    return frame, text
+
+
+def _add_scrollbars(frame: tk.Misc, widget: Any, *, horizontal: bool = False) -> None:
+    """Grid ``widget`` (a child of ``frame``) with a vertical scrollbar, and a horizontal one
+    under it, filling ``frame``."""
+    vertical_bar = ttk.Scrollbar(frame, orient="vertical", command=widget.yview)
+    widget.configure(yscrollcommand=vertical_bar.set)
+    widget.grid(row=0, column=0, sticky="nsew")
     vertical_bar.grid(row=0, column=1, sticky="ns")
     if horizontal:
-        horizontal_bar = ttk.Scrollbar(frame, orient="horizontal", command=text.xview)
-        text.configure(xscrollcommand=horizontal_bar.set)
+        horizontal_bar = ttk.Scrollbar(frame, orient="horizontal", command=widget.xview)
+        widget.configure(xscrollcommand=horizontal_bar.set)
         horizontal_bar.grid(row=1, column=0, sticky="ew")
     frame.rowconfigure(0, weight=1)
     frame.columnconfigure(0, weight=1)
-    return frame, text
 
 
 def _replace_text(text: tk.Text, segments: Sequence[tuple[str, str]]) -> None:
@@ -653,23 +677,27 @@ class AttachmentCard:
             self.picture.pack(anchor="w")
             if not self.wants_thumbnail:  # its type says picture, but the decoder could not open it
                 self.show_unreadable(labels)
+        # The caption wraps to the picture's width (fit_caption), its buttons under it: cards
+        # lie side by side in the attachment area's grid.
+        self.caption = ttk.Label(self.frame, text=attachment_caption(attachment))
+        self.caption.pack(anchor="w")
         row = ttk.Frame(self.frame)
         row.pack(anchor="w", fill="x")
-        self.caption = ttk.Label(row, text=attachment_caption(attachment))
-        self.caption.pack(side="left")
         self.save_button = ttk.Button(row, text=labels["save_attachment"],
                                       command=lambda: on_save(attachment))
-        self.save_button.pack(side="left", padx=(8, 0))
+        self.save_button.pack(side="left")
         self.open_button: ttk.Button | None = None
         if attachment.message is not None and on_open is not None:  # an attached mail
             self.open_button = ttk.Button(row, text=labels["open_attached"],
                                           command=lambda: on_open(attachment))
             self.open_button.pack(side="left", padx=(8, 0))
-        self.frame.pack(anchor="w", fill="x")
 
     @property
     def wants_thumbnail(self) -> bool:
         return self.attachment.image is not None
+
+    def fit_caption(self, width: int) -> None:
+        self.caption.configure(wraplength=width)
 
     def show_photo(self, photo: ImageTk.PhotoImage) -> None:
         assert self.picture is not None
@@ -701,7 +729,7 @@ class AttachedMessageWindow:
         self.opened: list[AttachedMessageWindow] = []
         self.window = tk.Toplevel(root)
         self.window.title(labels["attached_title"].format(name=attachment.filename))
-        width, height = initial_window_size(root.winfo_screenwidth(), root.winfo_screenheight())
+        (width, height), _smallest = gui_display.window_sizes(*screen_of(root))
         self.window.geometry(f"{min(width, 900)}x{min(height, 640)}")
         frame, self.text = _scrolled_text(self.window, wrap="word", font="TkTextFont", padx=8,
                                           pady=6)
@@ -1240,6 +1268,9 @@ class ObserverWindow:
         self._temp_files: list[Path] = []
         self._body_photos: list[ImageTk.PhotoImage] = []  # pictures inside the body text
         self.attached_windows: list[AttachedMessageWindow] = []
+        self._sashes_placed = False
+        self._attachment_sash: int | None = None  # the body/attachments sash, while hidden
+        self._attachment_sash_pending = False
 
         root.report_callback_exception = self._report_callback_exception
         root.title(self.labels["title"])
@@ -1257,9 +1288,9 @@ class ObserverWindow:
 
     def _build_widgets(self) -> None:
         root, labels = self.root, self.labels
-        root.geometry("{}x{}".format(*initial_window_size(root.winfo_screenwidth(),
-                                                           root.winfo_screenheight())))
-        root.minsize(800, 500)
+        first, smallest = gui_display.window_sizes(*screen_of(root))
+        root.geometry("{}x{}".format(*first))
+        root.minsize(*smallest)
         root.rowconfigure(2, weight=1)
         root.columnconfigure(0, weight=1)
         self._build_fonts()
@@ -1282,6 +1313,21 @@ class ObserverWindow:
         right.add(self._build_message_list(right), weight=1)
         right.add(self._build_message_tabs(right), weight=5)
         self._build_status_bar()
+        right.bind("<Configure>", lambda _e: self._place_first_sashes(right), add=True)
+
+    def _place_first_sashes(self, right: ttk.PanedWindow) -> None:
+        """Once the panes have their size, split them as a lesson needs, whatever the screen:
+        the dialogue column LEFT_SHARE of the width; the message list its MESSAGE_LIST_ROWS
+        rows when the message under it keeps BODY_SHARE of the height, else less. After this
+        the user's sashes rule (the panes' weights share out a new window size)."""
+        width, height = self.panes.winfo_width(), right.winfo_height()
+        if width <= 1 or height <= 1 or self._sashes_placed:
+            return
+        self._sashes_placed = True
+        self.panes.sashpos(0, int(width * LEFT_SHARE))
+        wanted = right.panes()[0]
+        wanted_height = self.root.nametowidget(wanted).winfo_reqheight()
+        right.sashpos(0, min(wanted_height, int(height * (1 - BODY_SHARE))))
 
     def _build_status_bar(self) -> None:
         labels = self.labels
@@ -1296,6 +1342,9 @@ class ObserverWindow:
         self.connection_label.pack(side="left")
         ttk.Separator(status, orient="vertical").pack(side="left", fill="y", padx=10)
         self.scenario_label.pack(side="left")
+        # Beside the count of messages it empties (the list's rows are worth more at 768 px).
+        self.clear_button = ttk.Button(status, text=labels["clear"], command=self.clear)
+        self.clear_button.pack(side="right", padx=(8, 0))
         self.counts_label.pack(side="right")
 
     def _build_menu(self) -> None:
@@ -1319,9 +1368,13 @@ class ObserverWindow:
         text_font = tkfont.nametofont("TkTextFont", self.root)
         self._bold_font = text_font.copy()  # kept: Tk deletes a Font's font when it is collected
         self._bold_font.configure(weight="bold")
+        self._gap_font = tkfont.Font(root=self.root, size=3)  # a thin line, not a blank one
         style = ttk.Style(self.root)
         line_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace")
         style.configure("Treeview", rowheight=line_height + 6)
+        # Sashes a teacher can see and grab: a wider, darker stripe between the panes.
+        style.configure("TPanedwindow", background=SASH_COLOUR)
+        style.configure("Sash", sashthickness=SASH_THICKNESS)
 
     def _build_dialogue_tabs(self, parent: tk.Misc) -> ttk.Notebook:
         self.dialogue_tabs = ttk.Notebook(parent)
@@ -1369,33 +1422,32 @@ class ObserverWindow:
     def _build_message_list(self, parent: tk.Misc) -> ttk.Labelframe:
         labels = self.labels
         box = ttk.Labelframe(parent, text=labels["messages"], padding=2)
-        columns = {"number": 48, "time": 72, "from": 200, "subject": 260, "size": 72,
-                   "status": 170}
-        self.message_list = ttk.Treeview(box, columns=tuple(columns), show="headings", height=4,
-                                         selectmode="browse")
+        columns = {"number": 44, "time": 70, "from": 180, "subject": 220, "size": 70,
+                   "status": 120}
+        frame = ttk.Frame(box)
+        self.message_list = ttk.Treeview(frame, columns=tuple(columns), show="headings",
+                                         height=MESSAGE_LIST_ROWS, selectmode="browse")
         for column, width in columns.items():
             self.message_list.heading(column, text=labels[f"col_{column}"], anchor="w")
             self.message_list.column(column, width=width, minwidth=40,
                                      stretch=column in ("from", "subject"))
         self.message_list.tag_configure("problem", foreground=COLOURS[TAG_NOTE])
         self.message_list.bind("<<TreeviewSelect>>", self._on_message_selected)
-        bar = ttk.Scrollbar(box, orient="vertical", command=self.message_list.yview)
-        self.message_list.configure(yscrollcommand=bar.set)
-        self.clear_button = ttk.Button(box, text=labels["clear"], command=self.clear)
-        self.message_list.grid(row=0, column=0, sticky="nsew")
-        bar.grid(row=0, column=1, sticky="ns")
-        self.clear_button.grid(row=1, column=0, columnspan=2, sticky="e", pady=(2, 0))
-        box.rowconfigure(0, weight=1)
-        box.columnconfigure(0, weight=1)
+        # Size and Status stay reachable when the column is narrow (a 125 % laptop).
+        _add_scrollbars(frame, self.message_list, horizontal=True)
+        frame.pack(fill="both", expand=True)
         return box
 
     def _build_message_tabs(self, parent: tk.Misc) -> ttk.Notebook:
         """The message area: the seed's body and attachments, and the encoding X-ray."""
         self.message_tabs = ttk.Notebook(parent)
-        body_and_attachments = ttk.PanedWindow(self.message_tabs, orient="vertical")
-        body_and_attachments.add(self._build_body(body_and_attachments), weight=2)
-        body_and_attachments.add(self._build_attachments(body_and_attachments), weight=3)
-        self.message_tabs.add(body_and_attachments, text=self.labels["message_tab"])
+        # The attachment area joins the body's pane only for a message that has attachments.
+        self.body_and_attachments = ttk.PanedWindow(self.message_tabs, orient="vertical")
+        self.body_and_attachments.add(self._build_body(self.body_and_attachments), weight=2)
+        self._build_attachments(self.body_and_attachments)
+        self.message_tabs.add(self.body_and_attachments, text=self.labels["message_tab"])
+        self.body_and_attachments.bind("<Configure>", lambda _e: self._place_attachment_sash(),
+                                       add=True)
         self.xray = XrayView(self.message_tabs, self.labels)
         self.xray.show_note(self.labels["xray_hint"])
         self.xray.tree.bind("<<TreeviewSelect>>", self._on_xray_selected)
@@ -1403,14 +1455,19 @@ class ObserverWindow:
         self.message_tabs.bind("<<NotebookTabChanged>>", self._on_message_tab_changed)
         return self.message_tabs
 
-    def _build_body(self, parent: tk.Misc) -> ttk.Labelframe:
-        box = ttk.Labelframe(parent, text=self.labels["body"], padding=2)
-        self.open_html_button = ttk.Button(box, text=self.labels["open_html"],
+    def _build_body(self, parent: tk.Misc) -> ttk.Frame:
+        # Its title and button share one row: every line of height goes to the mail's text.
+        box = ttk.Frame(parent, padding=2)
+        bar = ttk.Frame(box)
+        bar.pack(fill="x")
+        ttk.Label(bar, text=self.labels["body"], font=self._bold_font).pack(side="left")
+        self.open_html_button = ttk.Button(bar, text=self.labels["open_html"],
                                            command=self._open_html, state="disabled")
-        self.open_html_button.pack(anchor="w")
+        self.open_html_button.pack(side="right")
         frame, self.body_text = _scrolled_text(box, wrap="word", font="TkTextFont",
                                                width=60, height=9)
         self.body_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
+        self.body_text.tag_configure(TAG_GAP, font=self._gap_font)
         for tag in (TAG_MARKER, TAG_NOTE):
             self.body_text.tag_configure(tag, foreground=COLOURS[tag])
         frame.pack(fill="both", expand=True, pady=(2, 0))
@@ -1895,20 +1952,54 @@ class ObserverWindow:
         self._body_photos = []
         title = "attachments_count" if attachments else "attachments"
         self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
+        self._give_attachments_room(bool(attachments))
+        self._grid_attachment_cards()
         self.attachment_area.canvas.yview_moveto(0)
         self._request_thumbnails()
+
+    def _give_attachments_room(self, room: bool) -> None:
+        """Show the attachment area under the body, or give its room to the body."""
+        panes = self.body_and_attachments
+        shown = str(self.attachments_box) in map(str, panes.panes())
+        if room and not shown:
+            panes.add(self.attachments_box, weight=3)
+            self._attachment_sash_pending = True
+            self._place_attachment_sash()
+        elif not room and shown:
+            if not self._attachment_sash_pending:  # where the user left it, for next time
+                self._attachment_sash = panes.sashpos(0)
+            panes.forget(self.attachments_box)
+
+    def _place_attachment_sash(self) -> None:
+        """Split the body and the attachments where the user last did, else in half; before
+        the pane has its size (the first message), once it has (its <Configure>)."""
+        panes = self.body_and_attachments
+        panes.update_idletasks()
+        if self._attachment_sash_pending and panes.winfo_height() > 1 and len(panes.panes()) > 1:
+            self._attachment_sash_pending = False
+            panes.sashpos(0, self._attachment_sash or panes.winfo_height() // 2)
+
+    def _grid_attachment_cards(self) -> None:
+        """Lay the cards out in rows of picture_columns(pictures) cards."""
+        columns = picture_columns(self._picture_count())
+        for index, card in enumerate(self.attachment_cards):
+            card.frame.grid(row=index // columns, column=index % columns, sticky="nw")
+
+    def _picture_count(self) -> int:
+        return sum(card.wants_thumbnail for card in self.attachment_cards)
 
     def _current_thumbnail_box(self) -> tuple[int, int] | None:
         """The size pictures are scaled into; None while the area has no size yet."""
         canvas = self.attachment_area.canvas
         if canvas.winfo_width() <= 1:  # not laid out yet
             return None
-        pictures = sum(card.wants_thumbnail for card in self.attachment_cards)
+        pictures = self._picture_count()
         cap = THUMBNAIL_MAX if pictures <= MANY_PICTURES else THUMBNAIL_MAX_MANY
-        # Leave room for the card padding and the caption row under the picture.
+        # Leave room for the card padding, the caption (two lines) and the button under it.
         caption_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace") * 2
-        return fit_box(cap, (canvas.winfo_width() - 16,
-                             canvas.winfo_height() - caption_height - 24))
+        button_height = self.clear_button.winfo_reqheight()
+        return fit_box(cap, (canvas.winfo_width() // picture_columns(pictures) - 16,
+                             canvas.winfo_height() - caption_height - button_height - 16))
 
     def _request_thumbnails(self) -> None:
         """Ask the worker for thumbnails of the shown pictures, sized to the attachment area
@@ -1917,6 +2008,8 @@ class ObserverWindow:
         self._thumbnail_box = self._current_thumbnail_box()
         if self._thumbnail_box is None:
             return
+        for card in self.attachment_cards:
+            card.fit_caption(self._thumbnail_box[0])
         # The callback runs on the worker thread and must not hold the window: the last
         # reference to a Tk object dropped there makes Tcl abort the process.
         finished = self._thumbnails
@@ -2137,6 +2230,7 @@ def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | Non
     """Show the window until the user closes it; then stop the server. Returns the exit code.
     ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu);
     ``stop_signals`` (Ctrl+C in the terminal that started the window) close it too."""
+    gui_display.declare_dpi_awareness()
     try:
         root = tk.Tk()
     except tk.TclError as error:
@@ -2183,6 +2277,7 @@ def _destroy_when_stopped(root: tk.Tk, stopper: threading.Thread, deadline: floa
 def show_fatal(message: str, lang: str | None = None) -> None:
     """Tell the user why the observer cannot start (before any window exists)."""
     labels = LABELS[lang or detect_language()]
+    gui_display.declare_dpi_awareness()
     try:
         root = tk.Tk()
     except tk.TclError:  # no display: the log is all we have

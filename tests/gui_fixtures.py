@@ -23,7 +23,24 @@ import smtp_observer
 
 @contextmanager
 def virtual_display() -> Iterator[str]:
-    """A private Xvfb as $DISPLAY for the duration; raises FileNotFoundError without Xvfb.
+    """A private Xvfb as $DISPLAY for the duration; raises FileNotFoundError without Xvfb."""
+    previous = os.environ.get("DISPLAY")
+    with xvfb_display() as display:
+        os.environ["DISPLAY"] = display
+        try:
+            yield display
+        finally:
+            if previous is None:
+                os.environ.pop("DISPLAY", None)
+            else:
+                os.environ["DISPLAY"] = previous
+
+
+@contextmanager
+def xvfb_display(screens: tuple[tuple[int, int], ...] = ((1280, 1024),)) -> Iterator[str]:
+    """A private Xvfb's display name (":N") for the duration, $DISPLAY left alone; raises
+    FileNotFoundError without Xvfb. Its screens have the sizes ``screens``: ":N.1" is the
+    second (``tk.Tk(screenName=":N.1")``).
 
     ``-displayfd`` makes Xvfb pick a free display number itself and write it to the pipe
     once it accepts clients, so two runs at once never race for ":99".
@@ -32,25 +49,21 @@ def virtual_display() -> Iterator[str]:
     if xvfb is None:
         raise FileNotFoundError("no $DISPLAY and no Xvfb (apt-get install xvfb)")
     read_end, write_end = os.pipe()
+    screen_options = [option for number, (width, height) in enumerate(screens)
+                      for option in ("-screen", str(number), f"{width}x{height}x24")]
     process = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        [xvfb, "-displayfd", str(write_end), *screen_options, "-nolisten", "tcp"],
         pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_end)
     with os.fdopen(read_end) as pipe:
         number = pipe.readline().strip()
-    previous = os.environ.get("DISPLAY")
     try:
         if not number:
             raise RuntimeError(f"Xvfb exited with {process.wait(timeout=5)} before it was ready")
-        os.environ["DISPLAY"] = ":" + number
-        yield os.environ["DISPLAY"]
+        yield ":" + number
     finally:
         process.terminate()  # only our own Xvfb, by its Popen
         process.wait(timeout=5)
-        if previous is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = previous
 
 
 def wait_until(root: tk.Misc, condition: Callable[[], object], timeout: float = 5.0) -> bool:
@@ -65,12 +78,13 @@ def wait_until(root: tk.Misc, condition: Callable[[], object], timeout: float = 
         time.sleep(0.01)
 
 
-def grab_screen(bbox: tuple[int, int, int, int]) -> Image.Image:
-    """A screenshot of part of the screen: the X display on Linux, the desktop on Windows
-    (whose Pillow has no ``xdisplay``; under Wine the desktop is drawn on the X display)."""
+def grab_screen(bbox: tuple[int, int, int, int], screen: str | None = None) -> Image.Image:
+    """A screenshot of part of the screen: the X display on Linux (or its ``screen``, such as
+    ":5.1"), the desktop on Windows (whose Pillow has no ``xdisplay``; under Wine the desktop
+    is drawn on the X display)."""
     if sys.platform == "win32":
         return ImageGrab.grab(bbox=bbox)
-    return ImageGrab.grab(bbox=bbox, xdisplay=os.environ["DISPLAY"])
+    return ImageGrab.grab(bbox=bbox, xdisplay=screen or os.environ["DISPLAY"])
 
 
 def grab_window(root: tk.Tk) -> Image.Image:

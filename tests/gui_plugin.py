@@ -17,7 +17,7 @@ import tkinter as tk
 from collections.abc import Iterator
 
 import pytest
-from gui_fixtures import virtual_display
+from gui_fixtures import virtual_display, xvfb_display
 
 import gui
 
@@ -70,3 +70,20 @@ def window(root: tk.Tk, events: queue.Queue) -> Iterator[gui.ObserverWindow]:
     window = gui.ObserverWindow(root, events, poll=False)
     yield window
     window.shutdown()
+
+
+LAB_SCREENS = ((1366, 768), (911, 512))  # a lab PC; the same laptop at 150 % without DPI awareness
+
+
+@pytest.fixture(scope="session")
+def lab_screens() -> Iterator[dict[tuple[int, int], str]]:
+    """Screens of a lab's sizes, by size: the names of an Xvfb's screens for ``tk.Tk(
+    screenName=...)``. Its own Xvfb, kept for the whole run (see the module's note); there
+    is none on Windows, where the tests that need it are left to Linux CI."""
+    if sys.platform == "win32":
+        pytest.skip("the screen sizes are those of an Xvfb: checked on Linux")
+    try:
+        with xvfb_display(((640, 480), *LAB_SCREENS)) as display:
+            yield {size: f"{display}.{number}" for number, size in enumerate(LAB_SCREENS, 1)}
+    except FileNotFoundError as missing:  # skip locally, but fail in CI
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))

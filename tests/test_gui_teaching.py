@@ -20,6 +20,7 @@ import decoder
 import events
 import explain
 import gui
+import gui_display
 import gui_teaching as teaching
 import messages
 import pop3
@@ -642,7 +643,7 @@ def test_clear_forgets_the_sessions(window, events):
 
 def test_the_window_fits_a_lab_pc_screen(window, events):
     """At the size a 1280x800 screen gets, every area keeps room to show something."""
-    width, height = gui.initial_window_size(1280, 800)
+    (width, height), _smallest = gui_display.window_sizes((1280, 800))
     assert height + 110 <= 800
     window.root.geometry(f"{width}x{height}")
     feed(window, events, *pipelined_session(), seed_message())

@@ -1,0 +1,227 @@
+"""The window in a classroom (issue 12): sharp on Windows at 125 % and 150 %, the whole window
+on a lab screen from 911x512 up, the mail's text and the list of mails with room to read.
+
+The screen tests open the real window on Xvfb screens of a lab's sizes (gui_plugin's
+``lab_screens``) and send mail through the real server with smtplib.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import tkinter as tk
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from gui_fixtures import grab_screen, observed_window, pictures_shown, send, wait_until
+
+import gui
+import gui_display
+import messages
+
+pytest_plugins = ["gui_plugin"]  # the fixtures lab_screens and xdisplay
+
+TASKBAR_AND_TITLE_BAR = 70  # pixels Windows takes above and below the window; Xvfb draws none
+
+
+# --------------------------------------------------------------------------------------------
+# DPI awareness (Windows), with the platform faked
+
+
+class FakeDll:
+    def __init__(self, calls: list[str], *functions: str) -> None:
+        for name in functions:
+            setattr(self, name, lambda *args, name=name: calls.append(f"{name}{args}") or 0)
+
+
+def test_windows_is_told_the_window_is_dpi_aware(monkeypatch):
+    calls: list[str] = []
+    windll = type("WinDLL", (), {})()
+    windll.shcore = FakeDll(calls, "SetProcessDpiAwareness")
+    windll.user32 = FakeDll(calls, "SetProcessDPIAware")
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", windll, raising=False)
+    assert gui_display.declare_dpi_awareness()
+    assert calls == ["SetProcessDpiAwareness(1,)"]  # system aware, as IDLE; nothing more
+
+
+def test_windows_without_shcore_falls_back_to_set_process_dpi_aware(monkeypatch):
+    calls: list[str] = []
+    windll = type("WinDLL", (), {})()  # Windows 7: no shcore.dll
+    windll.user32 = FakeDll(calls, "SetProcessDPIAware")
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", windll, raising=False)
+    monkeypatch.setattr(windll.user32, "SetProcessDPIAware", lambda: calls.append("user32") or 1)
+    assert gui_display.declare_dpi_awareness()
+    assert calls == ["user32"]
+
+
+def test_no_dpi_call_off_windows(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delattr(ctypes, "windll", raising=False)
+    assert not gui_display.declare_dpi_awareness()
+
+
+def test_the_window_declares_dpi_awareness_before_tk_starts(monkeypatch):
+    """Windows fixes a process's DPI mode at its first window: after tk.Tk() it is too late."""
+    order: list[str] = []
+    monkeypatch.setattr(gui_display, "declare_dpi_awareness", lambda: order.append("dpi"))
+
+    def no_display(*_args, **_kwargs):
+        order.append("tk")
+        raise tk.TclError("no display name and no $DISPLAY environment variable")
+
+    monkeypatch.setattr(gui.tk, "Tk", no_display)
+    with pytest.raises(gui.WindowUnavailable):
+        gui.run(None, stop_server=lambda: None, lang="zh")
+    assert order == ["dpi", "tk"]
+
+
+# --------------------------------------------------------------------------------------------
+# Sizes from the screen
+
+
+@pytest.mark.parametrize("screen", [(911, 512), (1093, 614), (1366, 768), (1280, 800)])
+def test_the_first_size_leaves_room_for_title_menu_and_taskbar(screen):
+    (width, height), (least_width, least_height) = gui_display.window_sizes(screen)
+    assert width + 40 <= screen[0] and height + 110 <= screen[1]
+    assert least_width <= width and least_height <= height  # minsize never pushes it off
+
+
+def test_a_large_or_sharper_screen_gets_a_bounded_window():
+    assert gui_display.window_sizes((1920, 1080))[0] == gui_display.LARGEST_FIRST_SIZE
+    # At 150 % (144 DPI) the title bar, menu bar and taskbar are half as tall again.
+    assert gui_display.window_sizes((1366, 768), dpi=144)[0][1] <= 768 - 165
+
+
+# --------------------------------------------------------------------------------------------
+# The real window on lab screens
+
+
+@pytest.fixture
+def screen_root(request, lab_screens) -> Iterator[tk.Tk]:
+    """A Tk root on the Xvfb screen of the size the test is parametrised with."""
+    name = lab_screens[request.param]
+    root = tk.Tk(screenName=name)
+    root.screen_name = name  # for grab_screen
+    yield root
+    root.destroy()
+
+
+def mail_with_lines(count: int) -> bytes:
+    text = "老师您好：\r\n" + "".join(f"第 {number} 行：实验正文。\r\n" for number in range(1, count))
+    return messages.gb2312_text_message("实验报告", text)
+
+
+def fully_visible_lines(text: tk.Text, first_line: int) -> int:
+    """How many display lines from ``first_line`` on are wholly in view."""
+    text.update_idletasks()
+    count = 0
+    while (info := text.dlineinfo(f"{first_line + count}.0")) is not None:
+        if info[1] + info[3] > text.winfo_height():
+            break
+        count += 1
+    return count
+
+
+def save_shot(root: tk.Tk, name: str) -> Path | None:
+    """A screenshot of the screen for a person to look at, when GUI_SHOT_DIR says where."""
+    folder = os.environ.get("GUI_SHOT_DIR")
+    if not folder:
+        return None
+    root.update()
+    path = Path(folder) / name
+    grab_screen((0, 0, root.winfo_screenwidth(), root.winfo_screenheight()),
+                screen=root.screen_name).save(path)
+    return path
+
+
+@pytest.mark.parametrize("screen_root", [(911, 512)], indirect=True)
+def test_the_whole_window_fits_a_911x512_screen(screen_root):
+    """A 1366x768 laptop at 150 % with a program that is not DPI aware; the status bar (and
+    its Clear button) used to be pushed off the bottom by a fixed minsize(800, 500)."""
+    root = screen_root
+    with observed_window(root, lang="zh") as (window, server):
+        send(server.port, mail_with_lines(20))
+        assert wait_until(root, lambda: window.shown_message is not None, timeout=10)
+        root.update()
+        save_shot(root, "classroom-zh-911x512.png")
+        status_bar = window.counts_label.master
+        assert status_bar.winfo_viewable() and status_bar.winfo_height() > 0
+        bottom = status_bar.winfo_rooty() + status_bar.winfo_height()
+        assert bottom <= 512 - TASKBAR_AND_TITLE_BAR
+        assert root.winfo_rootx() + root.winfo_width() <= 911
+        clear = window.clear_button
+        assert clear.winfo_viewable()
+        assert clear.winfo_rootx() + clear.winfo_width() <= root.winfo_rootx() + root.winfo_width()
+        assert root.wm_minsize()[1] <= root.winfo_height()
+        # Every area still shows something.
+        for area in (window.dialogue_text, window.body_text, window.message_list):
+            assert area.winfo_height() >= 60, area
+
+
+@pytest.mark.parametrize("screen_root", [(1366, 768)], indirect=True)
+def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
+    root = screen_root
+    with observed_window(root, lang="zh") as (window, server):
+        for number in range(5):
+            send(server.port, messages.gb2312_text_message(f"作业 {number}", "短信。\r\n"))
+        send(server.port, mail_with_lines(30))
+        assert wait_until(root, lambda: window._counts["messages"] == 6, timeout=10)
+        assert wait_until(root, lambda: "第 1 行" in window.body_text.get("1.0", "end"))
+        root.update()
+        save_shot(root, "classroom-zh-1366x768.png")
+        rows = window.message_list.get_children()
+        assert all(window.message_list.bbox(row) for row in rows)  # all six rows in view
+        horizontal = [bar for bar in window.message_list.master.winfo_children()
+                      if isinstance(bar, tk.ttk.Scrollbar) and str(bar.cget("orient")) == "horizontal"]
+        assert horizontal and horizontal[0].winfo_viewable()
+        body = window.body_text
+        first = int(body.search("老师您好", "1.0").split(".")[0])
+        assert first <= 6  # the header block is compact: the text starts near the top
+        assert fully_visible_lines(body, first) >= 12
+        # A mail with no attachments leaves no empty attachment area.
+        assert not window.attachments_box.winfo_ismapped()
+        # The sashes are stripes one can see.
+        list_box = window.message_list.master.master
+        tabs = window.message_tabs
+        gap_top = list_box.winfo_rooty() + list_box.winfo_height()
+        assert tabs.winfo_rooty() - gap_top >= gui.SASH_THICKNESS
+        pixel = grab_screen((0, 0, 1366, 768), screen=root.screen_name).getpixel(
+            (tabs.winfo_rootx() + 40, gap_top + gui.SASH_THICKNESS // 2))
+        assert "#%02x%02x%02x" % pixel[:3] == gui.SASH_COLOUR
+
+
+def five_pictures_message() -> bytes:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = messages.SEED_FROM, messages.SEED_TO, "五张照片"
+    mail.set_content("老师，五张实验照片。\n")
+    for number in range(5):
+        mail.add_attachment(messages.sample_picture(size=(400, 300)), maintype="image",
+                            subtype="jpeg", filename=f"照片{number + 1}.jpg")
+    return mail.as_bytes().replace(b"\n", b"\r\n")
+
+
+@pytest.mark.parametrize("screen_root", [(1366, 768)], indirect=True)
+def test_several_pictures_lie_side_by_side(screen_root):
+    root = screen_root
+    with observed_window(root, lang="zh") as (window, server):
+        send(server.port, five_pictures_message())
+        assert wait_until(root, lambda: pictures_shown(window), timeout=10)
+        root.update()
+        save_shot(root, "classroom-zh-1366x768-pictures.png")
+        assert window.attachments_box.winfo_ismapped()
+        cards = window.attachment_cards
+        assert len(cards) == 5
+        first_row = [card for card in cards if card.frame.winfo_y() == cards[0].frame.winfo_y()]
+        assert len(first_row) >= 2
+        canvas = window.attachment_area.canvas
+        for card in first_row:  # each picture of the first row wholly in view
+            picture = card.picture
+            assert picture.winfo_rootx() + picture.winfo_width() <= (
+                canvas.winfo_rootx() + canvas.winfo_width())
+            assert picture.winfo_rooty() + picture.winfo_height() <= (
+                canvas.winfo_rooty() + canvas.winfo_height())
