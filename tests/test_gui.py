@@ -435,7 +435,7 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
     # the picture is fitted to the area's height, so "narrower" alone may change nothing.
     panes, area = window.panes, window.attachment_area.canvas
     around_area = panes.winfo_width() - panes.sashpos(0) - area.winfo_width()
-    narrower = max(before.width() // 2, gui.THUMBNAIL_MIN[0] + 8)
+    narrower = max(before.width() // 2, gui.THUMBNAIL_MIN[0] + 40)
     panes.sashpos(0, panes.winfo_width() - around_area - narrower)
     assert pump_until(window, lambda: card.photo is not before)
     assert card.photo.width() <= area.winfo_width() < before.width()
