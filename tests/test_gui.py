@@ -17,8 +17,6 @@ import tkinter as tk
 import weakref
 from pathlib import Path
 from tkinter import font as tkfont
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pytest
 from conftest import require_program, running_under_wine
@@ -546,12 +544,12 @@ def test_a_failed_save_is_reported(window, events, monkeypatch, tmp_path):
 
 def test_open_html_writes_a_temporary_file_only_on_click(window, events, monkeypatch):
     opened = []
-    monkeypatch.setattr(gui.webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(gui, "open_in_browser", lambda path: opened.append(path) or True)
     html = '<html><head><meta charset="gb2312"></head><body>你好</body></html>'
     feed(window, events, message(decoded_message(html=html)))
     assert opened == []
     window.open_html_button.invoke()
-    path = Path(url2pathname(urlparse(opened[0]).path))
+    path = opened[0]
     assert path.read_bytes() == b"\xef\xbb\xbf" + html.encode()
     window.shutdown()
     assert not path.exists()
