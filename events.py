@@ -130,6 +130,12 @@ class RemarkKind(str, enum.Enum):
     BIND_IN_USE = "bind-in-use"
     BIND_NOT_HERE = "bind-not-here"
     BIND_OTHER = "bind-other"
+    # what else keeps the observer from starting, or it says at start-up
+    TLS_CERTIFICATE_UNUSABLE = "tls-certificate-unusable"
+    REPORT_FOLDER_UNUSABLE = "report-folder-unusable"
+    WINDOW_UNAVAILABLE = "window-unavailable"
+    REPORT_WRITTEN = "report-written"
+    REPORT_NOT_WRITTEN = "report-not-written"
     # parts of the decoder's sentences (values of the remarks above, and the X-ray's charset)
     PART = "part"
     DECODED_AS = "decoded-as"

@@ -895,12 +895,16 @@ FALLBACK_PORT = 2525
 SMTP_PORT = 25
 
 
-class BindError(Exception):
-    """The server could not listen; ``note`` says why in words a user can act on."""
+class StartupError(Exception):
+    """The observer cannot start as asked; ``note`` says why in words a user can act on."""
 
     def __init__(self, note: Note) -> None:
         super().__init__(words.note_text(note, "en"))
         self.note = note
+
+
+class BindError(StartupError):
+    """The server could not listen."""
 
 
 def format_peer(address: tuple) -> str:
@@ -1544,10 +1548,12 @@ class SessionReports:
         try:
             paths = report.write_session_report(self._directory, events, lang=self._lang)
         except Exception as error:  # a report must never end the observer (review F1)
-            print(f"smtp_observer: cannot write the report: {type(error).__name__}: {error}",
-                  file=sys.stderr)
+            failure = Note(RemarkKind.REPORT_NOT_WRITTEN,
+                           {"error": f"{type(error).__name__}: {error}"})
+            print("smtp_observer: " + words.note_text(failure, self._lang), file=sys.stderr)
             return
-        print("Report written: " + ", ".join(str(path) for path in paths), file=sys.stderr)
+        written = Note(RemarkKind.REPORT_WRITTEN, {"paths": ", ".join(map(str, paths))})
+        print(words.note_text(written, self._lang), file=sys.stderr)
 
 
 # JSON allows U+2028, U+2029 and U+0085 raw in strings, but str.splitlines() (and JavaScript
@@ -1723,7 +1729,8 @@ def _load_gui(lang: str):
         if preflight.is_missing_tkinter(error):
             print(preflight.missing_tkinter_notice(lang))
         else:
-            print(f"The window cannot open ({error}); running headless instead.")
+            print(words.note_text(Note(RemarkKind.WINDOW_UNAVAILABLE, {"error": str(error)}),
+                                  lang))
         return None
     return gui
 
@@ -1733,8 +1740,9 @@ def _tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     try:
         context.load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as error:
-        raise StartupError(f"cannot use the TLS certificate {cert} and key {key}: "
-                           f"{getattr(error, 'strerror', None) or error}") from None
+        raise StartupError(Note(RemarkKind.TLS_CERTIFICATE_UNUSABLE, {
+            "cert": str(cert), "key": str(key),
+            "error": str(getattr(error, "strerror", None) or error)})) from None
     return context
 
 
@@ -1742,8 +1750,8 @@ def _report_directory(directory: Path) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise StartupError(f"cannot create the report folder {directory}: "
-                           f"{error.strerror or error}") from None
+        raise StartupError(Note(RemarkKind.REPORT_FOLDER_UNUSABLE, {
+            "directory": str(directory), "error": str(error.strerror or error)})) from None
     return directory
 
 
@@ -1760,10 +1768,6 @@ def _retry_notice(lang: str) -> RetryNotice:
             print(BIND_RETRY_NOTICE(lang).format(port=port, seconds=seconds), file=sys.stderr,
                   flush=True)
     return notice
-
-
-class StartupError(Exception):
-    """The observer cannot start as asked; the message is one line a user can act on."""
 
 
 def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerEvent], None]:
@@ -1830,8 +1834,8 @@ def main(argv: list[str] | None = None) -> int:
                               serve_pop3=not args.no_pop3, pop3_port=args.pop3_port,
                               pop3_timeout=args.timeout or pop3.AUTOLOGOUT)
         server = start_server(config, events, on_retry=_retry_notice(lang))
-    except (BindError, StartupError) as error:
-        text = words.note_text(error.note, lang) if isinstance(error, BindError) else str(error)
+    except StartupError as error:
+        text = words.note_text(error.note, lang)
         print(f"smtp_observer: {text}", file=sys.stderr)
         if gui is not None:
             gui.show_fatal(text, lang)
@@ -1846,7 +1850,8 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
                 return _refuse_without_console(NO_CONSOLE_NO_WINDOW(lang).format(reason=error),
                                                lang)
-            print(f"The window cannot open ({error}); running headless instead.")
+            print(words.note_text(Note(RemarkKind.WINDOW_UNAVAILABLE, {"error": str(error)}),
+                                  lang))
             _prepare_stdout(jsonl=False)
     return run_headless(server, events, _headless_consumer(args, lang))
 

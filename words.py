@@ -253,6 +253,16 @@ REMARKS: dict[RemarkKind, Text] = {
     K.BIND_NOT_HERE: Text("{host} is not an address of this computer",
                           "{host} 不是这台计算机的地址"),
     K.BIND_OTHER: Text("{error}", "{error}"),
+    # -- what else keeps the observer from starting, or it says at start-up
+    K.TLS_CERTIFICATE_UNUSABLE: Text(
+        "cannot use the TLS certificate {cert} and key {key}: {error}",
+        "无法使用 TLS 证书 {cert} 和私钥 {key}：{error}"),
+    K.REPORT_FOLDER_UNUSABLE: Text("cannot create the report folder {directory}: {error}",
+                                   "无法创建报告文件夹 {directory}：{error}"),
+    K.WINDOW_UNAVAILABLE: Text("The window cannot open ({error}); running headless instead.",
+                               "窗口无法打开（{error}）；改为在终端中运行。"),
+    K.REPORT_WRITTEN: Text("Report written: {paths}", "报告已写入：{paths}"),
+    K.REPORT_NOT_WRITTEN: Text("cannot write the report: {error}", "无法写入报告：{error}"),
     # -- parts of the decoder's sentences
     K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
     K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),
