@@ -1324,22 +1324,27 @@ def _preferred_alternative(options: list[list[BodyPiece]]) -> list[BodyPiece]:
     this observer prefers, unless a later, richer one shows pictures that it lacks (as Apple
     Mail's text-photo-text mail does); without plain text, the last one with any text (the
     richest, RFC 2046 5.1.4); a blank text/plain never wins."""
-    plain = next((pieces for pieces in options if _has_text(pieces, ("plain",))), None)
-    richest = next((pieces for pieces in reversed(options)
-                    if _has_text(pieces, ("plain", "html", "report")) or _has_pictures(pieces)),
-                   options[-1] if options else [])
-    if plain is None or (_has_pictures(richest) and not _has_pictures(plain)):
-        return richest
-    return plain
+    if not options:
+        return []
+    shows = [_what_pieces_show(pieces) for pieces in options]
+    plain = next((index for index, (has_plain, _, _) in enumerate(shows) if has_plain), None)
+    richest = next((index for index in reversed(range(len(options)))
+                    if shows[index][1] or shows[index][2]), len(options) - 1)
+    if plain is None or (shows[richest][2] and not shows[plain][2]):
+        return options[richest]
+    return options[plain]
 
 
-def _has_text(pieces: list[BodyPiece], kinds: tuple[str, ...]) -> bool:
-    return any(piece.kind in kinds and piece.text and not piece.text.isspace()
-               for piece in pieces)
-
-
-def _has_pictures(pieces: list[BodyPiece]) -> bool:
-    return any(piece.kind == "picture" for piece in pieces)
+def _what_pieces_show(pieces: list[BodyPiece]) -> tuple[bool, bool, bool]:
+    """Whether `pieces` show plain text, any text, pictures (in one pass: it runs per part)."""
+    plain = text = pictures = False
+    for piece in pieces:
+        if piece.kind == "picture":
+            pictures = True
+        elif piece.text and not piece.text.isspace():
+            text = True
+            plain = plain or piece.kind == "plain"
+    return plain, text, pictures
 
 
 def _related_start(part: Message, children: list[Message]) -> Message | None:
