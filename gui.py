@@ -158,6 +158,11 @@ WORDS: dict[str, Text] = {
     "status_pop3_retrieved": Text("{status} · fetched by POP3", "{status} · 已被 POP3 取走"),
     "status_pop3_deleted": Text("{status} · deleted by POP3", "{status} · 已被 POP3 删除"),
     "clear": Text("Clear", "清空"),
+    "menu_view": Text("View", "视图"),
+    "zoom_in": Text("Larger text", "放大文字"),
+    "zoom_out": Text("Smaller text", "缩小文字"),
+    "zoom_reset": Text("Normal text size", "恢复正常大小"),
+    "status_zoom": Text("Text {percent}%", "文字 {percent}%"),
     "save_message": Text("Save message as…", "邮件另存为…"),
     "save_attachment": Text("Save as…", "另存为…"),
     "show_all": Text("Show all ({size})", "显示全部（{size}）"),
@@ -891,15 +896,20 @@ class SequenceView:
         bar.grid(row=0, column=1, sticky="ns")
         self.frame.rowconfigure(0, weight=1)
         self.frame.columnconfigure(0, weight=1)
+        self._track: SessionTrack | None = None
+        self._width = 0
+        self._drawn = 0
+        self.fit_to_font()
+
+    def fit_to_font(self) -> None:
+        """Measure the font the drawing uses (again after a zoom: the next show draws anew)."""
         font = tkfont.nametofont("TkDefaultFont", self.canvas)
         self._line_height = font.metrics("linespace")
         self._char_width = font.measure("0")
         self._time_width = font.measure(gui_teaching.format_elapsed(999.999) + "  ")
-        self._rtt_width = max(font.measure(labels[key].format(duration="999 ms"))
+        self._rtt_width = max(font.measure(self.labels[key].format(duration="999 ms"))
                               for key in ("sequence_round_trip", "sequence_server_time"))
-        self._track: SessionTrack | None = None
-        self._width = 0
-        self._drawn = 0
+        self._width = 0  # the next show() draws everything at the new size
 
     def show(self, track: SessionTrack | None) -> None:
         """Bring the drawing up to date with ``track`` (None: no session yet)."""
@@ -1112,10 +1122,9 @@ class DialoguePane:
         self.frame, self.text = _scrolled_text(parent, wrap="word", font="TkFixedFont",
                                                width=64, height=16)
         text = self.text
-        # Wrapped lines start under the text, not under the clock.
-        indent = tkfont.nametofont("TkFixedFont", parent).measure(dialogue_prefix("", None))
         for tag, colour in COLOURS.items():
-            text.tag_configure(tag, foreground=colour, lmargin2=indent)
+            text.tag_configure(tag, foreground=colour)
+        self.fit_to_font()
         for tag, colour in BACKGROUNDS.items():
             text.tag_configure(tag, background=colour)
         text.tag_raise(TAG_SELECTED)
@@ -1132,6 +1141,12 @@ class DialoguePane:
         # own error lines); trimmed together with the Text.
         self.rows: list[DialogueEntry | None] = []
         self._follow = True  # the newest lines are in view: keep them there
+
+    def fit_to_font(self) -> None:
+        """Wrapped lines start under the text, not under the clock, at any font size."""
+        indent = tkfont.nametofont("TkFixedFont", self.text).measure(dialogue_prefix("", None))
+        for tag in COLOURS:
+            self.text.tag_configure(tag, lmargin2=indent)
 
     def add(self, entry: DialogueEntry, lines: Sequence[DialogueLine]) -> None:
         for index, line in enumerate(lines):
@@ -1279,6 +1294,7 @@ class ObserverWindow:
         self._scenario_vars = {name: tk.BooleanVar(master=root, value=name in scenarios)
                                for name in explain.SCENARIOS}
         self._build_widgets()
+        self.zoom = gui_display.FontZoom(root, [self._bold_font], self._on_zoomed)
         self._update_status()
         self._show_scenarios_in_status()
         if poll:
@@ -1342,6 +1358,8 @@ class ObserverWindow:
         self.connection_label.pack(side="left")
         ttk.Separator(status, orient="vertical").pack(side="left", fill="y", padx=10)
         self.scenario_label.pack(side="left")
+        self.zoom_label = ttk.Label(status)
+        self.zoom_label.pack(side="left", padx=(10, 0))
         # Beside the count of messages it empties (the list's rows are worth more at 768 px).
         self.clear_button = ttk.Button(status, text=labels["clear"], command=self.clear)
         self.clear_button.pack(side="right", padx=(8, 0))
@@ -1362,6 +1380,12 @@ class ObserverWindow:
                 label=explain.scenario_label(name, self.lang), variable=variable, state=state,
                 command=lambda name=name: self._on_scenario_toggled(name))
         menubar.add_cascade(label=labels["menu_scenarios"], menu=self.scenario_menu)
+        view_menu = tk.Menu(menubar, tearoff=False)
+        for key, accelerator, command in (("zoom_in", "Ctrl++", lambda: self.zoom.zoom(+1)),
+                                          ("zoom_out", "Ctrl+-", lambda: self.zoom.zoom(-1)),
+                                          ("zoom_reset", "Ctrl+0", lambda: self.zoom.reset())):
+            view_menu.add_command(label=labels[key], accelerator=accelerator, command=command)
+        menubar.add_cascade(label=labels["menu_view"], menu=view_menu)
         self.root.configure(menu=menubar)
 
     def _build_fonts(self) -> None:
@@ -1370,11 +1394,29 @@ class ObserverWindow:
         self._bold_font.configure(weight="bold")
         self._gap_font = tkfont.Font(root=self.root, size=3)  # a thin line, not a blank one
         style = ttk.Style(self.root)
-        line_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace")
-        style.configure("Treeview", rowheight=line_height + 6)
+        self._fit_rows_to_font()
         # Sashes a teacher can see and grab: a wider, darker stripe between the panes.
         style.configure("TPanedwindow", background=SASH_COLOUR)
         style.configure("Sash", sashthickness=SASH_THICKNESS)
+
+    def _fit_rows_to_font(self) -> None:
+        """Treeview rows do not follow their font by themselves: set their height from it."""
+        line_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace")
+        ttk.Style(self.root).configure("Treeview", rowheight=line_height + 6)
+
+    def _on_zoomed(self) -> None:
+        """Fit what is measured from the fonts to their new size."""
+        self._fit_rows_to_font()
+        for pane in self.dialogues.values():
+            pane.fit_to_font()
+        self.sequence_view.fit_to_font()
+        self._refresh_sequence()
+        self._show_zoom_in_status()
+
+    def _show_zoom_in_status(self) -> None:
+        factor = self.zoom.factor
+        self.zoom_label.configure(text="" if factor == 1.0 else self.labels["status_zoom"].format(
+            percent=round(factor * 100)))
 
     def _build_dialogue_tabs(self, parent: tk.Misc) -> ttk.Notebook:
         self.dialogue_tabs = ttk.Notebook(parent)

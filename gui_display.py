@@ -1,14 +1,19 @@
 """How the window meets the screen it is shown on: sharp text on Windows at 125 % and 150 %
-(DPI awareness, declared before Tk starts), and the window's first and smallest sizes taken
-from the screen, so that the whole window, status bar included, fits a 911x512 screen (what a
-program sees on a 1366x768 laptop at 150 %) and up.
+(DPI awareness, declared before Tk starts); the window's first and smallest sizes taken from
+the screen, so that the whole window, status bar included, fits a 911x512 screen (what a
+program sees on a 1366x768 laptop at 150 %) and up; and the zoom that makes every font larger
+for a projector.
 
-Pure functions and one Windows call; gui.py puts the sizes on the window.
+gui.py puts the sizes on the window and builds the zoom into it.
 """
 
 from __future__ import annotations
 
 import sys
+import tkinter as tk
+import weakref
+from collections.abc import Callable, Sequence
+from tkinter import font as tkfont
 
 LARGEST_FIRST_SIZE = (1280, 860)  # pixels: on a big screen, not a wall of empty panes
 SMALLEST_SIZE = (640, 400)  # pixels: below this the panes hold nothing readable
@@ -46,3 +51,77 @@ def window_sizes(screen: tuple[int, int], dpi: float = STANDARD_DPI
     width = max(1, min(LARGEST_FIRST_SIZE[0], int(screen[0] - SCREEN_CHROME[0] * scale)))
     height = max(1, min(LARGEST_FIRST_SIZE[1], int(screen[1] - SCREEN_CHROME[1] * scale)))
     return (width, height), (min(SMALLEST_SIZE[0], width), min(SMALLEST_SIZE[1], height))
+
+
+# --------------------------------------------------------------------------------------------
+# Zoom: every font of the window larger or smaller together, for the back row of a classroom
+
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)  # of each font's own size
+NAMED_FONTS = ("TkDefaultFont", "TkTextFont", "TkFixedFont", "TkHeadingFont", "TkMenuFont",
+               "TkCaptionFont", "TkSmallCaptionFont", "TkIconFont", "TkTooltipFont")
+# Every key, mouse-wheel and keypad spelling of the three commands (X11 sends Button-4/5 for
+# the wheel; "equal" is the plus key without Shift).
+ZOOM_IN_SEQUENCES = ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>")
+ZOOM_OUT_SEQUENCES = ("<Control-minus>", "<Control-KP_Subtract>")
+ZOOM_RESET_SEQUENCES = ("<Control-0>", "<Control-KP_0>")
+WHEEL_SEQUENCES = ("<Control-MouseWheel>", "<Control-Button-4>", "<Control-Button-5>")
+
+
+def scaled_size(size: int, factor: float) -> int:
+    """A Tk font size times ``factor``: points when positive, pixels when negative."""
+    scaled = max(1, round(abs(size) * factor))
+    return scaled if size >= 0 else -scaled
+
+
+class FontZoom:
+    """Scales Tk's named fonts, and the window's own ``fonts``, by one factor, so that every
+    widget that names them (dialogue, explanation, lists, body, raw content, X-ray, sequence
+    view, menus) grows together; ``on_change`` then fits what is measured from them (row
+    heights, indents, drawings). Ctrl+plus, Ctrl+minus, Ctrl+0 and Ctrl+wheel on ``root``."""
+
+    def __init__(self, root: tk.Tk, fonts: Sequence[tkfont.Font],
+                 on_change: Callable[[], None]) -> None:
+        """``on_change``: a bound method (held weakly)."""
+        self._fonts = [tkfont.nametofont(name, root) for name in NAMED_FONTS
+                       if name in tkfont.names(root)] + list(fonts)
+        self._base_sizes = [int(font.cget("size")) for font in self._fonts]
+        # Weak: the window holds its zoom; a cycle would leave the root to a garbage
+        # collection on whatever thread runs it, and Tcl aborts off its own thread.
+        self._on_change = weakref.WeakMethod(on_change)
+        self.step = ZOOM_STEPS.index(1.0)
+        bindings = ((ZOOM_IN_SEQUENCES, lambda _e: self.zoom(+1)),
+                    (ZOOM_OUT_SEQUENCES, lambda _e: self.zoom(-1)),
+                    (ZOOM_RESET_SEQUENCES, lambda _e: self.reset()),
+                    (WHEEL_SEQUENCES, self._on_wheel))
+        for sequences, handler in bindings:
+            for sequence in sequences:
+                root.bind(sequence, handler, add=True)
+        # The Text and Treeview classes scroll on any wheel event, Ctrl held or not: not here.
+        for widget_class in ("Text", "Treeview"):
+            for sequence in WHEEL_SEQUENCES:
+                root.bind_class(widget_class, sequence, lambda _e: None)
+
+    @property
+    def factor(self) -> float:
+        return ZOOM_STEPS[self.step]
+
+    def zoom(self, steps: int) -> str:
+        self._show(min(len(ZOOM_STEPS) - 1, max(0, self.step + steps)))
+        return "break"
+
+    def reset(self) -> str:
+        self._show(ZOOM_STEPS.index(1.0))
+        return "break"
+
+    def _on_wheel(self, event: tk.Event) -> str:
+        return self.zoom(+1 if event.num == 4 or event.delta > 0 else -1)
+
+    def _show(self, step: int) -> None:
+        if step == self.step:
+            return
+        self.step = step
+        for font, size in zip(self._fonts, self._base_sizes, strict=True):
+            font.configure(size=scaled_size(size, self.factor))
+        on_change = self._on_change()
+        if on_change is not None:
+            on_change()

@@ -14,9 +14,12 @@ import tkinter as tk
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from tkinter import font as tkfont
+from tkinter import ttk
 
 import pytest
-from gui_fixtures import grab_screen, observed_window, pictures_shown, send, wait_until
+from gui_fixtures import feed, grab_screen, observed_window, pictures_shown, send, wait_until
+from test_gui_teaching import pipelined_session, seed_message
 
 import gui
 import gui_display
@@ -177,7 +180,7 @@ def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
         rows = window.message_list.get_children()
         assert all(window.message_list.bbox(row) for row in rows)  # all six rows in view
         horizontal = [bar for bar in window.message_list.master.winfo_children()
-                      if isinstance(bar, tk.ttk.Scrollbar) and str(bar.cget("orient")) == "horizontal"]
+                      if isinstance(bar, ttk.Scrollbar) and str(bar.cget("orient")) == "horizontal"]
         assert horizontal and horizontal[0].winfo_viewable()
         body = window.body_text
         first = int(body.search("老师您好", "1.0").split(".")[0])
@@ -193,6 +196,10 @@ def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
         pixel = grab_screen((0, 0, 1366, 768), screen=root.screen_name).getpixel(
             (tabs.winfo_rootx() + 40, gap_top + gui.SASH_THICKNESS // 2))
         assert "#%02x%02x%02x" % pixel[:3] == gui.SASH_COLOUR
+        window.body_text.focus_force()  # Tk hands key events to the focus
+        for _ in range(3):  # 150 %, for the back row: a screenshot to look at
+            window.body_text.event_generate("<Control-plus>")
+        save_shot(root, "classroom-zh-1366x768-zoom150.png")
 
 
 def five_pictures_message() -> bytes:
@@ -225,3 +232,78 @@ def test_several_pictures_lie_side_by_side(screen_root):
                 canvas.winfo_rootx() + canvas.winfo_width())
             assert picture.winfo_rooty() + picture.winfo_height() <= (
                 canvas.winfo_rooty() + canvas.winfo_height())
+
+
+# --------------------------------------------------------------------------------------------
+# Zoom for the back row
+
+
+ZOOMED_FONTS = ("TkDefaultFont", "TkTextFont", "TkFixedFont", "TkHeadingFont", "TkMenuFont")
+
+
+def font_sizes(root: tk.Tk, window: gui.ObserverWindow) -> dict[str, int]:
+    sizes = {name: abs(int(tkfont.nametofont(name, root).actual("size")))
+             for name in ZOOMED_FONTS}
+    sizes["bold"] = abs(int(window._bold_font.actual("size")))
+    return sizes
+
+
+def row_height(root: tk.Tk) -> int:
+    return int(ttk.Style(root).lookup("Treeview", "rowheight"))
+
+
+def wheel_up_with_ctrl(widget: tk.Misc) -> None:
+    if widget.tk.call("tk", "windowingsystem") == "x11":
+        widget.event_generate("<Control-Button-4>", x=5, y=5)
+    else:
+        widget.event_generate("<Control-MouseWheel>", delta=120, x=5, y=5)
+
+
+def menu_command(root: tk.Tk, menu_label: str, item_label: str) -> None:
+    """Choose ``menu_label`` > ``item_label`` in the window's menu bar, as a click does."""
+    menubar = root.nametowidget(root["menu"])
+    index = next(i for i in range(menubar.index("end") + 1)
+                 if menubar.type(i) == "cascade" and menubar.entrycget(i, "label") == menu_label)
+    menu = root.nametowidget(menubar.entrycget(index, "menu"))
+    menu.invoke(item_label)
+
+
+def test_ctrl_plus_minus_zero_and_the_wheel_scale_every_font_together(root, events):
+    window = gui.ObserverWindow(root, events, lang="zh", poll=False)
+    try:
+        feed(window, events, *pipelined_session(), seed_message())
+        window.dialogue_tabs.select(window.sequence_view.frame)
+        canvas = window.sequence_view.canvas
+        assert wait_until(root, lambda: canvas.find_withtag("arrow"))
+        before, rows_before = font_sizes(root, window), row_height(root)
+        arrow_gap_before = window.sequence_view._step_y(1) - window.sequence_view._step_y(0)
+        body = window.body_text
+        body.focus_force()
+        body.event_generate("<Control-plus>")
+        root.update()
+        larger = font_sizes(root, window)
+        assert all(larger[name] > before[name] for name in before), (before, larger)
+        assert row_height(root) > rows_before  # the lists' rows grow with their font
+        assert window.sequence_view._step_y(1) - window.sequence_view._step_y(0) > arrow_gap_before
+        assert window.zoom_label.cget("text") == "文字 115%"
+
+        wheel_up_with_ctrl(window.dialogue_text)
+        root.update()
+        assert all(size > larger[name] for name, size in font_sizes(root, window).items())
+        for _ in range(4):
+            body.event_generate("<Control-minus>")
+        root.update()
+        assert all(size < before[name] for name, size in font_sizes(root, window).items())
+        body.event_generate("<Control-0>")
+        root.update()
+        assert font_sizes(root, window) == before and row_height(root) == rows_before
+        assert window.zoom_label.cget("text") == ""
+
+        labels = gui.LABELS["zh"]
+        menu_command(root, labels["menu_view"], labels["zoom_in"])
+        root.update()
+        assert font_sizes(root, window)["TkFixedFont"] > before["TkFixedFont"]
+        menu_command(root, labels["menu_view"], labels["zoom_reset"])
+        assert font_sizes(root, window) == before
+    finally:
+        window.shutdown()
