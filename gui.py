@@ -94,6 +94,7 @@ TAG_MARKER = "marker"
 TAG_ERROR = "error"
 TAG_HEADER_NAME = "header_name"
 TAG_NOTE = "note"
+TAG_NEW = "new"  # a message list row not shown yet (bold)
 TAG_GAP = "gap"  # the thin line between the header block and the text
 TAG_PICTURE = "picture"  # a picture's place in the body text, until its thumbnail is there
 PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
@@ -659,10 +660,7 @@ class ScrollableFrame:
         under = str(self.frame.tk.call("winfo", "containing", event.x_root, event.y_root))
         if under != str(self.frame) and not under.startswith(f"{self.frame}."):
             return
-        if event.num == 4 or event.delta > 0:
-            self.canvas.yview_scroll(-2, "units")
-        elif event.num == 5 or event.delta < 0:
-            self.canvas.yview_scroll(2, "units")
+        self.canvas.yview_scroll(2 * gui_display.wheel_direction(event), "units")
 
 
 class AttachmentCard:
@@ -900,6 +898,9 @@ class SequenceView:
         self._width = 0
         self._drawn = 0
         self.fit_to_font()
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):  # Windows; X11 up, down
+            self.canvas.bind(sequence, lambda event: self.canvas.yview_scroll(
+                2 * gui_display.wheel_direction(event), "units"))
 
     def fit_to_font(self) -> None:
         """Measure the font the drawing uses (again after a zoom: the next show draws anew)."""
@@ -1231,6 +1232,19 @@ class DialoguePane:
     def unselect(self) -> None:
         self.text.tag_remove(TAG_SELECTED, "1.0", "end")
 
+    def follow(self) -> None:
+        """Bring the newest lines into view and keep them there as more come."""
+        self._follow = True
+        self.text.see("end")
+
+    def show_event(self, event: ServerEvent) -> None:
+        """Scroll to the line of ``event`` (when it is still in the dialogue)."""
+        line = next((number for number, entry in enumerate(self.rows, 1)
+                     if entry is not None and entry.event is event), None)
+        if line is not None:
+            self._follow = False  # new lines must not pull it away, in view or not
+            self.text.see(f"{line}.0")
+
     def clear(self) -> None:
         _replace_text(self.text, [])
         self.rows.clear()
@@ -1271,6 +1285,7 @@ class ObserverWindow:
         self._shown_item: str | None = None
         self._newest_to_show: str | None = None
         self._follow_newest = True
+        self._message_session: int | None = None  # the session of the message chosen in the list
         self._counts = {"connections": 0, "commands": 0, "messages": 0}
         self.attachment_cards: list[AttachmentCard] = []
         # Scales pictures and X-rays large parts, off the Tk thread.
@@ -1422,7 +1437,7 @@ class ObserverWindow:
         self.dialogue_tabs = ttk.Notebook(parent)
         for protocol, title in ((PROTOCOL_SMTP, "dialogue"), (PROTOCOL_POP3, "dialogue_pop3")):
             pane = self.dialogues[protocol] = DialoguePane(
-                self.dialogue_tabs, self._on_dialogue_selected, self._clear_selection)
+                self.dialogue_tabs, self._on_dialogue_selected, self._resume_following)
             self.dialogue_tabs.add(pane.frame, text=self.labels[title])
         self.sequence_view = SequenceView(self.dialogue_tabs, self.labels)
         self.dialogue_tabs.add(self.sequence_view.frame, text=self.labels["sequence"])
@@ -1474,6 +1489,7 @@ class ObserverWindow:
             self.message_list.column(column, width=width, minwidth=40,
                                      stretch=column in ("from", "subject"))
         self.message_list.tag_configure("problem", foreground=COLOURS[TAG_NOTE])
+        self.message_list.tag_configure(TAG_NEW, font=self._bold_font)
         self.message_list.bind("<<TreeviewSelect>>", self._on_message_selected)
         # Size and Status stay reachable when the column is narrow (a 125 % laptop).
         _add_scrollbars(frame, self.message_list, horizontal=True)
@@ -1669,8 +1685,9 @@ class ObserverWindow:
         decoded = ev.decoded
         sender = (decoded.from_ if decoded is not None else None) or ev.envelope.mail_from
         subject = (decoded.subject if decoded is not None else None) or ""
+        tags = ("problem",) if has_problem(ev) else ()
         item = self.message_list.insert(
-            "", "end", tags=("problem",) if has_problem(ev) else (),
+            "", "end", tags=tags if self._follow_newest else (*tags, TAG_NEW),
             values=(ev.number, format_clock(ev.time), sender, subject, format_size(len(ev.raw)),
                     message_status(ev, self.labels)))
         self._messages[item] = ev
@@ -1755,6 +1772,13 @@ class ObserverWindow:
         if entry.event.event == "message":
             self._select_message(entry.event)
 
+    def _resume_following(self) -> None:
+        """Esc: back to the newest lines and the newest session, following them again."""
+        self._message_session = None
+        self._clear_selection()
+        for pane in self.dialogues.values():
+            pane.follow()
+
     def _clear_selection(self) -> None:
         for pane in self.dialogues.values():
             pane.unselect()
@@ -1809,12 +1833,14 @@ class ObserverWindow:
             self.message_list.selection_set(item)
             self.message_list.see(item)
 
-    # ---- the session of the selected line (or the newest): state strip and sequence view
+    # ---- the session of the selected line or message (or the newest): state strip, sequence
+    # view and Export
 
     def _focus_track(self) -> SessionTrack | None:
         entry = self._selected_entry
-        if entry is not None and entry.session in self._tracks:
-            return self._tracks[entry.session]
+        session = entry.session if entry is not None else self._message_session
+        if session in self._tracks:
+            return self._tracks[session]
         return self._tracks[next(reversed(self._tracks))] if self._tracks else None
 
     def _refresh_session_views(self) -> None:
@@ -1927,10 +1953,18 @@ class ObserverWindow:
         self._follow_newest = item == self.message_list.get_children()[-1]
         if item not in (self._shown_item, self._newest_to_show):
             self._show_message(item)
+        ev = self._messages[item]
+        # An older message brings up its session; the newest follows the newest session.
+        self._message_session = None if self._follow_newest else ev.session
+        if not self._follow_newest:
+            self.dialogues[PROTOCOL_SMTP].show_event(ev)
+        self._refresh_session_views()
 
     def _show_message(self, item: str) -> None:
         ev = self._messages[item]
         self._shown_item = item
+        self.message_list.item(item, tags=[tag for tag in self.message_list.item(item, "tags")
+                                           if tag != TAG_NEW])  # seen now
         self._show_raw(ev.raw)
         decoded = ev.decoded
         _replace_text(self.body_text, body_segments(ev, self.labels))
@@ -2197,6 +2231,7 @@ class ObserverWindow:
         self._messages.clear()
         self._shown_item = self._newest_to_show = None
         self._follow_newest = True
+        self._message_session = None
         for text in (self.raw_text, self.body_text):
             _replace_text(text, [])
         for pane in self.dialogues.values():

@@ -67,6 +67,12 @@ ZOOM_RESET_SEQUENCES = ("<Control-0>", "<Control-KP_0>")
 WHEEL_SEQUENCES = ("<Control-MouseWheel>", "<Control-Button-4>", "<Control-Button-5>")
 
 
+def wheel_direction(event: tk.Event) -> int:
+    """-1 for the mouse wheel turned up (away from the user), +1 down: X11 sends buttons 4
+    and 5, Windows and macOS a signed delta."""
+    return -1 if event.num == 4 or event.delta > 0 else 1
+
+
 def scaled_size(size: int, factor: float) -> int:
     """A Tk font size times ``factor``: points when positive, pixels when negative."""
     scaled = max(1, round(abs(size) * factor))
@@ -114,7 +120,7 @@ class FontZoom:
         return "break"
 
     def _on_wheel(self, event: tk.Event) -> str:
-        return self.zoom(+1 if event.num == 4 or event.delta > 0 else -1)
+        return self.zoom(-wheel_direction(event))
 
     def _show(self, step: int) -> None:
         if step == self.step:

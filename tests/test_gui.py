@@ -443,7 +443,9 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
 def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
     pictures = [picture_attachment((400, 300)) for _ in range(6)]
     feed(window, events, message(decoded_message(attachments=pictures)))
-    assert pump_until(window, lambda: pictures_shown(window))
+    # Until the area has its final size (the body gives it half the pane once it is laid
+    # out), the pictures are fitted again and the cards move under the pointer.
+    assert pump_until(window, lambda: pictures_shown(window) and window._refit_id is None)
     area = window.attachment_area.canvas
     caption = window.attachment_cards[0].caption
     x, y = caption.winfo_rootx() + 5, caption.winfo_rooty() + 5

@@ -307,3 +307,90 @@ def test_ctrl_plus_minus_zero_and_the_wheel_scale_every_font_together(root, even
         assert font_sizes(root, window) == before
     finally:
         window.shutdown()
+
+
+# --------------------------------------------------------------------------------------------
+# Views that follow each other
+
+
+def wheel_down(widget: tk.Misc) -> None:
+    if widget.tk.call("tk", "windowingsystem") == "x11":
+        widget.event_generate("<Button-5>", x=5, y=5)
+    else:
+        widget.event_generate("<MouseWheel>", delta=-120, x=5, y=5)
+
+
+def connect_and_quit(port: int) -> None:
+    import smtplib
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="lab-pc", timeout=10) as client:
+        client.ehlo()
+
+
+def test_an_older_message_brings_up_its_session_and_esc_follows_again(root, tmp_path,
+                                                                       monkeypatch):
+    labels = gui.LABELS["en"]
+    with observed_window(root, lang="en") as (window, server):
+        send(server.port, messages.gb2312_text_message("第一封", "一。\r\n"))
+        send(server.port, messages.gb2312_text_message("第二封", "二。\r\n"))
+        connect_and_quit(server.port)
+        connect_and_quit(server.port)
+        assert wait_until(root, lambda: window._counts["connections"] == 4
+                          and "(quit)" in window.dialogue_text.get("end-2l", "end"), timeout=10)
+        strip = window.state_strip.session_label
+        assert strip.cget("text") == labels["strip_session"].format(session=4)
+
+        first = window.message_list.get_children()[0]
+        window.message_list.selection_set(first)
+        root.update()
+        assert strip.cget("text") == labels["strip_session"].format(session=1)
+        dialogue = window.dialogue_text
+        marker = dialogue.search("Message #1 (", "1.0")
+        assert marker and dialogue.bbox(marker)  # its line is in view...
+        assert not dialogue.bbox("end-1c")  # ...and the newest lines are not
+        saved = []
+        monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
+                            lambda **options: saved.append(options["title"]) or
+                            str(tmp_path / "session.html"))
+        window.export_session()
+        assert saved == [labels["export_title"].format(session=1)]
+        assert "第一封" in (tmp_path / "session.html").read_text("utf-8")
+        window.dialogue_tabs.select(window.sequence_view.frame)
+        canvas = window.sequence_view.canvas
+        assert wait_until(root, lambda: canvas.find_withtag("arrow"))
+        titles = [canvas.itemcget(item, "text") for item in canvas.find_all()
+                  if canvas.type(item) == "text"]
+        assert labels["sequence_title"].format(session=1) in titles
+        canvas.yview_moveto(0)
+        wheel_down(canvas)
+        root.update()
+        assert canvas.yview()[0] > 0  # the wheel scrolls the sequence view
+
+        # New mail while an older one is shown: bold until it is shown.
+        send(server.port, messages.gb2312_text_message("第三封", "三。\r\n"))
+        assert wait_until(root, lambda: len(window.message_list.get_children()) == 3, timeout=10)
+        newest = window.message_list.get_children()[-1]
+        assert gui.TAG_NEW in window.message_list.item(newest, "tags")
+        assert window.shown_message.number == 1  # the teacher's choice stays on screen
+
+        window.dialogue_tabs.select(window.dialogues["smtp"].frame)
+        root.update()
+        assert not dialogue.bbox("end-1c")  # still on the chosen message's session
+        dialogue.focus_force()
+        assert wait_until(root, lambda: root.focus_get() is dialogue)  # Tk hands keys to the focus
+        dialogue.event_generate("<Escape>")
+        root.update()
+        assert dialogue.bbox("end-1c")  # Esc: the newest lines
+        assert strip.cget("text") == labels["strip_session"].format(session=5)
+        connect_and_quit(server.port)
+        assert wait_until(root, lambda: window._counts["connections"] == 6
+                          and "#6 closed" in dialogue.get("end-2l", "end"), timeout=10)
+        assert dialogue.bbox("end-1c")  # and it follows them again
+        assert strip.cget("text") == labels["strip_session"].format(session=6)
+
+        window.message_list.selection_set(newest)
+        root.update()
+        assert gui.TAG_NEW not in window.message_list.item(newest, "tags")
+        # The newest selected again: the list follows new mail once more.
+        send(server.port, messages.gb2312_text_message("第四封", "四。\r\n"))
+        assert wait_until(root, lambda: window.shown_message is not None
+                          and window.shown_message.number == 4, timeout=10)
