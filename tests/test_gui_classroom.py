@@ -242,9 +242,10 @@ ZOOMED_FONTS = ("TkDefaultFont", "TkTextFont", "TkFixedFont", "TkHeadingFont", "
 
 
 def font_sizes(root: tk.Tk, window: gui.ObserverWindow) -> dict[str, int]:
-    sizes = {name: abs(int(tkfont.nametofont(name, root).actual("size")))
+    """The fonts' sizes as set (points or pixels); what they draw at is rounded to pixels."""
+    sizes = {name: abs(int(tkfont.nametofont(name, root).cget("size")))
              for name in ZOOMED_FONTS}
-    sizes["bold"] = abs(int(window._bold_font.actual("size")))
+    sizes["bold"] = abs(int(window._bold_font.cget("size")))
     return sizes
 
 
