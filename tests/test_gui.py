@@ -545,16 +545,24 @@ def test_a_failed_save_is_reported(window, events, monkeypatch, tmp_path):
 
 
 def test_open_html_writes_a_temporary_file_only_on_click(window, events, monkeypatch):
-    opened = []
+    opened = []  # how each system opens it: the test below and test_windows.py
     monkeypatch.setattr(gui, "open_in_browser", lambda path: opened.append(path) or True)
     html = '<html><head><meta charset="gb2312"></head><body>你好</body></html>'
     feed(window, events, message(decoded_message(html=html)))
     assert opened == []
     window.open_html_button.invoke()
-    path = opened[0]
+    path, = opened
     assert path.read_bytes() == b"\xef\xbb\xbf" + html.encode()
     window.shutdown()
     assert not path.exists()
+
+
+def test_elsewhere_than_windows_the_html_is_opened_as_a_file_url(monkeypatch, tmp_path):
+    opened = []
+    monkeypatch.setattr(gui.sys, "platform", "linux")
+    monkeypatch.setattr(gui.webbrowser, "open", lambda url: opened.append(url) or True)
+    assert gui.open_in_browser(tmp_path / "报告.html") is True
+    assert opened == [(tmp_path / "报告.html").as_uri()]
 
 
 def test_selecting_an_older_message_shows_it_and_stops_following(window, events):
