@@ -447,14 +447,21 @@ def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
     # out), the pictures are fitted again and the cards move under the pointer.
     assert pump_until(window, lambda: pictures_shown(window) and window._refit_id is None)
     area = window.attachment_area.canvas
-    caption = window.attachment_cards[0].caption
-    x, y = caption.winfo_rootx() + 5, caption.winfo_rooty() + 5
-    caption.event_generate("<Button-5>", rootx=x, rooty=y, x=5, y=5)  # X11's wheel down
+    turn_wheel(window.attachment_cards[0].caption, down=True)
     assert wait_until(window.root, lambda: area.yview()[0] > 0)
-    window.body_text.event_generate("<Button-4>", rootx=window.body_text.winfo_rootx() + 5,
-                                    rooty=window.body_text.winfo_rooty() + 5, x=5, y=5)
+    turn_wheel(window.body_text, down=False)
     window.root.update()
     assert area.yview()[0] > 0  # the wheel over another pane leaves it alone
+
+
+def turn_wheel(widget: tk.Widget, *, down: bool) -> None:
+    """The mouse wheel turned with the pointer over ``widget``, as each system reports it."""
+    where = {"rootx": widget.winfo_rootx() + 5, "rooty": widget.winfo_rooty() + 5, "x": 5, "y": 5}
+    if sys.platform == "win32":
+        widget.focus_force()  # Win32 Tk hands a wheel event, like a key, to the focus
+        widget.event_generate("<MouseWheel>", delta=-120 if down else 120, **where)
+    else:
+        widget.event_generate("<Button-5>" if down else "<Button-4>", **where)  # X11's wheel
 
 
 def test_problems_are_shown_in_the_window(window, events):
