@@ -2054,6 +2054,9 @@ class ObserverWindow:
         if self._attachment_sash_pending and panes.winfo_height() > 1 and len(panes.panes()) > 1:
             self._attachment_sash_pending = False
             panes.sashpos(0, self._attachment_sash or panes.winfo_height() // 2)
+            panes.update_idletasks()  # the area's size, for pictures scaled once, to fit it
+            if self._thumbnail_box is None:
+                self._request_thumbnails()
 
     def _grid_attachment_cards(self) -> None:
         """Lay the cards out in rows of picture_columns(pictures) cards."""
@@ -2067,7 +2070,7 @@ class ObserverWindow:
     def _current_thumbnail_box(self) -> tuple[int, int] | None:
         """The size pictures are scaled into; None while the area has no size yet."""
         canvas = self.attachment_area.canvas
-        if canvas.winfo_width() <= 1:  # not laid out yet
+        if canvas.winfo_width() <= 1 or self._attachment_sash_pending:  # not laid out yet
             return None
         pictures = self._picture_count()
         cap = THUMBNAIL_MAX if pictures <= MANY_PICTURES else THUMBNAIL_MAX_MANY
