@@ -102,7 +102,9 @@ def observed_window(root: tk.Tk, *, lang: str = "en", poll: bool = True
     server = smtp_observer.start_server(
         smtp_observer.ServerConfig(host="127.0.0.1", port=0, hostname="observer.test"), events)
     try:
-        window = gui.ObserverWindow(root, events, lang=lang, poll=poll)
+        # The Scenarios menu acts on this server, as in smtp_observer.run_window.
+        window = gui.ObserverWindow(root, events, lang=lang, poll=poll,
+                                    set_scenarios=server.set_scenarios)
         try:
             yield window, server
         finally:

@@ -5,8 +5,9 @@ arrived through the real server, and its teaching views.
     python tools/screenshot.py --all [--lang zh|en]
 
 VIEW is one of: window (assets/screenshot.png), explain (the explanation of the EHLO reply's
-PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png) and
-sequence (the sequence view of the session, assets/sequence.png); --all makes all four.
+PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png),
+sequence (the sequence view of the session, assets/sequence.png) and scenarios (the Scenarios
+menu with each scenario's caption, assets/scenarios.png); --all makes them all.
 Without $DISPLAY it starts a private Xvfb (Linux); on Windows the window opens on the
 desktop. The message comes from tests/messages.py, the same one the screenshot test sends.
 """
@@ -80,11 +81,28 @@ def sequence_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
     return grab(root, window.dialogue_tabs)
 
 
+def scenarios_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The Scenarios menu opened under its menu-bar entry, each scenario with its caption, and
+    the window's top left corner around it."""
+    menu = window.scenario_menu
+    menu.post(root.winfo_rootx() + 40, root.winfo_rooty())
+    try:
+        wait_until(root, menu.winfo_ismapped)
+        left, top = root.winfo_rootx(), root.winfo_rooty()
+        right = max(menu.winfo_rootx() + menu.winfo_width(), left + 400)
+        bottom = menu.winfo_rooty() + menu.winfo_height()
+        root.update()
+        return grab_screen((left, top, right + 8, bottom + 8))
+    finally:
+        menu.unpost()
+
+
 VIEWS: dict[str, tuple[Callable[[tk.Tk, gui.ObserverWindow], Image.Image], str]] = {
     "window": (window_view, "screenshot.png"),
     "explain": (explain_view, "explain.png"),
     "xray": (xray_view, "xray.png"),
     "sequence": (sequence_view, "sequence.png"),
+    "scenarios": (scenarios_view, "scenarios.png"),
 }
 
 
