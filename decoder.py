@@ -2008,25 +2008,34 @@ def part_xray(raw: bytes, part: Part) -> PartXray:
 
 # --- Report --------------------------------------------------------------------------------
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# U+2028 and U+2029 are line breaks to str.splitlines() and to many editors: a decoded field
+# holding one could print a line of its own (say "S: 250 ...") at column 0.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped_char(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _printable(text: str) -> str:
-    """Control characters shown as \\xNN, so a message cannot drive the console (ANSI escapes)."""
-    return _CONTROL_CHARS.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
+    """Control characters and line separators shown as \\xNN or \\uNNNN, so a message cannot
+    drive the console (ANSI escapes) or forge lines; LF and tab stay."""
+    return _CONTROL_CHARS.sub(lambda match: _escaped_char(match[0]), text)
 
 
-_LINE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_LINE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED_CONTROLS = {"\r": "\\r", "\n": "\\n"}
 
 
 def printable_line(text: str) -> str:
     """One line for a terminal or a text report: every control character escaped, CR and LF
     as \\r and \\n (a bare CR would let "NOOP x\\rS: 250" look like a server line), the
-    others as \\xNN (ESC sequences set the title, the clipboard, clear the screen). Tabs stay.
+    others as \\xNN (ESC sequences set the title, the clipboard, clear the screen), U+2028 and
+    U+2029 as \\u2028 and \\u2029: no character str.splitlines() breaks at is left. Tabs stay.
     Postfix writes such bytes to its log as "?"; here they stay readable."""
     return _LINE_CONTROL_CHARS.sub(
-        lambda match: _NAMED_CONTROLS.get(match[0]) or f"\\x{ord(match[0]):02x}", text)
+        lambda match: _NAMED_CONTROLS.get(match[0]) or _escaped_char(match[0]), text)
 
 
 def describe_part(part: Part, lang: str = "en") -> str:

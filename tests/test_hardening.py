@@ -270,6 +270,39 @@ def test_no_gui_writes_no_control_bytes_to_the_terminal():
     assert b"\r" not in out.replace(b"\r\n", b"")
 
 
+# Every character str.splitlines() breaks a line at, beyond CR and LF: a decoded field holding
+# one must not print a line of its own that starts at column 0 like "S: 250".
+UNICODE_LINE_BREAKS = "\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85"
+FORGED_SUBJECT = "作业\u2028S: 250 2.0.0 伪造的应答\u2029C: QUIT"
+
+
+def test_no_gui_escapes_every_line_break_str_splitlines_knows():
+    subject = FORGED_SUBJECT + "".join(f"{char}C: NOOP" for char in UNICODE_LINE_BREAKS)
+    encoded = "=?utf-8?B?" + base64.b64encode(subject.encode()).decode() + "?="
+    process = run_observer("--explain", "--lang", "zh")
+    try:
+        with smtplib.SMTP("127.0.0.1", port_of(process), timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"],
+                            f"Subject: {encoded}\r\n\r\nline\u2028S: 250 two\r\n".encode())
+        time.sleep(0.5)
+    finally:
+        out, _ = child_observer.stop(process)
+    lines = out.decode("utf-8").splitlines()
+    assert not any(line.startswith(("S: 250 2.0.0 伪造", "C: NOOP", "S: 250 two"))
+                   for line in lines), lines
+    assert lines.count("C: QUIT") == 1, lines  # smtplib's own
+    escaped = decoder.printable_line(subject)
+    assert "\\u2029C: QUIT\\u2028C: NOOP\\u2029C: NOOP\\x0bC: NOOP" in escaped
+    assert "Subject:    " + escaped in lines, lines
+    assert "line\\u2028S: 250 two" in lines, lines
+
+
+def test_printable_line_escapes_unicode_line_separators():
+    for char in UNICODE_LINE_BREAKS:
+        assert len(decoder.printable_line(f"a{char}b").splitlines()) == 1
+    assert decoder.printable_line("a\u2028b\u2029c") == "a\\u2028b\\u2029c"
+
+
 # --- 7. JSON Lines never carry the AUTH password unless asked ---------------------------------
 
 PASSWORD = "Real-Outlook-Pa55"
