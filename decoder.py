@@ -2018,7 +2018,7 @@ def _escaped_char(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _printable(text: str) -> str:
+def printable_text(text: str) -> str:
     """Control characters and line separators shown as \\xNN or \\uNNNN, so a message cannot
     drive the console (ANSI escapes) or forge lines; LF and tab stay."""
     return _CONTROL_CHARS.sub(lambda match: _escaped_char(match[0]), text)
@@ -2089,7 +2089,7 @@ def format_report(decoded: DecodedMessage, lang: str = "en") -> str:
     tail += ["", said["mime_tree"]] + [describe_part(part, lang) for part in decoded.parts]
     tail += ["", said["remarks"].format(count=len(decoded.remarks))]
     tail += [f"  - {remark}" for remark in decoded.remark_texts(lang)]
-    return "\n".join([*map(printable_line, head), _printable(text),
+    return "\n".join([*map(printable_line, head), printable_text(text),
                       *map(printable_line, tail)])
 
 

@@ -302,10 +302,18 @@ def _split_long_line(match: re.Match[str]) -> str:
 
 
 def display_text(text: str) -> str:
-    """Text a Tk Text widget shows well: "\\n" line ends (Tk draws "\\r" as a box) and no line
-    longer than DISPLAY_LINE_LIMIT (the rest goes on lines starting with CONTINUATION_MARK)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Text a Tk Text widget shows well: "\\n" line ends (Tk draws "\\r" as a box), other
+    control characters and U+2028/U+2029 escaped as the terminal shows them (Tk ends a string
+    at a NUL and draws nothing for U+2028: what came after would be lost) and no line longer
+    than DISPLAY_LINE_LIMIT (the rest goes on lines starting with CONTINUATION_MARK)."""
+    text = decoder.printable_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     return _LONG_LINE.sub(_split_long_line, text)
+
+
+def display_line(text: str) -> str:
+    """A one-line field (a list row, a header, a file name) as the terminal shows it: CR, LF
+    and every other control character escaped, so it cannot make lines of its own."""
+    return decoder.printable_line(text)
 
 
 def raw_chunks(raw: bytes, size: int = RAW_VIEW_LIMIT) -> Iterator[bytes]:
@@ -424,7 +432,8 @@ def header_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
         fields = [(key, value) for key, value in line if value]
         for index, (key, value) in enumerate(fields, 1):
             end = "\n" if index == len(fields) else HEADER_SEPARATOR
-            segments += [(labels[key], TAG_HEADER_NAME), (display_text(value) + end, "")]
+            segments += [(labels[key], TAG_HEADER_NAME),
+                         (display_text(display_line(value)) + end, "")]
     return segments
 
 
@@ -516,9 +525,10 @@ def has_problem(ev: MessageReceived) -> bool:
 
 def attachment_caption(attachment: Any) -> str:
     """Name, type, size and (for a picture) its dimensions, e.g. "a.png · image/png · 2.0 KB"."""
-    parts = [attachment.filename, attachment.content_type, format_size(attachment.size)]
+    parts = [display_line(attachment.filename), display_line(attachment.content_type),
+             format_size(attachment.size)]
     if attachment.message is not None and attachment.message.from_:
-        parts.append(attachment.message.from_)
+        parts.append(display_line(attachment.message.from_))
     if attachment.image is not None:
         parts.append(f"{attachment.image.width}×{attachment.image.height}")
     return " · ".join(parts)
@@ -731,7 +741,8 @@ class AttachedMessageWindow:
         self.photos: list[ImageTk.PhotoImage] = []  # kept here: Tk drops unreferenced ones
         self.opened: list[AttachedMessageWindow] = []
         self.window = tk.Toplevel(root)
-        self.window.title(labels["attached_title"].format(name=attachment.filename))
+        self.window.title(labels["attached_title"].format(
+            name=display_line(attachment.filename)))
         (width, height), _smallest = gui_display.window_sizes(*screen_of(root))
         self.window.geometry(f"{min(width, 900)}x{min(height, 640)}")
         frame, self.text = _scrolled_text(self.window, wrap="word", font="TkTextFont", padx=8,
@@ -1068,8 +1079,10 @@ class XrayView:
     def show_tree(self, rows: Sequence[XrayRow]) -> None:
         self.tree.delete(*self.tree.get_children())
         for row in rows:
-            self.tree.insert(row.parent, "end", iid=row.iid, text=row.text, values=row.values,
-                             open=True)
+            values = [display_line(value) if isinstance(value, str) else value
+                      for value in row.values]
+            self.tree.insert(row.parent, "end", iid=row.iid, text=display_line(row.text),
+                             values=values, open=True)
 
     def selected(self) -> str | None:
         selection = self.tree.selection()
@@ -1688,7 +1701,8 @@ class ObserverWindow:
         tags = ("problem",) if has_problem(ev) else ()
         item = self.message_list.insert(
             "", "end", tags=tags if self._follow_newest else (*tags, TAG_NEW),
-            values=(ev.number, format_clock(ev.time), sender, subject, format_size(len(ev.raw)),
+            values=(ev.number, format_clock(ev.time), display_line(sender), display_line(subject),
+                    format_size(len(ev.raw)),
                     message_status(ev, self.labels)))
         self._messages[item] = ev
         if self._follow_newest:

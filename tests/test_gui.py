@@ -3,6 +3,7 @@ fed by fake events and by the real server (smtplib, swaks), and a screenshot."""
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import hashlib
 import io
@@ -789,3 +790,41 @@ def test_bounce_shows_its_status_and_opens_the_returned_mail(window, events):
     assert "1 text/plain  charset=gb2312 (decoded as gb18030)" in shown  # its own MIME tree
     assert opened.window.title() == "Attached mail: 实验报告.eml"
     opened.window.destroy()
+
+
+# --------------------------------------------------------------------------------------------
+# Control characters a decoded field carries are shown, never obeyed (issue 14.6 for the window)
+
+
+def encoded_subject(text: str) -> str:
+    return "=?utf-8?B?" + base64.b64encode(text.encode()).decode() + "?="
+
+
+def test_the_window_shows_a_nul_in_a_subject_and_a_body_escaped(root):
+    # Tk ends a string at a NUL: the list showed only "前", the body only "body".
+    message = (f"Subject: {encoded_subject('前' + chr(0) + '后 NUL test')}\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               "body\x00after\r\nline\u2028two\r\n").encode()
+    with observed_window(root) as (window, server):
+        send(server.port, message)
+        assert wait_until(root, lambda: window.message_list.get_children(), timeout=10)
+        [item] = window.message_list.get_children()
+        assert window.message_list.set(item, "subject") == "前\\x00后 NUL test"
+        body = text_of(window.body_text)
+        assert body.startswith("Subject: 前\\x00后 NUL test")
+        assert "body\\x00after\nline\\u2028two" in body
+        assert "\x00" not in body
+
+
+def test_the_window_shows_cr_lf_and_escapes_in_a_subject_on_one_line(root):
+    subject = "\x1b[2J\x1b[31m清屏\x07\x08\x08\r\nX-Injected: yes"
+    message = (f"Subject: {encoded_subject(subject)}\r\n\r\nbody\r\n").encode()
+    with observed_window(root) as (window, server):
+        send(server.port, message)
+        assert wait_until(root, lambda: window.message_list.get_children(), timeout=10)
+        [item] = window.message_list.get_children()
+        shown = "\\x1b[2J\\x1b[31m清屏\\x07\\x08\\x08\\r\\nX-Injected: yes"
+        assert window.message_list.set(item, "subject") == shown
+        lines = text_of(window.body_text).split("\n")
+        assert not any(line.startswith("X-Injected") for line in lines), lines
+        assert lines[0].startswith("Subject: " + shown)
