@@ -334,6 +334,8 @@ class POP3Session:
     def pop3_USER(self, arg: str) -> Response:
         if not arg.strip():
             return Response(ERR, "Syntax: USER name")
+        if not arg.strip().isprintable():  # the reply echoes the name: no NUL, no ESC
+            return Response(ERR, "Control characters are not allowed in a user name")
         self._user = arg.strip()
         return Response(OK, f"{self._user} is welcome here; now PASS")
 

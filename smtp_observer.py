@@ -174,7 +174,9 @@ def _parse_path(text: str) -> tuple[str | None, str, bool]:
 
 
 def _is_mailbox(address: str) -> bool:
-    return bool(_MAILBOX_RE.match(address))
+    """A mailbox as RFC 5321 4.1.2 writes it; a control character (a NUL, an ESC) is no part
+    of one, quoted or not, and the reply echoes the address."""
+    return address.isprintable() and bool(_MAILBOX_RE.match(address))
 
 
 # RFC 5321 4.1.1.1 and 2.3.5: a HELO/EHLO name is a fully qualified domain name, or else an

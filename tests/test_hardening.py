@@ -223,7 +223,8 @@ HOSTILE_MESSAGE = (f"Subject: {SUBJECT_WITH_NEWLINE}\r\nFrom: a@example.com\r\n"
 def hostile_session(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"".join(line + b"\r\n" for line in HOSTILE_LINES))
-        sock.sendall(b"RCPT TO:<b@example.com>\r\nDATA\r\n")
+        # Both addresses above are refused (501): a sender and a recipient that are not.
+        sock.sendall(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
         sock.sendall(HOSTILE_MESSAGE + b".\r\nQUIT\r\n")
         while sock.recv(65536):
             pass
@@ -301,6 +302,44 @@ def test_printable_line_escapes_unicode_line_separators():
     for char in UNICODE_LINE_BREAKS:
         assert len(decoder.printable_line(f"a{char}b").splitlines()) == 1
     assert decoder.printable_line("a\u2028b\u2029c") == "a\\u2028b\\u2029c"
+
+
+def smtp_replies(port: int, *commands: bytes) -> list[bytes]:
+    """The reply line to each command, in one session (after the greeting)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()
+        replies = []
+        for command in commands:
+            sock.sendall(command + b"\r\n")
+            while (line := reader.readline())[3:4] == b"-":
+                pass
+            replies.append(line)
+        return replies
+
+
+@pytest.mark.parametrize("command", [b"MAIL FROM:<a\x00@b.example>",
+                                     b'MAIL FROM:<"\x1b]0;T\x07"@b.example>'])
+def test_a_control_character_in_the_sender_gets_501_5_1_7_like_postfix(observer, command):
+    helo, mail, retry = smtp_replies(observer.port, b"EHLO lab-pc", command,
+                                     b"MAIL FROM:<a@b.example>")
+    assert mail == b"501 5.1.7 Bad sender address syntax\r\n"
+    assert retry.startswith(b"250 ")
+
+
+@pytest.mark.parametrize("command", [b"RCPT TO:<x\x00y@z.example>", b"RCPT TO:<x\x1bc@z.example>"])
+def test_a_control_character_in_a_recipient_gets_501_5_1_3_like_postfix(observer, command):
+    *_, rcpt = smtp_replies(observer.port, b"EHLO lab-pc", b"MAIL FROM:<a@b.example>", command)
+    assert rcpt == b"501 5.1.3 Bad recipient address syntax\r\n"
+
+
+@pytest.mark.parametrize("name", [b"a\x00b", b"\xff\xfe", b"\x1b]0;T\x07", "张三-PC".encode("gbk")])
+def test_helo_and_ehlo_answer_a_name_alike_and_echo_no_control_byte(observer, name):
+    [helo] = smtp_replies(observer.port, b"HELO " + name)
+    [ehlo] = smtp_replies(observer.port, b"EHLO " + name)
+    assert helo[:4] == ehlo[:4]
+    for reply in (helo, ehlo):
+        assert not any(byte < 0x20 or byte >= 0x7f for byte in reply[:-2]), reply
 
 
 # --- 7. JSON Lines never carry the AUTH password unless asked ---------------------------------

@@ -131,6 +131,9 @@ def test_user_and_pass_log_on_with_any_password(client):
     (["USER a", "NOOP", "PASS secret"], b"-ERR Send USER first\r\n"),
     (["USER a", "PASS"], b"-ERR Syntax: PASS password\r\n"),
     (["USER"], b"-ERR Syntax: USER name\r\n"),
+    # The NUL used to come back as a space: "+OK a b is welcome here".
+    ([b"USER a\x00b"], b"-ERR Control characters are not allowed in a user name\r\n"),
+    ([b"USER \x1b]0;T\x07"], b"-ERR Control characters are not allowed in a user name\r\n"),
     (["APOP student"], b"-ERR Syntax: APOP name digest (32 hexadecimal digits)\r\n"),
     (["APOP student 1234"], b"-ERR Syntax: APOP name digest (32 hexadecimal digits)\r\n"),
 ])
