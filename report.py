@@ -142,12 +142,18 @@ def _split(events: Sequence[ServerEvent]) -> tuple[ServerEvent | None, list[Serv
 
 def report_basename(events: Sequence[ServerEvent]) -> str:
     """The file name, without extension, for a session's report: "smtp-session-3-20261129-193012"
-    (the session number and when it began, in local time)."""
+    (the protocol, the session number and when it began, in local time)."""
     _, own = _split(events)
     if not own:
         return "smtp-session"
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(own[0].time))
-    return f"smtp-session-{own[0].session}-{stamp}"
+    protocol = "pop3" if _is_pop3(own) else "smtp"
+    return f"{protocol}-session-{own[0].session}-{stamp}"
+
+
+def _is_pop3(own: Sequence[ServerEvent]) -> bool:
+    """True when a session's events are POP3's."""
+    return any(getattr(event, "protocol", None) == PROTOCOL_POP3 for event in own)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,9 +199,9 @@ def _summary_items(listening: ServerEvent | None, own: list[ServerEvent],
             duration = label("still_open", lang, seconds=duration)
         items += [(label("started", lang), _clock(start)), (label("duration", lang), duration)]
     if listening is not None:
+        port = listening.pop3_port if _is_pop3(own) else listening.port
         items.append((label("server", lang), label(
-            "server_value", lang, hostname=listening.hostname, host=listening.host,
-            port=listening.port)))
+            "server_value", lang, hostname=listening.hostname, host=listening.host, port=port)))
         if listening.scenarios:
             items.append((label("scenarios", lang),
                            "; ".join(_scenario(name, lang) for name in listening.scenarios)))
@@ -303,8 +309,8 @@ def _shown_text(decoded: decoder.DecodedMessage, lang: str) -> tuple[str, str | 
 
 def _title(own: Sequence[ServerEvent], lang: str) -> str:
     """ "SMTP session 3", or "POP3 session 4" when the session's events are POP3's."""
-    pop3 = any(getattr(event, "protocol", None) == PROTOCOL_POP3 for event in own)
-    return label("title_pop3" if pop3 else "title", lang, number=own[0].session if own else "?")
+    return label("title_pop3" if _is_pop3(own) else "title", lang,
+                 number=own[0].session if own else "?")
 
 
 def session_text(events: Sequence[ServerEvent], *, lang: str = "en") -> str:

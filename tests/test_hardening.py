@@ -8,6 +8,8 @@ import base64
 import contextlib
 import io
 import json
+import poplib
+import re
 import random
 import smtplib
 import socket
@@ -77,6 +79,30 @@ def wait_for_files(folder, pattern: str, count: int, timeout: float = 20) -> lis
     while len(found := sorted(folder.glob(pattern))) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
+
+
+def test_a_pop3_session_report_is_named_pop3_and_gives_the_pop3_address(tmp_path):
+    # It was "smtp-session-2-….html" and said the server listened on the SMTP port.
+    folder = tmp_path / "reports"
+    process = run_observer("--report", str(folder))
+    try:
+        smtp_port = port_of(process)
+        pop3_line = process.stdout.readline().decode()
+        pop3_port = int(re.search(r"127\.0\.0\.1:(\d+)", pop3_line)[1])
+        client = poplib.POP3("127.0.0.1", pop3_port, timeout=10)
+        client.user("student")
+        client.pass_("secret")
+        client.quit()
+        pages = wait_for_files(folder, "*.txt", 1)
+    finally:
+        child_observer.stop(process)
+    [page] = pages
+    assert re.fullmatch(r"pop3-session-\d+-\d{8}-\d{6}\.txt", page.name), page.name
+    assert page.with_suffix(".html").exists()
+    text = page.read_text("utf-8-sig")
+    assert text.startswith("POP3 session ")
+    assert f"listening on 127.0.0.1:{pop3_port}" in text
+    assert f":{smtp_port}" not in text
 
 
 def test_report_survives_a_broken_picture_and_a_cut_one(tmp_path):
