@@ -96,6 +96,7 @@ class RemarkKind(str, enum.Enum):
     HEADERS_ONLY = "headers-only"
     NESTING_CAPPED = "nesting-capped"  # deeper than Postfix's mime_nesting_limit
     TOO_MANY_LINES = "too-many-lines"  # the email parser keeps one string per line
+    LONG_HEADER_BLOCK = "long-header-block"  # a header field folded over thousands of lines
     BARE_LINE_ENDS = "bare-line-ends"
     HEADER_PROBLEM = "header-problem"
     MISSING_FROM = "missing-from"

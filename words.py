@@ -136,6 +136,11 @@ REMARKS: dict[RemarkKind, Text] = {
         "headers are decoded, so that the observer stays responsive and its memory bounded.",
         "这封邮件在 base64 部分之外有 {lines} 行，超过 {limit} 行：只解码它的首部，"
         "以免观察器失去响应、占用过多内存。"),
+    K.LONG_HEADER_BLOCK: Text(
+        "The message's header has more than {limit} lines: only its first {limit} lines are "
+        "decoded, and not its body, so that the observer's memory stays bounded.",
+        "邮件的首部超过 {limit} 行：只解码首部的前 {limit} 行，不解码主体，"
+        "以免观察器占用过多内存。"),
     K.NESTING_CAPPED: Text(
         "{where}: nested deeper than {limit} levels (Postfix's mime_nesting_limit): only its "
         "headers are decoded, its body is left as it is",

@@ -6,8 +6,8 @@ Starts ``smtp_observer.py --jsonl --port 0`` of this checkout (and of each ``--a
 checkout, e.g. a worktree of an older commit, side by side in one run) as a child process,
 a fresh one per case, and measures over 127.0.0.1:
 
-- lines-dots, lines-empty, lines-letters: a message of ``--size`` MB of "..", empty or "a"
-  lines. Seconds from the final "." to the 250 and to the decoded message event, and the
+- lines-dots, lines-empty, lines-letters, lines-folded: a message of ``--size`` MB of "..",
+  empty or "a" lines, or of " a" lines that fold one header field. Seconds from the final "." to the 250 and to the decoded message event, and the
   observer's peak memory above its idle memory, also as a multiple of the message size
   (goal: under 2 s and under 4x);
 - stuck-silent, stuck-drip: a client says EHLO and then nothing, or one byte every 2 s; a
@@ -97,9 +97,10 @@ class Client:
         self.sock.close()
 
 
-def lines_case(line: bytes) -> Callable[[Path, int], dict]:
+def lines_case(line: bytes, head: bytes = b"Subject: lines\r\n\r\n"
+               ) -> Callable[[Path, int], dict]:
     def run(root: Path, megabytes: int) -> dict:
-        data = b"Subject: lines\r\n\r\n" + line * (megabytes * 1_000_000 // len(line))
+        data = head + line * (megabytes * 1_000_000 // len(line))
         observer = Observer(root)
         try:
             client = Client(observer.port)
@@ -186,6 +187,8 @@ CASES: dict[str, Callable[[Path, int], dict]] = {
     "lines-dots": lines_case(b"..\r\n"),
     "lines-empty": lines_case(b"\r\n"),
     "lines-letters": lines_case(b"a\r\n"),
+    # one header field folded millions of times: "X-Long: a" then " a" lines, no blank line
+    "lines-folded": lines_case(b" a\r\n", head=b"Subject: w\r\nX-Long: a\r\n"),
     "stuck-silent": stuck_case(drip=False),
     "stuck-drip": stuck_case(drip=True),
     "noop-flood": noop_flood,
