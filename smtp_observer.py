@@ -1710,6 +1710,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the PEM private key of --tls-cert")
     parser.add_argument("--report", type=Path, metavar="DIR",
                         help="headless: write an HTML and a text report of each session to DIR")
+    parser.add_argument("--student", default=None, metavar="\"NAME NUMBER\"",
+                        help="the student's name and number, printed at the top of each report")
+    parser.add_argument("--console", metavar="[HOST:]PORT",
+                        help="type SMTP (or POP3) by hand to a server, e.g. this observer's "
+                             "port; lines come from the keyboard or a pipe, and each reply is "
+                             "explained (no server is started)")
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
@@ -1814,6 +1820,13 @@ def _refuse_without_console(text: str, lang: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     lang = args.lang or explain.detect_language()
+    if args.console is not None:
+        if sys.stdout is None:  # pythonw: no terminal to type in
+            return _refuse_without_console(NO_CONSOLE_FOR_OUTPUT(lang), lang)
+        import console
+
+        _prepare_stdout(jsonl=False)
+        return console.run_terminal(args.console, lang)
     wants_window = not (args.no_gui or args.jsonl or args.report)
     gui = _load_gui(lang) if wants_window else None
     if gui is None and sys.stdout is None:
