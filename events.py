@@ -14,6 +14,7 @@ that a second protocol (POP3) can post the same events as SMTP does.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import time
@@ -434,12 +435,18 @@ class MessageReceived(ConnectionEvent):
     reason: Note | None  # why it was not accepted
     decoded: decoder.DecodedMessage | None
 
-    def to_json(self) -> dict:
+    def to_json(self, *, with_raw: bool = False) -> dict:
+        """The message as JSON; ``with_raw`` adds its bytes in base64 ("raw"), which is what
+        from_json() needs to show it again (a saved session)."""
         decoded = self.decoded.to_json() if self.decoded is not None else {}
+        # a saved session keeps the bytes, and the reason as data, to show them again
+        raw = {"raw": base64.b64encode(self.raw).decode("ascii"),
+               "reason_note": None if self.reason is None else self.reason.to_json()} \
+            if with_raw else {}
         return {"event": self.event, "protocol": self.protocol, "session": self.session,
                 "time": self.time, "number": self.number, "envelope": self.envelope.to_json(),
                 "size": len(self.raw), "complete": self.complete, "accepted": self.accepted,
-                "reason": _note_json_text(self.reason), **decoded}
+                "reason": _note_json_text(self.reason), **raw, **decoded}
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,3 +474,62 @@ def _default_protocol(cls: type[ServerEvent]) -> str | None:
 # By JSON name and protocol: "reply" is ReplySent in SMTP and POP3Reply in POP3.
 EVENTS_BY_NAME: Mapping[tuple[str, str | None], type[ServerEvent]] = {
     (cls.event, _default_protocol(cls)): cls for cls in EVENT_CLASSES}
+
+
+class EventJSONError(ValueError):
+    """A JSON object that is not an event this version knows (the message names what)."""
+
+
+def from_json(data: Mapping[str, Any], *,
+              decode: Callable[[bytes], decoder.DecodedMessage] | None = None) -> ServerEvent:
+    """The event that to_json() wrote (a message's with_raw=True): the inverse of to_json.
+    A message is decoded again from its raw bytes with `decode` (decoder.decode), since its
+    decoded form is derived data; without `decode` it has none. Raises EventJSONError."""
+    name, protocol = data.get("event"), data.get("protocol")
+    cls = (EVENTS_BY_NAME.get((name, protocol)) or EVENTS_BY_NAME.get((name, PROTOCOL_SMTP))
+           or EVENTS_BY_NAME.get((name, None)))
+    if cls is None:
+        raise EventJSONError(f"unknown event {name!r}")
+    try:
+        values = {f.name: _field_from_json(cls, f.name, data)
+                  for f in dataclasses.fields(cls) if f.init and f.name in data or
+                  f.name in _DERIVED_FIELDS.get(cls, ())}
+        if cls is MessageReceived:
+            raw = values["raw"]
+            values["decoded"] = decode(raw) if decode is not None else None
+        return cls(**values)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise EventJSONError(f"a {name!r} event that cannot be read: {error}") from None
+
+
+# Fields whose JSON is not the field itself (see the to_json methods above).
+_DERIVED_FIELDS: Mapping[type[ServerEvent], tuple[str, ...]] = {
+    ReplySent: ("lines",), MessageReceived: ("raw", "reason")}
+
+
+def _field_from_json(cls: type[ServerEvent], name: str, data: Mapping[str, Any]) -> Any:
+    if cls is ReplySent and name == "lines":
+        return tuple(data["text"].split("\n"))
+    if cls is MessageReceived and name == "raw":
+        return base64.b64decode(data["raw"], validate=True)
+    if cls is MessageReceived and name == "reason":  # the text alone cannot be put in words
+        return _note_from_json(data.get("reason_note"))
+    value = data[name]
+    if name == "envelope":
+        return Envelope(value["mail_from"], tuple(value["rcpt_to"]),
+                        tuple(value.get("mail_params", ())))
+    if name == "values":
+        return {key: _note_from_json(item) for key, item in value.items()}
+    if name == "kind":
+        return RemarkKind(value)
+    if name == "reason" and cls is Disconnected:
+        return DisconnectReason(value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _note_from_json(value: Any) -> Any:
+    """A remark's value: a Note (written as {"kind", "values"}) or a plain value."""
+    if isinstance(value, dict) and set(value) == {"kind", "values"}:
+        return Note(RemarkKind(value["kind"]),
+                    {key: _note_from_json(item) for key, item in value["values"].items()})
+    return tuple(value) if isinstance(value, list) else value

@@ -33,6 +33,7 @@ from explain_pop3 import explain_command_event, explain_reply_event
 from words import disconnect_reason, note_text, refusal, state_name
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
+RAW_LIMIT = 64 * 1024  # octets of a message's raw source in a report (pictures make it long)
 THUMBNAIL_SIZE = (320, 240)
 THUMBNAIL_JPEG_QUALITY = 85
 
@@ -106,6 +107,11 @@ LABELS: dict[str, Text] = {
     "decoder_remarks": Text("Decoder remarks ({count})", "解码提示（{count}）"),
     "not_decoded": Text("The message was not decoded.", "这封邮件没有被解码。"),
     "exported": Text("Exported by SMTP Observer on {time}.", "由 SMTP Observer 于 {time} 导出。"),
+    "student": Text("Student (name and number)", "学生（姓名 学号）"),
+    "raw_headers": Text("Header lines as sent (still encoded)", "首部原文（编码形式，未解码）"),
+    "raw_source": Text("Raw source", "邮件原文"),
+    "raw_cut": Text("The message has {size} bytes; the first {limit} are shown.",
+                    "邮件共 {size} 字节，这里只显示前 {limit} 字节。"),
 }
 
 
@@ -186,9 +192,9 @@ def _offset(seconds: float) -> str:
 
 
 def _summary_items(listening: ServerEvent | None, own: list[ServerEvent],
-                   lang: str) -> list[tuple[str, str]]:
+                   lang: str, student: str | None = None) -> list[tuple[str, str]]:
     """The facts at the top of a report, as (label, value) pairs."""
-    items = []
+    items = [(label("student", lang), student)] if student else []
     connect = next((event for event in own if event.event == "connect"), None)
     if connect is not None:
         items.append((label("client", lang), connect.peer))
@@ -313,12 +319,14 @@ def _title(own: Sequence[ServerEvent], lang: str) -> str:
                  number=own[0].session if own else "?")
 
 
-def session_text(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
+def session_text(events: Sequence[ServerEvent], *, lang: str = "en",
+                 student: str | None = None) -> str:
     """The plain-text transcript of a session: each line with its time and, under it, what it
-    means; then decoder.format_report() of each message."""
+    means; then decoder.format_report() of each message and its raw source. `student` is the
+    student's name and number, shown first."""
     listening, own = _split(events)
     lines = [_title(own, lang), ""]
-    lines += [f"{name}: {value}" for name, value in _summary_items(listening, own, lang)]
+    lines += [f"{name}: {value}" for name, value in _summary_items(listening, own, lang, student)]
     lines += ["", f"=== {label('dialogue', lang)} ==="]
     for row in _dialogue(own, lang):
         lines += _text_row(row, lang)
@@ -350,7 +358,22 @@ def _text_message(event: ServerEvent, lang: str) -> str:
     lines.append("")
     lines.append(decoder.format_report(event.decoded, lang) if event.decoded is not None
                  else label("not_decoded", lang))
+    headers, source, cut = _raw_parts(event.raw, lang)
+    lines += ["", f"--- {label('raw_headers', lang)} ---", headers,
+              "", f"--- {label('raw_source', lang)} ---", source]
+    if cut:
+        lines.append(cut)
     return "\n".join(lines)
+
+
+def _raw_parts(raw: bytes, lang: str) -> tuple[str, str, str | None]:
+    """The header block as it came (encoded words and all: decoding them by hand is the lab's
+    task), the raw source (cut at RAW_LIMIT) and the note that says so when cut."""
+    shown = raw[:RAW_LIMIT].decode("utf-8", "backslashreplace").replace("\r\n", "\n")
+    headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    cut = label("raw_cut", lang, size=f"{len(raw):,}", limit=f"{RAW_LIMIT:,}") \
+        if len(raw) > RAW_LIMIT else None
+    return headers.decode("utf-8", "backslashreplace").replace("\r\n", "\n"), shown, cut
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,11 +426,13 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def session_html(events: Sequence[ServerEvent], *, lang: str = "en") -> str:
+def session_html(events: Sequence[ServerEvent], *, lang: str = "en",
+                 student: str | None = None) -> str:
     """One session as a self-contained HTML page (inline style, pictures as data: URIs)."""
     listening, own = _split(events)
     title = _title(own, lang)
-    sections = [f"<h1>{escape(title)}</h1>", _html_facts(_summary_items(listening, own, lang)),
+    sections = [f"<h1>{escape(title)}</h1>",
+                _html_facts(_summary_items(listening, own, lang, student)),
                 _html_dialogue(_dialogue(own, lang), lang)]
     sections += [_html_message(event, lang) for event in own if event.event == "message"]
     sections.append(f'<p class="note">{escape(label("exported", lang, time=_clock(time.time())))}'
@@ -483,7 +508,16 @@ def _html_message(event: ServerEvent, lang: str) -> str:
               "<ul>" + "".join(f"<li>{escape(remark)}</li>"
                                for remark in decoded.remark_texts(lang))
               + "</ul>"]
-    return "<section>\n" + "\n".join(parts) + "\n</section>"
+    return "<section>\n" + "\n".join(parts + _html_raw(event.raw, lang)) + "\n</section>"
+
+
+def _html_raw(raw: bytes, lang: str) -> list[str]:
+    headers, source, cut = _raw_parts(raw, lang)
+    return [f"<h3>{escape(label('raw_headers', lang))}</h3>",
+            f'<pre class="text">{escape(headers)}</pre>',
+            f"<h3>{escape(label('raw_source', lang))}</h3>",
+            f'<pre class="text">{escape(source)}</pre>',
+            *([f'<p class="note">{escape(cut)}</p>'] if cut else [])]
 
 
 def _html_body_piece(piece: decoder.BodyPiece, attachments: dict[str, decoder.Attachment],
@@ -550,14 +584,15 @@ def _thumbnail_uri(data: bytes) -> str | None:
 
 
 def write_session_report(directory: Path, events: Sequence[ServerEvent], *,
-                         lang: str) -> list[Path]:
+                         lang: str, student: str | None = None) -> list[Path]:
     """Write ``<basename>.html`` and ``<basename>.txt`` for a session into `directory` (made if
     missing) and return their paths. The text file is UTF-8 with a BOM and CRLF line ends on
     every system, so that Notepad on an older Windows lab PC shows the Chinese and the lines;
     the HTML says its charset itself. OSError goes to the caller; a stray lone surrogate is
     written as \\udcxx rather than costing the report."""
     directory.mkdir(parents=True, exist_ok=True)
-    page_text, transcript_text = session_html(events, lang=lang), session_text(events, lang=lang)
+    page_text = session_html(events, lang=lang, student=student)
+    transcript_text = session_text(events, lang=lang, student=student)
     base = report_basename(events)
     # Never overwrite: two observers writing to one folder in the same second did (reliability
     # review F11). The name is claimed by creating the .html (open mode "x", atomic on

@@ -1529,9 +1529,10 @@ class Transcript:
 class SessionReports:
     """--report DIR: write each session's lab report when it ends (only on request)."""
 
-    def __init__(self, directory: Path, lang: str) -> None:
+    def __init__(self, directory: Path, lang: str, student: str | None = None) -> None:
         self._directory = directory
         self._lang = lang
+        self._student = student
         self._listening: list[ServerEvent] = []
         self._sessions: dict[int, list[ServerEvent]] = {}
 
@@ -1548,7 +1549,8 @@ class SessionReports:
         import report  # only when reports were asked for
 
         try:
-            paths = report.write_session_report(self._directory, events, lang=self._lang)
+            paths = report.write_session_report(self._directory, events, lang=self._lang,
+                                                student=self._student)
         except Exception as error:  # a report must never end the observer (review F1)
             failure = Note(RemarkKind.REPORT_NOT_WRITTEN,
                            {"error": f"{type(error).__name__}: {error}"})
@@ -1712,6 +1714,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="headless: write an HTML and a text report of each session to DIR")
     parser.add_argument("--student", default=None, metavar="\"NAME NUMBER\"",
                         help="the student's name and number, printed at the top of each report")
+    parser.add_argument("--open", type=Path, metavar="FILE",
+                        help="show a saved session (Session > Save session..., or "
+                             "assets/sessions/) instead of starting a server; with --no-gui "
+                             "print it, with --report write its reports")
     parser.add_argument("--console", metavar="[HOST:]PORT",
                         help="type SMTP (or POP3) by hand to a server, e.g. this observer's "
                              "port; lines come from the keyboard or a pipe, and each reply is "
@@ -1783,7 +1789,7 @@ def _headless_consumer(args: argparse.Namespace, lang: str) -> Callable[[ServerE
                else Transcript(lang, explain=args.explain))
     if args.report is None:
         return printer
-    reports = SessionReports(args.report, lang)
+    reports = SessionReports(args.report, lang, args.student)
 
     def show(event: ServerEvent) -> None:
         printer(event)
@@ -1817,6 +1823,45 @@ def _refuse_without_console(text: str, lang: str) -> int:
     return 2
 
 
+def open_recording(args: argparse.Namespace, lang: str) -> int:
+    """--open FILE: show a saved session in the window, or print it (--no-gui, --explain) and
+    write its reports (--report), as if it had just happened; no server is started."""
+    import sessions
+
+    try:
+        recording = sessions.load(args.open)
+    except sessions.SessionFileError as error:
+        print(f"smtp_observer: {error.text(lang)}", file=sys.stderr)
+        return 2
+    gui = None if args.no_gui or args.jsonl or args.report else _load_gui(lang)
+    if gui is not None:
+        try:
+            return gui.run(queue.Queue(), stop_server=lambda: None, lang=lang,
+                           recording=recording)
+        except gui.WindowUnavailable as error:
+            print(f"The window cannot open ({error}); printing it instead.")
+    if sys.stdout is None:  # pythonw: nowhere to print it
+        return _refuse_without_console(NO_CONSOLE_FOR_OUTPUT(lang), lang)
+    _prepare_stdout(args.jsonl)
+    if not args.jsonl:
+        print(recording.banner(lang))
+    if args.report is not None:
+        try:
+            _report_directory(args.report)
+        except StartupError as error:
+            print(f"smtp_observer: {error}", file=sys.stderr)
+            return 2
+    printer = print_jsonl if args.jsonl else Transcript(lang, explain=args.explain)
+    reports = SessionReports(args.report, lang, args.student) if args.report is not None else None
+    for event in recording.events:
+        # "Listening on ..." would read as live: the banner above says what this is instead
+        if args.jsonl or not isinstance(event, Listening):
+            printer(event)
+        if reports is not None:
+            reports(event)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     lang = args.lang or explain.detect_language()
@@ -1827,6 +1872,8 @@ def main(argv: list[str] | None = None) -> int:
 
         _prepare_stdout(jsonl=False)
         return console.run_terminal(args.console, lang)
+    if args.open is not None:
+        return open_recording(args, lang)
     wants_window = not (args.no_gui or args.jsonl or args.report)
     gui = _load_gui(lang) if wants_window else None
     if gui is None and sys.stdout is None:
