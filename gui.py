@@ -50,6 +50,7 @@ import explain
 from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived,
                     Connected, Disconnected, Listening, MessageReceived, ServerEvent, states_of)
 from explain import Text, detect_language
+import gui_console
 import gui_display
 import gui_teaching
 import report
@@ -1275,8 +1276,10 @@ class ObserverWindow:
     def __init__(self, root: tk.Tk, events: queue.Queue, *, lang: str = "en", poll: bool = True,
                  on_close: Callable[[], None] | None = None,
                  set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
-                 scenarios: tuple[str, ...] = ()) -> None:
+                 scenarios: tuple[str, ...] = (), recording: Any = None) -> None:
         self.root = root
+        self.recording = recording  # a sessions.Recording this window replays, or None
+        self.console: gui_console.ConsolePane | None = None
         self.lang = lang
         self.labels = LABELS[lang]
         self._events = events
@@ -1323,6 +1326,8 @@ class ObserverWindow:
                                for name in explain.SCENARIOS}
         self._build_widgets()
         self.zoom = gui_display.FontZoom(root, [self._bold_font], self._on_zoomed)
+        if recording is not None:
+            gui_console.mark_recording(self, recording)
         self._update_status()
         self._show_scenarios_in_status()
         if poll:
@@ -1414,6 +1419,7 @@ class ObserverWindow:
                                           ("zoom_reset", "Ctrl+0", lambda: self.zoom.reset())):
             view_menu.add_command(label=labels[key], accelerator=accelerator, command=command)
         menubar.add_cascade(label=labels["menu_view"], menu=view_menu)
+        gui_console.extend_menus(self, menubar, session_menu)
         self.root.configure(menu=menubar)
 
     def _build_fonts(self) -> None:
@@ -1454,6 +1460,10 @@ class ObserverWindow:
             self.dialogue_tabs.add(pane.frame, text=self.labels[title])
         self.sequence_view = SequenceView(self.dialogue_tabs, self.labels)
         self.dialogue_tabs.add(self.sequence_view.frame, text=self.labels["sequence"])
+        if self.recording is None:  # a recording has no server to type to
+            self.console = gui_console.ConsolePane(self.dialogue_tabs, self)
+            self.dialogue_tabs.add(self.console.frame,
+                                   text=gui_console.LABELS[self.lang]["console_tab"])
         self.dialogue_tabs.bind("<<NotebookTabChanged>>", lambda _e: self._refresh_sequence())
         self.sequence_view.canvas.bind("<Configure>", self._on_sequence_resized, add=True)
         return self.dialogue_tabs
@@ -2204,6 +2214,9 @@ class ObserverWindow:
             return
         events = report.session_events(self._received, track.number)
         labels = self.labels
+        student = gui_console.ask_student(self)
+        if student is None:
+            return
         path = filedialog.asksaveasfilename(
             parent=self.root, title=labels["export_title"].format(session=track.number),
             initialfile=report.report_basename(events) + ".html", defaultextension=".html",
@@ -2211,9 +2224,11 @@ class ObserverWindow:
         if not path:
             return
         if path.lower().endswith(".txt"):  # as --report writes it: Notepad shows the Chinese
-            data = report.notepad_text_bytes(report.session_text(events, lang=self.lang))
+            data = report.notepad_text_bytes(report.session_text(events, lang=self.lang,
+                                                                 student=student))
         else:
-            data = report.session_html(events, lang=self.lang).encode("utf-8", "backslashreplace")
+            data = report.session_html(events, lang=self.lang, student=student).encode(
+                "utf-8", "backslashreplace")
         self._write_file(path, data)
 
     def _open_html(self) -> None:
@@ -2283,6 +2298,8 @@ class ObserverWindow:
             self._cancel(after_id)
         self._poll_id = self._raw_loader_id = self._refit_id = self._sequence_resize_id = None
         self._worker.shutdown(wait=False, cancel_futures=True)
+        if self.console is not None:
+            self.console.close()
         # Break the cycle root -> window -> root, so that the root is freed on this thread
         # rather than by a garbage collection that may run on any thread (Tcl aborts then).
         del self.root.report_callback_exception
@@ -2320,10 +2337,12 @@ class WindowUnavailable(Exception):
 
 def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None,
         set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
-        scenarios: tuple[str, ...] = (), stop_signals: Sequence[int] = (signal.SIGINT,)) -> int:
+        scenarios: tuple[str, ...] = (), stop_signals: Sequence[int] = (signal.SIGINT,),
+        recording: Any = None) -> int:
     """Show the window until the user closes it; then stop the server. Returns the exit code.
     ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu);
-    ``stop_signals`` (Ctrl+C in the terminal that started the window) close it too."""
+    ``stop_signals`` (Ctrl+C in the terminal that started the window) close it too; with
+    ``recording`` (a sessions.Recording) the window replays it instead."""
     gui_display.declare_dpi_awareness()
     try:
         root = tk.Tk()
@@ -2341,8 +2360,12 @@ def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | Non
         stopper.start()
         _destroy_when_stopped(root, stopper, time.monotonic() + STOP_SERVER_TIMEOUT)
 
-    ObserverWindow(root, events, lang=lang or detect_language(), on_close=close,
-                   set_scenarios=set_scenarios, scenarios=scenarios)
+    if recording is not None:
+        gui_console.show_recording(ObserverWindow, root, recording, lang or detect_language(),
+                                   on_close=close)
+    else:
+        ObserverWindow(root, events, lang=lang or detect_language(), on_close=close,
+                       set_scenarios=set_scenarios, scenarios=scenarios)
     # Ctrl+C in the terminal that started the window closes it like the close button does.
     previous_handlers = {number: signal.signal(number, lambda *_: root.after_idle(close))
                          for number in stop_signals}

@@ -20,6 +20,7 @@ import decoder
 import events
 import explain
 import gui
+import gui_console
 import gui_display
 import gui_teaching as teaching
 import messages
@@ -616,6 +617,13 @@ def test_export_writes_the_session_report_only_when_asked(window, events, monkey
         return str(tmp_path / "report.html")
 
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename", ask)
+    students = []  # the export asks for the student's name and number first
+
+    def ask_student(title, prompt, **options):
+        students.append(options.get("initialvalue"))
+        return "张三 2024001"
+
+    monkeypatch.setattr(gui_console.simpledialog, "askstring", ask_student)
     assert list(tmp_path.iterdir()) == []
     window.state_strip.export_button.invoke()
     assert asked[0]["initialfile"].endswith(".html")
@@ -626,7 +634,16 @@ def test_export_writes_the_session_report_only_when_asked(window, events, monkey
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
                         lambda **_: str(tmp_path / "report.txt"))
     window.state_strip.export_button.invoke()
-    assert "EHLO lab-pc" in (tmp_path / "report.txt").read_text(encoding="utf-8")
+    report_text = (tmp_path / "report.txt").read_text(encoding="utf-8")
+    assert "EHLO lab-pc" in report_text
+    assert "学生（姓名 学号）: 张三 2024001" in report_text or \
+        "Student (name and number): 张三 2024001" in report_text
+    assert "张三 2024001" in report_html
+    assert students == ["", "张三 2024001"]  # the second export offers the name given before
+
+    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: None)
+    monkeypatch.setattr(gui.filedialog, "asksaveasfilename", lambda **_: pytest.fail("asked"))
+    window.state_strip.export_button.invoke()  # cancelling the name cancels the export
 
 
 def test_clear_forgets_the_sessions(window, events):

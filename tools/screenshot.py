@@ -6,8 +6,9 @@ arrived through the real server, and its teaching views.
 
 VIEW is one of: window (assets/screenshot.png), explain (the explanation of the EHLO reply's
 PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png),
-sequence (the sequence view of the session, assets/sequence.png) and scenarios (the Scenarios
-menu with each scenario's caption, assets/scenarios.png); --all makes them all.
+sequence (the sequence view of the session, assets/sequence.png), scenarios (the Scenarios
+menu with each scenario's caption, assets/scenarios.png) and console (the "Type SMTP" tab
+after a few typed lines, assets/console.png); --all makes them all.
 Without $DISPLAY it starts a private Xvfb (Linux); on Windows the window opens on the
 desktop. The message comes from tests/messages.py, the same one the screenshot test sends.
 """
@@ -97,12 +98,27 @@ def scenarios_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
         menu.unpost()
 
 
+def console_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The whole window with the "Type SMTP" tab after a few typed lines and a mistake."""
+    pane = window.console
+    window.dialogue_tabs.select(pane.frame)
+    pane.connect_button.invoke()
+    wait_until(root, lambda: pane.connected and not pane._waiting, timeout=10)
+    for line in ("EHLO ideaPC", "MAIL FROM: <alice@127.0.0.1>", "RCPT TO:bob@127.0.0.1", "DATA"):
+        pane.entry.insert(0, line)
+        pane.send_typed()
+        wait_until(root, lambda: not pane._waiting, timeout=10)
+    pane.entry.insert(0, "Subject: =?gb2312?B?xPq6ww==?=")
+    return window_view(root, window)
+
+
 VIEWS: dict[str, tuple[Callable[[tk.Tk, gui.ObserverWindow], Image.Image], str]] = {
     "window": (window_view, "screenshot.png"),
     "explain": (explain_view, "explain.png"),
     "xray": (xray_view, "xray.png"),
     "sequence": (sequence_view, "sequence.png"),
     "scenarios": (scenarios_view, "scenarios.png"),
+    "console": (console_view, "console.png"),
 }
 
 
