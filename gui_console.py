@@ -75,6 +75,7 @@ WORDS: dict[str, Text] = {
     "student_title": Text("Lab report", "实验报告"),
     "student_prompt": Text("Your name and student number, printed at the top of the report:",
                            "你的姓名和学号（将印在报告开头）："),
+    "recording_status": Text("Recording: nothing here is live", "录制回放：并非实时连接"),
     "recording_title": Text("Recording: {name} — SMTP Observer", "录制回放：{name} — SMTP Observer"),
 }
 LABELS: dict[str, Labels] = {lang: Labels(WORDS, lang) for lang in LANGUAGES}
@@ -559,4 +560,7 @@ def mark_recording(window: Any, recording: sessions.Recording) -> None:
     banner = tk.Label(root, anchor="w", justify="left", padx=8, pady=4,
                       text=recording.banner(window.lang), **BANNER_COLOURS)
     banner.grid(row=0, column=0, sticky="ew")
+    # the "about" of a reference session is a paragraph: wrap it to the window's width
+    banner.bind("<Configure>", lambda event: banner.configure(wraplength=max(event.width - 16, 200)))
+    window.address_label.configure(text=LABELS[window.lang]["recording_status"])
     window.recording_banner = banner
