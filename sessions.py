@@ -40,6 +40,8 @@ WORDS: dict[str, Text] = {
     "bad_line": Text("{path}, line {line}: {error}", "{path} 第 {line} 行：{error}"),
     "cannot_write": Text("Cannot save the session to {path}: {error}",
                          "无法把会话保存到 {path}：{error}"),
+    "no_window": Text("The window cannot open ({error}); printing the session instead.",
+                      "窗口无法打开（{error}），改为在终端中显示会话。"),
     "recording": Text("Recording {name}, saved {saved}: shown as it happened; nothing here is "
                       "live.",
                       "录制的会话 {name}（保存于 {saved}）：按原样重现，并非实时连接。"),

@@ -1839,7 +1839,7 @@ def open_recording(args: argparse.Namespace, lang: str) -> int:
             return gui.run(queue.Queue(), stop_server=lambda: None, lang=lang,
                            recording=recording)
         except gui.WindowUnavailable as error:
-            print(f"The window cannot open ({error}); printing it instead.")
+            print(sessions.WORDS["no_window"](lang).format(error=error))
     if sys.stdout is None:  # pythonw: nowhere to print it
         return _refuse_without_console(NO_CONSOLE_FOR_OUTPUT(lang), lang)
     _prepare_stdout(args.jsonl)
