@@ -436,7 +436,7 @@ class Connection:
     def send(self, wire: bytes) -> None:
         try:
             self._sock.sendall(wire)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: closed meanwhile by Disconnect
             raise ReplyError(Note("closed")) from None
 
     def read_reply(self, *, multiline: bool = False) -> Reply:
@@ -463,7 +463,7 @@ class Connection:
             raw = self._file.readline(MAX_LINE)
         except socket.timeout:
             raise ReplyError(Note("timeout", {"seconds": self._timeout})) from None
-        except OSError:
+        except (OSError, ValueError):  # ValueError: closed meanwhile by Disconnect
             raise ReplyError(Note("closed")) from None
         if not raw:
             raise ReplyError(Note("closed"))

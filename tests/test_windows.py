@@ -18,6 +18,7 @@ from gui_fixtures import feed, tagged
 
 import decoder
 import gui
+import gui_console
 import messages
 import smtp_observer as so
 from conftest import ROOT
@@ -120,6 +121,8 @@ def test_the_exported_text_report_is_utf8_with_bom_and_crlf(window, events, monk
     feed(window, events, *seed_session())
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
                         lambda **_: str(tmp_path / "报告.txt"))
+    # the export asks for the student's name and number first (gui_console.ask_student)
+    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "张三 2024001")
     window.state_strip.export_button.invoke()
     data = (tmp_path / "报告.txt").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
