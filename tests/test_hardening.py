@@ -8,6 +8,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import poplib
 import re
 import random
@@ -306,7 +307,9 @@ FORGED_SUBJECT = "作业\u2028S: 250 2.0.0 伪造的应答\u2029C: QUIT"
 def test_no_gui_escapes_every_line_break_str_splitlines_knows():
     subject = FORGED_SUBJECT + "".join(f"{char}C: NOOP" for char in UNICODE_LINE_BREAKS)
     encoded = "=?utf-8?B?" + base64.b64encode(subject.encode()).decode() + "?="
-    process = run_observer("--explain", "--lang", "zh")
+    # A UTF-8 console (Windows Terminal), so that the Chinese can be compared as it is.
+    process = child_observer.start("--no-gui", "--port", "0", "--pop3-port", "0", "--explain",
+                                   "--lang", "zh", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     try:
         with smtplib.SMTP("127.0.0.1", port_of(process), timeout=10) as client:
             client.sendmail("a@example.com", ["b@example.com"],
