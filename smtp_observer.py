@@ -41,6 +41,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import command_line
 import explain
 import explain_pop3
 import pop3
@@ -51,6 +52,7 @@ from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, Co
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
                     MessageReceived, Note, Outbox, POP3Reply, Remark, RemarkKind, ReplySent,
                     ServerError, ServerEvent, TLSStarted, reply_wire_lines)
+from explain import Text
 from words import Labels
 
 if __name__ == "__main__":  # the decoder needs Pillow: say how to install it, not a traceback
@@ -1649,89 +1651,141 @@ def default_hostname() -> str:
 
 
 # Windows first: python.org's installer puts the "py" launcher on PATH, not "python".
-USAGE_EXAMPLES = """\
+USAGE_EXAMPLES = Text("""\
 examples (Windows: py; Linux and macOS: python3):
   py -m pip install -r requirements.txt       install Pillow (once)
   py smtp_observer.py                         the window
   py smtp_observer.py --no-gui --explain      the dialogue, explained, in the console
   py smtp_observer.py --port 2525 --scenario slow
   py smtp_observer.py --host 0.0.0.0          a whole lab sends to this PC
-  py smtp_observer.pyz                        the same from the lab kit (tools/build_kit.py)"""
+  py smtp_observer.pyz                        the same from the lab kit (tools/build_kit.py)\
+""", """\
+示例（Windows 用 py；Linux 和 macOS 用 python3）：
+  py -m pip install -r requirements.txt       安装 Pillow（一次即可）
+  py smtp_observer.py                         打开窗口
+  py smtp_observer.py --no-gui --explain      在控制台中显示对话及其讲解
+  py smtp_observer.py --port 2525 --scenario slow
+  py smtp_observer.py --host 0.0.0.0          整个机房都向这台电脑发信
+  py smtp_observer.pyz                        从实验套件运行，效果相同""")
+DESCRIPTION = Text(
+    "A simplified SMTP server that shows the SMTP dialogue and the decoded\n"
+    "mail. It never stores or forwards mail.",
+    "一个简化的 SMTP 服务器，显示 SMTP 对话和解码后的邮件。\n"
+    "它从不保存或转发邮件。")
+SCENARIOS_HEADING = Text("lab scenarios (--scenario NAME):", "实验场景（--scenario 名称）：")
+
+# Each option's help, in both languages (argparse's own words are in command_line.py).
+OPTION_HELP: dict[str, Text] = {
+    "--host": Text("address to listen on (default 127.0.0.1; 0.0.0.0 serves the LAN)",
+                   "监听的地址（默认 127.0.0.1；0.0.0.0 为整个局域网服务）"),
+    "--port": Text("port to listen on (default 25, or 2525 if 25 is not available; "
+                   "0 picks any free port)",
+                   "监听的端口（默认 25，25 不可用时用 2525；0 表示任选一个空闲端口）"),
+    "--hostname": Text("the name the server greets with (default: this computer's name)",
+                       "服务器问候时使用的名字（默认：本机的计算机名）"),
+    "--max-size": Text(f"largest message accepted (default {DEFAULT_MAX_SIZE})",
+                       f"接受的最大邮件字节数（默认 {DEFAULT_MAX_SIZE}）"),
+    "--timeout": Text(f"how long a client has for each whole command before the server says "
+                      f"421 and closes (default {DEFAULT_TIMEOUT:g}; POP3's autologout "
+                      f"{pop3.AUTOLOGOUT:g})",
+                      f"客户端发完每条完整命令的时限（秒），超时服务器发出 421 并关闭连接"
+                      f"（默认 {DEFAULT_TIMEOUT:g}；POP3 的自动注销时限为 {pop3.AUTOLOGOUT:g}）"),
+    "--pop3-port": Text("port of the POP3 server, from which mail clients fetch the messages "
+                        "of this run (default 110, or 1110 if 110 is not available; 0 picks "
+                        "any free port)",
+                        "POP3 服务器的端口，邮件客户端从这里收取本次运行收到的邮件（默认 110，"
+                        "110 不可用时用 1110；0 表示任选一个空闲端口）"),
+    "--no-pop3": Text("do not serve POP3", "不提供 POP3 服务"),
+    "--no-gui": Text("print the dialogue and the decoded mail instead of opening a window",
+                     "不打开窗口，而是在控制台中打印对话和解码后的邮件"),
+    "--jsonl": Text("print one JSON object per event (UTF-8); implies --no-gui",
+                    "每个事件打印一个 JSON 对象（UTF-8）；隐含 --no-gui"),
+    "--jsonl-passwords": Text("with --jsonl, include decoded AUTH passwords (left out by "
+                              "default)",
+                              "与 --jsonl 一起使用时，包含解码出的 AUTH 密码（默认不包含）"),
+    "--lang": Text("language of the window, the explanations and the reports (default: the "
+                   "system's)",
+                   "窗口、讲解和报告的语言（默认：跟随系统）"),
+    "--explain": Text("with --no-gui, explain each command and reply under it",
+                      "与 --no-gui 一起使用时，在每条命令和应答下面给出讲解"),
+    "--scenario": Text("a lab scenario (may be repeated; listed below)",
+                       "一个实验场景（可重复使用；见下面的列表）"),
+    "--delay": Text(f"the pause before each reply in the 'slow' scenario (default "
+                    f"{DEFAULT_DELAY:g})",
+                    f"slow 场景中每条应答之前暂停的秒数（默认 {DEFAULT_DELAY:g}）"),
+    "--tls-cert": Text("a PEM certificate: offer STARTTLS (with --tls-key)",
+                       "PEM 格式的证书：提供 STARTTLS（与 --tls-key 一起使用）"),
+    "--tls-key": Text("the PEM private key of --tls-cert", "--tls-cert 的 PEM 格式私钥"),
+    "--report": Text("headless: write an HTML and a text report of each session to DIR",
+                     "无窗口运行时：把每个会话的 HTML 报告和文本报告写入 DIR 文件夹"),
+    "--student": Text("the student's name and number, printed at the top of each report",
+                      "学生的姓名和学号，印在每份报告的顶部"),
+    "--open": Text("show a saved session (Session > Save session..., or assets/sessions/) "
+                   "instead of starting a server; with --no-gui print it, with --report write "
+                   "its reports",
+                   "不启动服务器，而是显示一个保存下来的会话（会话 › 保存会话…，或 assets/sessions/）；"
+                   "加 --no-gui 时打印出来，加 --report 时写出它的报告"),
+    "--console": Text("type SMTP (or POP3) by hand to a server, e.g. this observer's port; lines "
+                      "come from the keyboard or a pipe, and each reply is explained (no server "
+                      "is started)",
+                      "手工向一个服务器（例如本观察器的端口）输入 SMTP（或 POP3）命令；命令来自键盘或"
+                      "管道，每条应答都有讲解（不启动服务器）"),
+}
+
+# Usage errors of our own (argparse's are in command_line.py).
+TLS_PAIR_ERROR = Text("--tls-cert and --tls-key go together",
+                      "--tls-cert 和 --tls-key 必须一起使用")
+NEGATIVE_DELAY_ERROR = Text("--delay must not be negative", "--delay 不能是负数")
+PORT_RANGE_ERROR = Text("{option} must be between 0 and 65535", "{option} 必须在 0 到 65535 之间")
+NOT_POSITIVE_ERROR = Text("--max-size and --timeout must be positive",
+                          "--max-size 和 --timeout 必须是正数")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    # --help is printed while parsing: read --lang first, so that "--lang zh --help" is Chinese.
+    # --help is printed while parsing: read --lang first, so that "--lang zh --help" is Chinese
+    # (an unknown language is left to the real parser to refuse, in the system's language).
     early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--lang", choices=explain.LANGUAGES)
-    lang = early.parse_known_args(argv)[0].lang or explain.detect_language()
-    parser = argparse.ArgumentParser(
-        prog="smtp_observer.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="A simplified SMTP server that shows the SMTP dialogue and the decoded\n"
-                    "mail. It never stores or forwards mail.",
-        epilog="lab scenarios (--scenario NAME):\n" + explain.scenario_table(lang)
-               + "\n\n" + USAGE_EXAMPLES)
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; 0.0.0.0 serves the LAN)")
-    parser.add_argument("--port", type=int, default=None,
-                        help="port to listen on (default 25, or 2525 if 25 is not available; "
-                             "0 picks any free port)")
-    parser.add_argument("--hostname", default=None,
-                        help="the name the server greets with (default: this computer's name)")
-    parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
-                        help=f"largest message accepted (default {DEFAULT_MAX_SIZE})")
-    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help=f"how long a client has for each whole command before the "
-                             f"server says 421 and closes "
-                             f"(default {DEFAULT_TIMEOUT:g}; POP3's autologout "
-                             f"{pop3.AUTOLOGOUT:g})")
-    parser.add_argument("--pop3-port", type=int, default=None, metavar="N",
-                        help="port of the POP3 server, from which mail clients fetch the "
-                             "messages of this run (default 110, or 1110 if 110 is not "
-                             "available; 0 picks any free port)")
-    parser.add_argument("--no-pop3", action="store_true", help="do not serve POP3")
-    parser.add_argument("--no-gui", action="store_true",
-                        help="print the dialogue and the decoded mail instead of opening a window")
-    parser.add_argument("--jsonl", action="store_true",
-                        help="print one JSON object per event (UTF-8); implies --no-gui")
-    parser.add_argument("--jsonl-passwords", action="store_true",
-                        help="with --jsonl, include decoded AUTH passwords (left out by default)")
-    parser.add_argument("--lang", choices=explain.LANGUAGES, default=None,
-                        help="language of the window, the explanations and the reports "
-                             "(default: the system's)")
-    parser.add_argument("--explain", action="store_true",
-                        help="with --no-gui, explain each command and reply under it")
-    parser.add_argument("--scenario", action="append", default=[],
-                        choices=sorted(explain.SCENARIOS), metavar="NAME",
-                        help="a lab scenario (may be repeated; listed below)")
-    parser.add_argument("--delay", type=float, default=DEFAULT_DELAY, metavar="SECONDS",
-                        help=f"the pause before each reply in the 'slow' scenario "
-                             f"(default {DEFAULT_DELAY:g})")
-    parser.add_argument("--tls-cert", type=Path, metavar="FILE",
-                        help="a PEM certificate: offer STARTTLS (with --tls-key)")
-    parser.add_argument("--tls-key", type=Path, metavar="FILE",
-                        help="the PEM private key of --tls-cert")
-    parser.add_argument("--report", type=Path, metavar="DIR",
-                        help="headless: write an HTML and a text report of each session to DIR")
-    parser.add_argument("--student", default=None, metavar="\"NAME NUMBER\"",
-                        help="the student's name and number, printed at the top of each report")
-    parser.add_argument("--open", type=Path, metavar="FILE",
-                        help="show a saved session (Session > Save session..., or "
-                             "assets/sessions/) instead of starting a server; with --no-gui "
-                             "print it, with --report write its reports")
-    parser.add_argument("--console", metavar="[HOST:]PORT",
-                        help="type SMTP (or POP3) by hand to a server, e.g. this observer's "
-                             "port; lines come from the keyboard or a pipe, and each reply is "
-                             "explained (no server is started)")
+    early.add_argument("--lang")
+    lang = early.parse_known_args(argv)[0].lang
+    if lang not in explain.LANGUAGES:
+        lang = explain.detect_language()
+    parser = command_line.Parser(
+        lang, prog="smtp_observer.py", description=DESCRIPTION,
+        epilog=SCENARIOS_HEADING(lang) + "\n" + explain.scenario_table(lang)
+               + "\n\n" + USAGE_EXAMPLES(lang))
+    option = parser.option
+    option("--host", default="127.0.0.1", help=OPTION_HELP["--host"])
+    option("--port", type=int, default=None, help=OPTION_HELP["--port"])
+    option("--hostname", default=None, help=OPTION_HELP["--hostname"])
+    option("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
+           help=OPTION_HELP["--max-size"])
+    option("--timeout", type=float, default=None, metavar="SECONDS",
+           help=OPTION_HELP["--timeout"])
+    option("--pop3-port", type=int, default=None, metavar="N", help=OPTION_HELP["--pop3-port"])
+    for name in ("--no-pop3", "--no-gui", "--jsonl", "--jsonl-passwords"):
+        option(name, action="store_true", help=OPTION_HELP[name])
+    option("--lang", choices=explain.LANGUAGES, default=None, help=OPTION_HELP["--lang"])
+    option("--explain", action="store_true", help=OPTION_HELP["--explain"])
+    option("--scenario", action="append", default=[], choices=sorted(explain.SCENARIOS),
+           metavar="NAME", help=OPTION_HELP["--scenario"])
+    option("--delay", type=float, default=DEFAULT_DELAY, metavar="SECONDS",
+           help=OPTION_HELP["--delay"])
+    option("--tls-cert", type=Path, metavar="FILE", help=OPTION_HELP["--tls-cert"])
+    option("--tls-key", type=Path, metavar="FILE", help=OPTION_HELP["--tls-key"])
+    option("--report", type=Path, metavar="DIR", help=OPTION_HELP["--report"])
+    option("--student", default=None, metavar="\"NAME NUMBER\"", help=OPTION_HELP["--student"])
+    option("--open", type=Path, metavar="FILE", help=OPTION_HELP["--open"])
+    option("--console", metavar="[HOST:]PORT", help=OPTION_HELP["--console"])
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
-        parser.error("--tls-cert and --tls-key go together")
+        parser.fail(TLS_PAIR_ERROR)
     if args.delay < 0:
-        parser.error("--delay must not be negative")
-    for option, port in (("--port", args.port), ("--pop3-port", args.pop3_port)):
+        parser.fail(NEGATIVE_DELAY_ERROR)
+    for name, port in (("--port", args.port), ("--pop3-port", args.pop3_port)):
         if port is not None and not 0 <= port <= 65535:
-            parser.error(f"{option} must be between 0 and 65535")
+            parser.fail(PORT_RANGE_ERROR, option=name)
     if args.max_size <= 0 or (args.timeout is not None and args.timeout <= 0):
-        parser.error("--max-size and --timeout must be positive")
+        parser.fail(NOT_POSITIVE_ERROR)
     return args
 
 

@@ -6,15 +6,19 @@ mail's own content, and names (commands, keywords, header fields, charsets, RFCs
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import io
 import re
 import socket
 import string
 
 import pytest
 
+import command_line
 import decoder
 import events
+import explain
 import gui
 import gui_teaching
 import report
@@ -28,25 +32,36 @@ ZH = gui.LABELS["zh"]
 LOWER_NAMES = frozenset({
     "base64", "quoted", "printable", "ascii", "us", "utf", "gb2312", "gb18030", "gbk", "big5",
     "big5hkscs", "cp949", "cp874", "cp932", "cp1252", "latin", "windows", "email",
-    "netsh", "int", "ipv4", "show", "excludedportrange", "protocol", "tcp", "root", "localhost",
+    "py", "netsh", "int", "ipv4", "show", "excludedportrange", "protocol", "tcp", "root",
+    "localhost",
     "winmail", "dat", "application", "ms", "tnef", "multipart", "related", "mixed", "text",
     "plain", "html", "image", "png", "jpeg", "message", "rfc822", "alternative", "bit", "7bit",
     "8bit", "binary", "inline", "attachment", "https", "http", "www", "ssl", "smtp", "pop3",
     "boundary",
 })
+# Capitalised words that are names: products, header fields, keys. Any other capitalised
+# word is English (a sentence starts with one: "Listening on ...").
+CAPITALISED_NAMES = frozenset({
+    "Outlook", "Foxmail", "Thunderbird", "Microsoft", "Windows", "Linux", "Python", "Pillow",
+    "Tk", "Tcl", "Wine", "Ctrl", "Esc", "Enter", "Postfix", "Exchange", "Gmail", "Base64",
+    "From", "To", "Cc", "Bcc", "Subject", "Date", "Sender", "Received", "Return", "Path",
+    "Reply", "Content", "Type", "Transfer", "Encoding", "Disposition", "Message", "Id",
+    "Mime", "Version", "Smtp", "Observer", "SMTP", "QQ", "Express", "Username", "Password",
+})
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def english_words(text: str) -> list[str]:
-    """The words of ``text`` that read as English prose: lower-case Latin words that are not
-    names (names are capitalised or upper-case, or hold digits, or are listed above)."""
+    """The words of ``text`` that read as English prose: lower-case or capitalised Latin words
+    that are not names (names are upper-case, hold digits, or are listed above)."""
     found = []
     for token in re.split(r"[\s，。：；、（）“”‘’《》<>()\[\]{}'\",;:!?=|…—→·•]+", text):
         if any(mark in token for mark in "@/\\.=-_") or re.search(r"\d", token):
             continue  # addresses, paths, MIME types, file names, host names, options, codes,
             # settings (smtpd_junk_command_limit)
         for word in WORD.findall(token):
-            if word.islower() and len(word) > 1 and word not in LOWER_NAMES:
+            if len(word) > 1 and (word.islower() and word not in LOWER_NAMES
+                                  or word.istitle() and word not in CAPITALISED_NAMES):
                 found.append(word)
     return found
 
@@ -71,6 +86,8 @@ def test_every_remark_kind_reads_in_chinese(kind):
 
 def test_the_english_detector_finds_english_and_lets_names_be():
     assert english_words("TLS 握手失败（the handshake failed）") == ["the", "handshake", "failed"]
+    assert english_words("Listening on 127.0.0.1:25") == ["Listening", "on"]
+    assert english_words("缺少 Date 首部；Outlook 和 Foxmail 都会发送，SMTP Observer 不保存") == []
     assert english_words("首部 Message-ID：RFC 5322 §3.6，按 gb18030 解码，MAIL FROM:<a@b.cn>") == []
 
 
@@ -78,10 +95,16 @@ def test_the_english_detector_finds_english_and_lets_names_be():
 # One zh session, as Outlook 2013 sends its account test, with what provokes the remarks
 
 SUBJECT = "=?gb2312?B?" + base64.b64encode("实验报告".encode("gb2312")).decode() + "?="
+# A readable Chinese body (gb2312, base64), and a second part that provokes the decoder's
+# remarks: 8-bit bytes declared 7bit, a line that is one dot (dot-stuffed on the wire) and a
+# bare LF.
 MESSAGE = (f"From: 学生 <a@example.com>\r\nSubject: {SUBJECT}\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=\"part\"\r\n\r\n--part\r\n"
            "Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n"
            "\r\n" + base64.b64encode("老师您好：\r\n这是正文。\r\n".encode("gb2312")).decode()
-           + "\r\n").encode("utf-8") + b"..\r\nbare\nline\r\n"
+           + "\r\n--part\r\nContent-Type: text/plain; charset=gb2312\r\n"
+           "Content-Transfer-Encoding: 7bit\r\n\r\n").encode("utf-8") \
+    + "..\r\n附言：这一行以单独的 LF 结束\n谢谢！\r\n".encode("gb2312") + b"--part--\r\n"
 
 
 def outlook_like_session(port: int) -> None:
@@ -152,14 +175,19 @@ def test_the_session_provokes_the_remarks_of_outlooks_dialogue(session_events):
     assert {"helo-name", "space-after-colon", "auth-decoded", "size-estimated", "dot-stuffing",
             "bare-lf-data", "8bit-undeclared", "pipelined"} <= kinds
     (message,) = [event for event in session_events if event.event == "message"]
-    assert {"missing-date", "missing-message-id"} <= {r.kind for r in message.decoded.remarks}
+    assert {"missing-date", "missing-message-id", "bare-line-ends", "part-problem"} <= {
+        r.kind for r in message.decoded.remarks}
+    assert message.decoded.subject == "实验报告"
+    assert message.decoded.text.split() == ["老师您好：", "这是正文。", ".",
+                                            "附言：这一行以单独的", "LF", "结束", "谢谢！"]
 
 
 def test_the_terminal_writes_no_english(session_events):
     transcript = smtp_observer.Transcript("zh", explain=True)
     text = "\n".join(line for event in session_events for line in transcript.lines(event)
                      if not line.startswith(("C: ", "S: ")))
-    assert leaks(text, protocol_and_content(session_events)) == []
+    found = leaks(text, protocol_and_content(session_events))
+    assert found == [], "\n".join(map(str, found))
 
 
 def test_the_reports_write_no_english(session_events):
@@ -187,3 +215,76 @@ def test_the_window_writes_no_english(session_events):
         panes = gui_teaching.part_panes(part, decoder.part_xray(message.raw, part), ZH)
         shown.append(panes.summary)
     assert leaks("\n".join(shown), not_ours) == []
+
+
+# --------------------------------------------------------------------------------------------
+# --help and the usage errors
+
+# Values that options take are names: --lang {en,zh}, --scenario slow.
+OPTION_VALUES = {"{en,zh}", "'en', 'zh'", *explain.SCENARIOS}
+
+
+def said_by_parse_args(capsys, *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as done:
+        smtp_observer.parse_args(list(argv))
+    out, err = capsys.readouterr()
+    return done.value.code, out + err
+
+
+def test_help_writes_no_english(capsys):
+    code, text = said_by_parse_args(capsys, "--lang", "zh", "--help")
+    assert code == 0 and text.startswith("用法：smtp_observer.py [-h]")
+    assert "\n选项：\n" in text and "显示本帮助信息并退出" in text
+    # The example command lines are commands, not prose.
+    commands = set(re.findall(r"py [-\w. ]+?(?=\s{2}|$)", text, re.M))
+    found = leaks(text, commands | OPTION_VALUES)
+    assert found == [], "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--port", "abc"], "错误：参数 --port：'abc' 不是有效的整数"),
+    (["--lang", "zh", "--lang", "fr"], None),
+    (["--scenario", "fast"], "错误：参数 --scenario：无效的取值 'fast'（可选："),
+    (["--port"], "错误：参数 --port：需要一个值"),
+    (["extra"], "错误：无法识别的参数：extra"),
+    (["--po", "25"], "错误：有歧义的选项：--po 可能是 --port, --pop3-port"),
+    (["--no-gui=yes"], "错误：参数 --no-gui：此选项不带值，却给了 'yes'"),
+    (["--port", "70000"], "错误：--port 必须在 0 到 65535 之间"),
+    (["--tls-cert", "a.pem"], "错误：--tls-cert 和 --tls-key 必须一起使用"),
+    (["--delay", "-1"], "错误：--delay 不能是负数"),
+    (["--timeout", "0"], "错误：--max-size 和 --timeout 必须是正数"),
+], ids=str)
+def test_usage_errors_are_chinese(capsys, monkeypatch, argv, said):
+    monkeypatch.setattr(smtp_observer.explain, "detect_language", lambda: "zh")
+    code, text = said_by_parse_args(capsys, *argv)
+    assert code == 2 and text.startswith("用法：smtp_observer.py [-h]")
+    assert "usage" not in text and "error" not in text
+    if said is not None:
+        assert "smtp_observer.py：" + said in text
+    typed = {word for value in argv for word in WORD.findall(value)}  # the user's own words
+    assert [line for line, found in leaks(text, OPTION_VALUES) if set(found) - typed] == []
+
+
+def test_every_option_and_argparse_word_has_both_languages():
+    tables = [*smtp_observer.OPTION_HELP.values(), *command_line.ARGPARSE_WORDS.values(),
+              *(text for _, text in command_line.ARGPARSE_ERRORS)]
+    for text in tables:
+        assert text.en and re.search(r"[\u4e00-\u9fff]", text.zh), text
+        assert sample_values(text.en).keys() == sample_values(text.zh).keys(), text
+    for pattern, text in command_line.ARGPARSE_ERRORS:  # each pattern reads its English back
+        assert pattern.fullmatch(text.en.format_map(sample_values(text.en))), text.en
+    parser_options = {name for name in re.findall(r"--[\w-]+", said_help("en")) if name != "--help"}
+    assert parser_options == set(smtp_observer.OPTION_HELP)
+
+
+def said_help(lang: str) -> str:
+    with pytest.raises(SystemExit), contextlib.redirect_stdout(io.StringIO()) as out:
+        smtp_observer.parse_args(["--lang", lang, "--help"])
+    return out.getvalue()
+
+
+def test_help_wraps_chinese_by_the_columns_it_takes():
+    lines = said_help("zh").splitlines()
+    assert max(map(command_line.columns, lines)) <= 80
+    assert command_line.wrap("监听的端口（默认 25，25 不可用时用 2525）", 20) == [
+        "监听的端口（默认", "25，25 不可用时用", "2525）"]
