@@ -15,11 +15,13 @@ import sys
 import unicodedata
 from typing import NoReturn
 
+import explain
 from explain import Text
 
 ARGPARSE_WORDS: dict[str, Text] = {
     "usage": Text("usage: ", "用法："),
     "options": Text("options", "选项"),
+    "arguments": Text("positional arguments", "位置参数"),
     "help": Text("show this help message and exit", "显示本帮助信息并退出"),
     "error": Text("{prog}: error: {message}\n", "{prog}：错误：{message}\n"),
 }
@@ -35,6 +37,8 @@ ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], Text], ...] = (
           "无效的取值 {value}（可选：{choices}）")),
     (re.compile(r"expected one argument"),
      Text("expected one argument", "需要一个值")),
+    (re.compile(r"the following arguments are required: (?P<arguments>.+)", re.S),
+     Text("the following arguments are required: {arguments}", "缺少以下参数：{arguments}")),
     (re.compile(r"unrecognized arguments: (?P<arguments>.+)", re.S),
      Text("unrecognized arguments: {arguments}", "无法识别的参数：{arguments}")),
     (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", re.S),
@@ -87,6 +91,15 @@ def wrap(text: str, width: int) -> list[str]:
     return [*lines, line.rstrip()] if line.strip() else lines
 
 
+def chosen_language(argv: list[str] | None) -> str:
+    """The --lang of ``argv`` when it names a language, else the system's: read before the
+    real parser runs, because --help is printed while parsing ("--lang zh --help")."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    lang = early.parse_known_args(argv)[0].lang
+    return lang if lang in explain.LANGUAGES else explain.detect_language()
+
+
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's formatter in the parser's language: the usage line's prefix, and help that
     wraps by the columns Chinese takes."""
@@ -103,22 +116,28 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser that speaks ``lang``: its usage line, its options heading, its -h
-    and its errors. Options are added with option(), whose help is a Text."""
+    and its errors. Arguments are added with argument() and option(), whose help is a Text."""
 
     def __init__(self, lang: str, *, prog: str, description: Text, epilog: str) -> None:
         formatter = type("HelpFormatter", (_HelpFormatter,), {"lang": lang})
         super().__init__(prog=prog, description=description(lang), epilog=epilog,
                          formatter_class=formatter, add_help=False)
         self.lang = lang
+        self._arguments = self.add_argument_group(ARGPARSE_WORDS["arguments"](lang))
         self._options = self.add_argument_group(ARGPARSE_WORDS["options"](lang))
         self._options.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                                    help=ARGPARSE_WORDS["help"](lang))
 
     def format_help(self) -> str:
         # argparse puts an ASCII colon after a heading; Chinese takes the full-width one.
-        heading = ARGPARSE_WORDS["options"](self.lang)
-        colon = "：" if self.lang == "zh" else ":"
-        return super().format_help().replace(f"\n{heading}:\n", f"\n{heading}{colon}\n")
+        said = super().format_help()
+        if self.lang == "zh":
+            for group in (self._arguments, self._options):
+                said = said.replace(f"\n{group.title}:\n", f"\n{group.title}：\n")
+        return said
+
+    def argument(self, name: str, *, help: Text, **settings) -> None:  # noqa: A002
+        self._arguments.add_argument(name, help=help(self.lang), **settings)
 
     def option(self, *names: str, help: Text, **settings) -> None:  # noqa: A002 (argparse's name)
         self._options.add_argument(*names, help=help(self.lang), **settings)

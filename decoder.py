@@ -23,7 +23,6 @@ Run as a script, ``python decoder.py FILE.eml [--json]`` decodes a saved message
 
 from __future__ import annotations
 
-import argparse
 import binascii
 import codecs
 import functools
@@ -50,6 +49,7 @@ from PIL import Image, UnidentifiedImageError
 
 import words
 from events import Note, RemarkKind
+from explain import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -2115,31 +2115,40 @@ def format_report(decoded: DecodedMessage, lang: str = "en") -> str:
                       *map(printable_line, tail)])
 
 
-def _system_language() -> str:
-    import explain  # only for the command line: the decoder itself speaks no language
-
-    return explain.detect_language()
-
-
 def _reconfigure_stdout(**settings: str) -> None:
     reconfigure = getattr(sys.stdout, "reconfigure", None)  # absent when stdout is replaced
     if reconfigure is not None:
         reconfigure(**settings)
 
 
+# The command line's words (argparse's own are in command_line.py).
+CLI_WORDS: dict[str, Text] = {
+    "description": Text("Decode a saved mail the way a reader would see it.",
+                        "像阅读者看到的那样解码一封保存下来的邮件。"),
+    "file": Text("a message file (.eml)", "一个邮件文件（.eml）"),
+    "json": Text("print JSON (UTF-8) instead", "改为打印 JSON（UTF-8）"),
+    "lang": Text("language of the report (default: the system's)",
+                 "报告的语言（默认：跟随系统）"),
+    "unreadable": Text("decoder.py: cannot read {file}: {error}",
+                       "decoder.py：无法读取 {file}：{error}"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="decoder.py", description="Decode a saved mail the way a reader would see it."
-    )
-    parser.add_argument("file", type=Path, help="a message file (.eml)")
-    parser.add_argument("--json", action="store_true", help="print JSON (UTF-8) instead")
-    parser.add_argument("--lang", choices=("en", "zh"), default=None,
-                        help="language of the report (default: the system's)")
+    import command_line  # only for the command line: the decoder itself speaks no language
+
+    lang = command_line.chosen_language(argv)
+    parser = command_line.Parser(lang, prog="decoder.py",
+                                 description=CLI_WORDS["description"], epilog="")
+    parser.argument("file", type=Path, metavar="FILE", help=CLI_WORDS["file"])
+    parser.option("--json", action="store_true", help=CLI_WORDS["json"])
+    parser.option("--lang", choices=("en", "zh"), default=None, help=CLI_WORDS["lang"])
     args = parser.parse_args(argv)
     try:
         raw = args.file.read_bytes()
     except OSError as exc:
-        print(f"decoder.py: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        print(CLI_WORDS["unreadable"](lang).format(file=args.file, error=exc.strerror or exc),
+              file=sys.stderr)
         return 2
     decoded = decode(raw)
     try:
@@ -2148,7 +2157,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(decoded.to_json(), ensure_ascii=False, indent=2))
         else:
             _reconfigure_stdout(errors="replace")  # a cp936/cp437 console cannot show all
-            print(format_report(decoded, args.lang or _system_language()))
+            print(format_report(decoded, lang))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (head, more) stopped early; point stdout at nothing so that the flush

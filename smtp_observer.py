@@ -1742,13 +1742,7 @@ NOT_POSITIVE_ERROR = Text("--max-size and --timeout must be positive",
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    # --help is printed while parsing: read --lang first, so that "--lang zh --help" is Chinese
-    # (an unknown language is left to the real parser to refuse, in the system's language).
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--lang")
-    lang = early.parse_known_args(argv)[0].lang
-    if lang not in explain.LANGUAGES:
-        lang = explain.detect_language()
+    lang = command_line.chosen_language(argv)
     parser = command_line.Parser(
         lang, prog="smtp_observer.py", description=DESCRIPTION,
         epilog=SCENARIOS_HEADING(lang) + "\n" + explain.scenario_table(lang)

@@ -288,3 +288,26 @@ def test_help_wraps_chinese_by_the_columns_it_takes():
     assert max(map(command_line.columns, lines)) <= 80
     assert command_line.wrap("监听的端口（默认 25，25 不可用时用 2525）", 20) == [
         "监听的端口（默认", "25，25 不可用时用", "2525）"]
+
+
+def test_the_decoders_command_line_writes_no_english(capsys, tmp_path):
+    """python decoder.py FILE --lang zh, as the README shows it, and its --help and errors."""
+    with pytest.raises(SystemExit) as done:
+        decoder.main(["--lang", "zh", "--help"])
+    assert done.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("用法：decoder.py") and "\n位置参数：\n" in help_text
+    assert leaks(help_text, {"{en,zh}"}) == []
+    saved = tmp_path / "mail.eml"
+    saved.write_bytes(MESSAGE.replace(b"\r\n..", b"\r\n."))
+    assert decoder.main([str(saved), "--lang", "zh"]) == 0
+    report_text = capsys.readouterr().out
+    assert "实验报告" in report_text and "这是正文。" in report_text
+    found = leaks(report_text, {line for line in MESSAGE.decode("gb18030").splitlines()
+                                if len(line) > 3})
+    assert found == [], "\n".join(map(str, found))
+    assert decoder.main([str(tmp_path / "none.eml"), "--lang", "zh"]) == 2
+    assert capsys.readouterr().err.startswith("decoder.py：无法读取 ")
+    with pytest.raises(SystemExit) as done:
+        decoder.main(["--lang", "zh"])
+    assert done.value.code == 2 and "decoder.py：错误：缺少以下参数：FILE" in capsys.readouterr().err
