@@ -138,6 +138,17 @@ class RemarkKind(str, enum.Enum):
     WINDOW_UNAVAILABLE = "window-unavailable"
     REPORT_WRITTEN = "report-written"
     REPORT_NOT_WRITTEN = "report-not-written"
+    # what went wrong inside the observer (ServerError), and why a file could not be used
+    SERVER_FAILED = "server-failed"
+    COMMAND_FAILED = "command-failed"
+    DECODER_FAILED = "decoder-failed"
+    CHILD_DECODER_FAILED = "child-decoder-failed"
+    FILE_NOT_FOUND = "file-not-found"
+    FILE_DENIED = "file-denied"
+    NOT_A_FOLDER = "not-a-folder"
+    IS_A_FOLDER = "is-a-folder"
+    FILE_EXISTS = "file-exists"
+    NOT_PEM = "not-pem"
     # parts of the decoder's sentences (values of the remarks above, and the X-ray's charset)
     PART = "part"
     DECODED_AS = "decoded-as"
@@ -457,8 +468,23 @@ class Disconnected(ConnectionEvent):
 
 @dataclass(frozen=True, slots=True)
 class ServerError(ServerEvent):
+    """Something went wrong inside the observer (a bug, the decoder's child process), as data:
+    words.note_text() puts it in the reader's language; the exception's own text is a value."""
+
     event: ClassVar[str] = "error"
-    text: str
+    kind: RemarkKind
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def note(self) -> Note:
+        return Note(self.kind, self.values)
+
+    def to_json(self) -> dict:
+        import words  # words imports this module
+
+        return {"event": self.event, "session": self.session, "time": self.time,
+                "kind": self.kind.value, "values": note_values_json(self.values),
+                "text": words.note_text(self.note, "en")}
 
 
 EVENT_CLASSES: tuple[type[ServerEvent], ...] = (

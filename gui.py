@@ -374,7 +374,7 @@ _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] =
     "disconnect": lambda ev, t: (TAG_MARKER, t["mark_disconnect"].format(
         session=ev.session, reason=disconnect_reason(ev.reason, t.lang))),
     "tls": lambda ev, t: (TAG_TLS, t["mark_tls"].format(version=ev.version, cipher=ev.cipher)),
-    "error": lambda ev, t: (TAG_ERROR, t["error"].format(text=ev.text)),
+    "error": lambda ev, t: (TAG_ERROR, t["error"].format(text=note_text(ev.note, t.lang))),
 }
 
 

@@ -282,7 +282,8 @@ def _dialogue_row(event: ServerEvent, offset: float, lang: str) -> DialogueRow |
                            (label("disconnected", lang,
                                   reason=disconnect_reason(event.reason, lang)),))
     if name == "error":
-        return DialogueRow(offset, "error", "", (label("error", lang, text=event.text),))
+        text = note_text(event.note, lang)
+        return DialogueRow(offset, "error", "", (label("error", lang, text=text),))
     if name == "listening":
         return None
     return DialogueRow(offset, "error", "", (label("unknown_event", lang, name=name),))

@@ -464,7 +464,8 @@ class SMTPSession:
                 return Reply(502, f"5.5.1 {verb.upper()} is not implemented here")
             return Reply(500, "5.5.2 Command not recognized")
         except Exception as exc:  # a bug here must cost one reply, not the session
-            self._event(ServerError, text=f"{type(exc).__name__}: {exc} (in: {text[:80]})")
+            self._event(ServerError, kind=RemarkKind.COMMAND_FAILED,
+                        values={"error": f"{type(exc).__name__}: {exc}", "line": text[:80]})
             return Reply(451, "4.3.0 Internal server error, please retry")
 
     # -- session commands
@@ -1001,8 +1002,8 @@ class ObserverServer(socketserver.TCPServer):
 
     def handle_error(self, request, client_address) -> None:
         error = sys.exc_info()[1]
-        self.post(ServerError(session=0, time=time.time(),
-                              text=f"{type(error).__name__}: {error}"))
+        self.post(ServerError(session=0, time=time.time(), kind=RemarkKind.SERVER_FAILED,
+                              values={"error": f"{type(error).__name__}: {error}"}))
 
     def post(self, event: ServerEvent) -> None:
         self.events.put(event)
@@ -1097,7 +1098,8 @@ class ObserverServer(socketserver.TCPServer):
             return decoder.decode(raw)
         except Exception as error:  # decode() promises not to raise; the message must not be lost
             self.post(ServerError(session=session_number, time=time.time(),
-                                  text=f"the decoder failed: {type(error).__name__}: {error}"))
+                                  kind=RemarkKind.DECODER_FAILED,
+                                  values={"error": f"{type(error).__name__}: {error}"}))
             return None
 
     def _decode_in_child(self, session_number: int,
@@ -1110,8 +1112,8 @@ class ObserverServer(socketserver.TCPServer):
             if isinstance(error, BrokenExecutor):  # a broken pool takes no more work: replace it
                 self._close_child_decoder()
             self.post(ServerError(session=session_number, time=time.time(),
-                                  text=f"decoding in a child process failed ({type(error).__name__}"
-                                       f": {error}); decoding in the server instead"))
+                                  kind=RemarkKind.CHILD_DECODER_FAILED,
+                                  values={"error": f"{type(error).__name__}: {error}"}))
             return None
         self.messages_decoded_in_child += 1
         return decoded
@@ -1478,7 +1480,7 @@ def _transcript_lines(event: ServerEvent, lang: str) -> list[str]:
             return [said["tls"].format(session=event.session, version=event.version,
                                        cipher=event.cipher)]
         case ServerError():
-            return [said["error"].format(text=event.text)]
+            return [said["error"].format(text=words.note_text(event.note, lang))]
     return [said["unknown_event"].format(name=event.event)]
 
 
@@ -1528,6 +1530,14 @@ class Transcript:
         return ""
 
 
+PROGRAM_SAYS = Text("smtp_observer: {text}", "smtp_observer：{text}")
+
+
+def say_error(text: str, lang: str) -> None:
+    """An error line on stderr, named by the program as argparse names its own."""
+    print(PROGRAM_SAYS(lang).format(text=text), file=sys.stderr)
+
+
 class SessionReports:
     """--report DIR: write each session's lab report when it ends (only on request)."""
 
@@ -1554,9 +1564,10 @@ class SessionReports:
             paths = report.write_session_report(self._directory, events, lang=self._lang,
                                                 student=self._student)
         except Exception as error:  # a report must never end the observer (review F1)
-            failure = Note(RemarkKind.REPORT_NOT_WRITTEN,
-                           {"error": f"{type(error).__name__}: {error}"})
-            print("smtp_observer: " + words.note_text(failure, self._lang), file=sys.stderr)
+            failure = Note(RemarkKind.REPORT_NOT_WRITTEN, {
+                "error": words.os_error(error) if isinstance(error, OSError)
+                else f"{type(error).__name__}: {error}"})
+            say_error(words.note_text(failure, self._lang), self._lang)
             return
         written = Note(RemarkKind.REPORT_WRITTEN, {"paths": ", ".join(map(str, paths))})
         print(words.note_text(written, self._lang), file=sys.stderr)
@@ -1804,7 +1815,7 @@ def _tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     except (OSError, ssl.SSLError) as error:
         raise StartupError(Note(RemarkKind.TLS_CERTIFICATE_UNUSABLE, {
             "cert": str(cert), "key": str(key),
-            "error": str(getattr(error, "strerror", None) or error)})) from None
+            "error": words.os_error(error)})) from None
     return context
 
 
@@ -1813,7 +1824,7 @@ def _report_directory(directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StartupError(Note(RemarkKind.REPORT_FOLDER_UNUSABLE, {
-            "directory": str(directory), "error": str(error.strerror or error)})) from None
+            "directory": str(directory), "error": words.os_error(error)})) from None
     return directory
 
 
@@ -1867,7 +1878,7 @@ TKINTER_MISSING = explain.Text("Python's tkinter is missing", "Python 缺少 tki
 def _refuse_without_console(text: str, lang: str) -> int:
     """Tell a user who has no console why nothing runs; the exit code of a start-up error."""
     if not preflight.message_box(preflight.TITLE(lang), text) and sys.stderr is not None:
-        print(f"smtp_observer: {text}", file=sys.stderr)
+        say_error(text, lang)
     return 2
 
 
@@ -1946,7 +1957,7 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(config, events, on_retry=_retry_notice(lang))
     except StartupError as error:
         text = words.note_text(error.note, lang)
-        print(f"smtp_observer: {text}", file=sys.stderr)
+        say_error(text, lang)
         if gui is not None:
             gui.show_fatal(text, lang)
         return 2

@@ -10,6 +10,7 @@ kind has both languages and that both name the same values.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 
 import explain_pop3
@@ -268,6 +269,22 @@ REMARKS: dict[RemarkKind, Text] = {
                                "窗口无法打开（{error}）；改为在终端中运行。"),
     K.REPORT_WRITTEN: Text("Report written: {paths}", "报告已写入：{paths}"),
     K.REPORT_NOT_WRITTEN: Text("cannot write the report: {error}", "无法写入报告：{error}"),
+    # -- what went wrong inside the observer (the exception's own words stay as Python wrote them)
+    K.SERVER_FAILED: Text("the server failed: {error}", "服务器内部出错：{error}"),
+    K.COMMAND_FAILED: Text("the server failed on the command {line}: {error}",
+                           "服务器处理命令 {line} 时内部出错：{error}"),
+    K.DECODER_FAILED: Text("the decoder failed: {error}", "解码器出错：{error}"),
+    K.CHILD_DECODER_FAILED: Text(
+        "decoding in a child process failed ({error}); decoding in the server instead",
+        "在子进程中解码失败（{error}）；改在服务器进程中解码"),
+    # -- why a file or folder could not be used
+    K.FILE_NOT_FOUND: Text("no such file or folder", "文件或文件夹不存在"),
+    K.FILE_DENIED: Text("permission denied", "没有权限"),
+    K.NOT_A_FOLDER: Text("a file stands where a folder is needed", "需要文件夹的地方是一个文件"),
+    K.IS_A_FOLDER: Text("it is a folder, not a file", "这是一个文件夹，不是文件"),
+    K.FILE_EXISTS: Text("a file of that name exists", "已有同名文件"),
+    K.NOT_PEM: Text("not a PEM certificate and its private key ({reason})",
+                    "不是一对匹配的 PEM 证书和私钥（{reason}）"),
     # -- parts of the decoder's sentences
     K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
     K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),
@@ -360,6 +377,24 @@ REMARKS: dict[RemarkKind, Text] = {
     # -- the POP3 server, about its dialogue
     **explain_pop3.REMARKS,
 }
+
+
+_FILE_ERRORS: dict[type[OSError], RemarkKind] = {
+    FileNotFoundError: K.FILE_NOT_FOUND, PermissionError: K.FILE_DENIED,
+    NotADirectoryError: K.NOT_A_FOLDER, IsADirectoryError: K.IS_A_FOLDER,
+    FileExistsError: K.FILE_EXISTS,
+}
+
+
+def os_error(error: OSError) -> Note | str:
+    """Why a file or folder could not be used, as a remark when it is one we can say in both
+    languages, else as the system said it (Windows says it in its own language)."""
+    for cls, kind in _FILE_ERRORS.items():
+        if isinstance(error, cls):
+            return Note(kind)
+    if isinstance(error, ssl.SSLError):
+        return Note(K.NOT_PEM, {"reason": error.reason or error.strerror or str(error)})
+    return str(error.strerror or error)
 
 
 class Labels(dict[str, str]):

@@ -9,9 +9,13 @@ import base64
 import contextlib
 import html
 import io
+import locale
 import re
 import socket
 import string
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +31,7 @@ import words
 from test_server import read_replies
 
 ZH = gui.LABELS["zh"]
+ROOT = Path(__file__).resolve().parent.parent
 
 # Lower-case words that are names, not English: codecs, encodings, a Windows command's words.
 LOWER_NAMES = frozenset({
@@ -310,4 +315,45 @@ def test_the_decoders_command_line_writes_no_english(capsys, tmp_path):
     assert capsys.readouterr().err.startswith("decoder.py：无法读取 ")
     with pytest.raises(SystemExit) as done:
         decoder.main(["--lang", "zh"])
-    assert done.value.code == 2 and "decoder.py：错误：缺少以下参数：FILE" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert done.value.code == 2 and "decoder.py：错误：缺少以下参数：FILE" in said
+
+
+# --------------------------------------------------------------------------------------------
+# What goes wrong: the server's own errors and why it cannot start
+
+def test_a_server_error_is_said_in_chinese_everywhere():
+    error = events.ServerError(session=1, time=0.0, kind=events.RemarkKind.COMMAND_FAILED,
+                               values={"error": "KeyError: 'x'", "line": "MAIL FROM:<a@b.cn>"})
+    said = "\n".join([*smtp_observer.transcript_lines(error, "zh"),
+                      *(line.text for line in gui.dialogue_lines(error, ZH)),
+                      report.session_text([error], lang="zh")])
+    assert "服务器处理命令 MAIL FROM:<a@b.cn> 时内部出错：KeyError: 'x'" in said
+    assert leaks(said, {"KeyError: 'x'", "MAIL FROM:<a@b.cn>"}) == []
+    assert error.to_json()["kind"] == "command-failed"
+    assert error.to_json()["text"] == "the server failed on the command MAIL FROM:<a@b.cn>: " \
+                                      "KeyError: 'x'"
+
+
+@pytest.mark.parametrize("problem", ["missing certificate", "not a certificate", "file as folder"])
+def test_why_the_observer_cannot_start_is_chinese(tmp_path, problem):
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("x")
+    argv = {"missing certificate": ["--tls-cert", str(tmp_path / "none.pem"),
+                                    "--tls-key", str(tmp_path / "none.pem")],
+            "not a certificate": ["--tls-cert", str(not_pem), "--tls-key", str(not_pem)],
+            "file as folder": ["--report", str(not_pem / "reports")]}[problem]
+    done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--lang", "zh",
+                           "--no-gui", "--port", "0", "--no-pop3", *argv],
+                          capture_output=True, timeout=30)
+    said = done.stderr.decode(locale.getpreferredencoding(False), "replace")
+    assert done.returncode == 2 and said.startswith("smtp_observer：无法"), said
+    assert "Traceback" not in said
+    assert leaks(said.replace(str(tmp_path), " "), {"[SSL] PEM lib"}) == []
+
+
+def test_file_errors_are_named_in_both_languages():
+    note = words.os_error(FileNotFoundError(2, "No such file or directory"))
+    assert (words.note_text(note, "zh"), words.note_text(note, "en")) == (
+        "文件或文件夹不存在", "no such file or folder")
+    assert words.os_error(OSError(5, "Input/output error")) == "Input/output error"

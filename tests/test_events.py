@@ -43,7 +43,8 @@ SAMPLES: dict[type[events.ServerEvent], events.ServerEvent] = {
         raw=RAW, complete=True, accepted=True, reason=None, decoded=decoder.decode(RAW)),
     events.Disconnected: events.Disconnected(session=1, time=T0,
                                              reason=events.DisconnectReason.QUIT),
-    events.ServerError: events.ServerError(session=0, time=T0, text="boom"),
+    events.ServerError: events.ServerError(
+        session=0, time=T0, kind=events.RemarkKind.SERVER_FAILED, values={"error": "boom"}),
 }
 
 

@@ -164,8 +164,9 @@ def test_dialogue_lines_prefix_tag_and_time_each_event():
     assert gui.dialogue_lines(remark, gui.LABELS["zh"])[0].text.startswith("AUTH PLAIN 解码结果")
     connect = so.Connected(session=3, time=T0, peer="127.0.0.1:50000")
     assert gui.dialogue_lines(connect, EN)[0].text == "Connection #3 from 127.0.0.1:50000"
-    error = so.ServerError(session=0, time=T0, text="boom")
-    assert gui.dialogue_lines(error, EN)[0] == gui.DialogueLine(clock, "Error: boom",
+    error = so.ServerError(session=0, time=T0, kind=so.RemarkKind.SERVER_FAILED,
+                           values={"error": "boom"})
+    assert gui.dialogue_lines(error, EN)[0] == gui.DialogueLine(clock, "Error: the server failed: boom",
                                                                 gui.TAG_ERROR)
 
 
