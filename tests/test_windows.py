@@ -165,7 +165,7 @@ def test_a_port_that_stays_in_use_exits_2_after_the_retry_says_so(monkeypatch, c
     assert capsys.readouterr().err.splitlines() == [
         f"端口 {taken_port} 正被占用，0.5 秒内继续尝试"
         "（刚重启时，Windows 会把上一次会话的端口再保留一会儿）……",
-        f"smtp_observer: 无法在 127.0.0.1:{taken_port} 上监听：端口已被占用"
+        f"smtp_observer：无法在 127.0.0.1:{taken_port} 上监听：端口已被占用"
         "（是否有另一个邮件服务器或观察器正在运行？）；请试试 --port 2525"]  # --lang zh
 
 
