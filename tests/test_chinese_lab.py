@@ -9,7 +9,7 @@ import base64
 import contextlib
 import html
 import io
-import locale
+import os
 import re
 import socket
 import string
@@ -345,8 +345,9 @@ def test_why_the_observer_cannot_start_is_chinese(tmp_path, problem):
             "file as folder": ["--report", str(not_pem / "reports")]}[problem]
     done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--lang", "zh",
                            "--no-gui", "--port", "0", "--no-pop3", *argv],
-                          capture_output=True, timeout=30)
-    said = done.stderr.decode(locale.getpreferredencoding(False), "replace")
+                          capture_output=True, timeout=30,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # any code page
+    said = done.stderr.decode("utf-8")
     assert done.returncode == 2 and said.startswith("smtp_observer：无法"), said
     assert "Traceback" not in said
     assert leaks(said.replace(str(tmp_path), " "), {"[SSL] PEM lib"}) == []
