@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import string
 
 import pytest
@@ -82,3 +83,44 @@ def test_a_helo_name_that_is_no_domain_and_no_address_literal_is_remarked(name, 
     dialogue = Dialogue()
     assert dialogue.code(f"EHLO {name}") == 250
     assert kinds(dialogue) == (["helo-name"] if remarked else [])
+
+
+def test_smtp_and_pop3_name_the_user_and_password_alike():
+    """One wording and one quote style for every credential remark: 用户名“…”，密码“…”."""
+    values = {"mechanism": "PLAIN", "user": "stu01", "masked": "******", "length": 6,
+              "timestamp": "<1.2@x>", "digest": "c4c5"}
+    kinds = [events.RemarkKind.AUTH_DECODED, events.RemarkKind.AUTH_DECODED_IN_TLS,
+             events.RemarkKind.POP3_PASSWORD, events.RemarkKind.POP3_AUTH_PLAIN]
+    for kind in kinds:
+        zh = words.note_text(events.Note(kind, values), "zh")
+        en = words.note_text(events.Note(kind, values), "en")
+        assert "用户名“stu01”，密码“******”" in zh, zh
+        assert "user 'stu01', password '******'" in en, en
+    apop = words.note_text(events.Note(events.RemarkKind.POP3_APOP, values), "zh")
+    assert "用户名“stu01”" in apop and "口令" not in apop, apop
+
+
+def test_dot_stuffing_says_a_dot_went_before_each_such_line_not_every_line():
+    zh = words.note_text(events.Note(events.RemarkKind.DOT_STUFFING, {"count": 1}), "zh")
+    assert zh.startswith("邮件中有 1 行以“.”开头：客户端在每个这样的行前多加了一个点，"), zh
+
+
+def test_the_data_line_and_the_size_say_which_bytes_they_count():
+    """171 bytes of data and a 170-byte message: the data line says it is the bytes as sent,
+    still dot-stuffed; SIZE says it counts the message once the dots are removed."""
+    data = words.TERMINAL_WORDS["data"]
+    assert data("zh").format(size=171) == "C: <邮件数据：线路上传送的 171 字节，仍带点填充>"
+    assert data("en").format(size=171) == "C: <message data: 171 bytes as sent, still dot-stuffed>"
+    size = words.note_text(events.Note(events.RemarkKind.SIZE_EXACT, {"declared": 170}), "zh")
+    assert size == "MAIL FROM 声明了 SIZE=170；服务器去掉点填充后，邮件正好是这么多字节。"
+
+
+def test_the_readme_says_json_lines_carry_english_text_whatever_the_language():
+    """By design (programs read kind and values), and the README says so in both sections."""
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "an English `text`, whatever `--lang`" in readme
+    usage = readme.split("## 使用说明", 1)[1].split("\n## ", 1)[0]
+    assert "`--jsonl`" in usage and "英文的\n  `text`，不论 `--lang`" in usage
+    remark = events.Remark(session=1, time=0.0, kind=events.RemarkKind.DOT_STUFFING,
+                           values={"count": 1})
+    assert remark.to_json()["text"].startswith("1 line(s) of the message begin with")
