@@ -950,7 +950,41 @@ _DEFECT_TEXTS: dict[type[errors.MessageDefect], RemarkKind] = {
     errors.InvalidBase64PaddingDefect: RemarkKind.DEFECT_BASE64_PADDING,
     errors.InvalidBase64CharactersDefect: RemarkKind.DEFECT_BASE64_CHARACTERS,
     errors.InvalidBase64LengthDefect: RemarkKind.DEFECT_BASE64_LENGTH,
+    errors.MalformedHeaderDefect: RemarkKind.DEFECT_MALFORMED_HEADER,
+    errors.HeaderMissingRequiredValue: RemarkKind.DEFECT_HEADER_MISSING_VALUE,
+    errors.InvalidDateDefect: RemarkKind.DEFECT_INVALID_DATE,
+    errors.NonASCIILocalPartDefect: RemarkKind.DEFECT_NON_ASCII_LOCAL_PART,
+    errors.NonPrintableDefect: RemarkKind.DEFECT_NON_PRINTABLE,
+    errors.ObsoleteHeaderDefect: RemarkKind.DEFECT_OBSOLETE_HEADER,
+    errors.InvalidHeaderDefect: RemarkKind.DEFECT_INVALID_HEADER,
+    errors.HeaderDefect: RemarkKind.DEFECT_HEADER_OTHER,
+    errors.MessageDefect: RemarkKind.DEFECT_OTHER,
 }
+# InvalidHeaderDefect covers many problems; the header parser's usual messages, by their start.
+_INVALID_HEADER_TEXTS: tuple[tuple[str, RemarkKind], ...] = (
+    ("addr-spec local part with no domain", RemarkKind.DEFECT_NO_DOMAIN),
+    ("invalid address in", RemarkKind.DEFECT_BAD_ADDRESS),
+    ("invalid mailbox in", RemarkKind.DEFECT_BAD_ADDRESS),
+    ("null addr-spec", RemarkKind.DEFECT_BAD_ADDRESS),
+    ("local-part is not", RemarkKind.DEFECT_BAD_ADDRESS),
+    ("missing trailing '>'", RemarkKind.DEFECT_NO_CLOSING_BRACKET),
+    ("end of header", RemarkKind.DEFECT_UNCLOSED),
+    ("end of input", RemarkKind.DEFECT_UNCLOSED),
+    ("invalid leading '.'", RemarkKind.DEFECT_LOCAL_PART_DOTS),
+    ("invalid trailing '.'", RemarkKind.DEFECT_LOCAL_PART_DOTS),
+    ("invalid repeated '.'", RemarkKind.DEFECT_LOCAL_PART_DOTS),
+    ("missing whitespace before encoded word", RemarkKind.DEFECT_ENCODED_WORD_SPACING),
+    ("whitespace inside encoded word", RemarkKind.DEFECT_ENCODED_WORD_SPACING),
+    ("missing trailing whitespace after encoded-word", RemarkKind.DEFECT_ENCODED_WORD_SPACING),
+    ("invalid msg-id", RemarkKind.DEFECT_BAD_MESSAGE_ID),
+    ("msg-id with no id-right", RemarkKind.DEFECT_BAD_MESSAGE_ID),
+    ("invalid parameter", RemarkKind.DEFECT_BAD_PARAMETER),
+    ("parameter ", RemarkKind.DEFECT_BAD_PARAMETER),
+    ("inconsistent rfc2231", RemarkKind.DEFECT_BAD_PARAMETER),
+    ("missing required charset/lang", RemarkKind.DEFECT_BAD_PARAMETER),
+    ("quoted string value for extended parameter", RemarkKind.DEFECT_BAD_PARAMETER),
+    ("section number has", RemarkKind.DEFECT_BAD_PARAMETER),
+)
 
 _SINGLE_FIELDS = {  # header → DecodedMessage attribute; RFC 5322 allows each at most once
     "subject": "subject",
@@ -1001,18 +1035,26 @@ def _message_filename(subject: str | None, path: str) -> str:
 
 def _encodable(value: Any) -> Any:
     """A remark's value as any console or JSON encoder takes it: labels and exception texts may
-    carry lone surrogates."""
+    carry lone surrogates, also inside a remark given as a value (a part's problem)."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, Note):
+        return Note(value.kind, {name: _encodable(inner) for name, inner in value.values.items()})
     return value
 
 
 def _readable_defect(defect: errors.MessageDefect) -> Note:
-    kind = _DEFECT_TEXTS.get(type(defect))
-    if kind is not None:
-        return Note(kind)
+    """A defect in the reader's words, never the email package's English prose: by its class
+    (or the nearest class the table knows), an InvalidHeaderDefect by its usual messages."""
     name = type(defect).__name__
-    return Note(RemarkKind.DEFECT_OTHER, {"defect": f"{name}: {defect}" if str(defect) else name})
+    if isinstance(defect, errors.InvalidHeaderDefect):
+        message = str(defect).lower()
+        for start, kind in _INVALID_HEADER_TEXTS:
+            if message.startswith(start):
+                return Note(kind, {"name": name})
+    kind = next((_DEFECT_TEXTS[cls] for cls in type(defect).__mro__ if cls in _DEFECT_TEXTS),
+                RemarkKind.DEFECT_OTHER)
+    return Note(kind, {"name": name})
 
 
 class _PartHeaders(NamedTuple):

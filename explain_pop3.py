@@ -152,21 +152,21 @@ STATES: dict[str, Text] = {
 
 REMARKS: dict[RemarkKind, Text] = {
     RemarkKind.POP3_PASSWORD: Text(
-        "USER {user!r} and PASS {masked!r} ({length} characters) went over the network in "
-        "the clear: anyone who captures the packets can read the password. STLS (or POP3 "
-        "over TLS on port 995) would hide it.",
-        "USER {user!r} 和 PASS {masked!r}（{length} 个字符）以明文在网络上传送："
-        "任何抓包的人都能读到口令。使用 STLS（或端口 995 上基于 TLS 的 POP3）可以隐藏它。"),
+        "USER and PASS sent user '{user}', password '{masked}' ({length} characters) over "
+        "the network in the clear: anyone who captures the packets can read the password. "
+        "STLS (or POP3 over TLS on port 995) would hide it.",
+        "USER 和 PASS 以明文在网络上传送了用户名“{user}”，密码“{masked}”（{length} 个字符）："
+        "任何抓包的人都能读到密码。使用 STLS（或端口 995 上基于 TLS 的 POP3）可以隐藏它。"),
     RemarkKind.POP3_AUTH_PLAIN: Text(
-        "AUTH PLAIN decoded: user {user!r}, password {masked!r} ({length} characters). "
+        "AUTH PLAIN decoded: user '{user}', password '{masked}' ({length} characters). "
         "Base64 is an encoding, not encryption: anyone on the network path can read both.",
-        "AUTH PLAIN 解码结果：用户 {user!r}，口令 {masked!r}（{length} 个字符）。"
+        "AUTH PLAIN 解码结果：用户名“{user}”，密码“{masked}”（{length} 个字符）。"
         "base64 只是编码而不是加密：线路上的任何人都能读到两者。"),
     RemarkKind.POP3_APOP: Text(
-        "APOP: user {user!r} sent the MD5 digest {digest} of the greeting's timestamp "
+        "APOP: user '{user}' sent the MD5 digest {digest} of the greeting's timestamp "
         "{timestamp} and the password, not the password itself (any digest is accepted here).",
-        "APOP：用户 {user!r} 发送的是问候中的时间戳 {timestamp} 加上口令的 MD5 摘要 {digest}，"
-        "而不是口令本身（这里接受任何摘要）。"),
+        "APOP：用户名“{user}”发送的是问候中的时间戳 {timestamp} 加上密码的 MD5 摘要 {digest}，"
+        "而不是密码本身（这里接受任何摘要）。"),
     RemarkKind.POP3_SPA: Text(
         "The client asked for {mechanism}: in Outlook, switch off 'Require logon using Secure "
         "Password Authentication (SPA)' for the incoming server.",

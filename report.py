@@ -58,7 +58,8 @@ LABELS: dict[str, Text] = {
     "col_explanation": Text("Explanation", "解释"),
     "connected": Text("Connected from {peer}", "客户端 {peer} 已连接"),
     "disconnected": Text("Disconnected ({reason})", "连接断开（{reason}）"),
-    "data": Text("<message data: {size} bytes{incomplete}>", "<邮件数据：{size} 字节{incomplete}>"),
+    "data": Text("<message data: {size} bytes as sent, still dot-stuffed{incomplete}>",
+                 "<邮件数据：线路上传送的 {size} 字节，仍带点填充{incomplete}>"),
     "data_incomplete": Text(", incomplete: the client went away", "，不完整：客户端中途断开"),
     "data_explanation": Text(
         "The message itself: headers, a blank line and the body, ended by a line holding only "

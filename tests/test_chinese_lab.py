@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+
+
+import email.errors
+import email.message
 import html
 import io
 import os
@@ -358,3 +362,60 @@ def test_file_errors_are_named_in_both_languages():
     assert (words.note_text(note, "zh"), words.note_text(note, "en")) == (
         "文件或文件夹不存在", "no such file or folder")
     assert words.os_error(OSError(5, "Input/output error")) == "Input/output error"
+
+
+# --- The email package's defects, in the reader's words ------------------------------------
+
+def _defect_classes() -> list[type]:
+    return sorted((cls for cls in vars(email.errors).values()
+                   if isinstance(cls, type) and issubclass(cls, email.errors.MessageDefect)),
+                  key=lambda cls: cls.__name__)
+
+
+@pytest.mark.parametrize("cls", _defect_classes(), ids=lambda cls: cls.__name__)
+def test_every_email_defect_reads_in_plain_words_in_both_languages(cls):
+    """Every defect class of email.errors gets our words, not the library's English prose; the
+    class name stays, in brackets, as a name to look up."""
+    prose = "the library says something in english here"
+    note = decoder._readable_defect(cls(prose))
+    chinese, english = words.note_text(note, "zh"), words.note_text(note, "en")
+    assert english_words(chinese) == [], chinese
+    assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
+    assert f"[{cls.__name__}]" in chinese and f"[{cls.__name__}]" in english
+    assert "library says" not in chinese + english
+
+
+def test_an_unknown_defect_class_falls_back_to_a_generic_sentence_and_its_name():
+    class FutureDefect(email.errors.MessageDefect):
+        pass
+
+    note = decoder._readable_defect(FutureDefect("a sentence a newer Python may write"))
+    assert words.note_text(note, "zh") == "email 包在邮件的结构中发现了问题 [FutureDefect]"
+    assert words.note_text(note, "en") == (
+        "the email package found a problem in the message's structure [FutureDefect]")
+
+
+def test_a_from_written_as_one_encoded_word_is_explained_in_chinese():
+    """Python's email package (smtplib's send_message) encodes From: 学生 <student@example.com>
+    as one RFC 2047 word: the parser finds no domain; the student reads why, in Chinese."""
+    message = email.message.Message()
+    message["From"] = "学生 <student@example.com>"
+    message["To"] = "teacher@example.com"
+    message["Subject"] = "实验"
+    message.set_payload("你好", "utf-8")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as smtplib sends it
+    assert b"From: =?utf-8?" in raw  # the whole field, address and all, is one encoded word
+    texts = decoder.decode(raw).remark_texts("zh")
+    from_texts = [text for text in texts if "From" in text]
+    assert from_texts == ["首部 From：地址没有“@域名”部分：可能整个字段被写成了一个 "
+                          "RFC 2047 编码字（Python 的 email 包遇到非 ASCII 的名字时就会这样），"
+                          "地址因此藏在了编码里 [InvalidHeaderDefect]。"], texts
+    assert all(english_words(text) == [] for text in texts), texts
+
+
+def test_control_characters_in_a_header_are_explained_in_chinese():
+    raw = (b"From: a\x01b <a@example.com>\r\nTo: b@example.com\r\nSubject: x\r\n"
+           b"Date: Tue, 1 Dec 2026 17:30:00 +0800\r\nMessage-ID: <1@example.com>\r\n\r\nhi\r\n")
+    texts = decoder.decode(raw).remark_texts("zh")
+    assert any("含有控制字符" in text and "[NonPrintableDefect]" in text for text in texts), texts
+    assert all("non-printables" not in text for text in texts), texts

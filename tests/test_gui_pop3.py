@@ -116,9 +116,9 @@ def test_the_password_of_pass_is_revealed_on_request(lab):
     window, server = lab
     fetch_and_delete(server)
     assert pump_until(window, lambda: "C: QUIT" in pop3_lines(window))
-    click(window, "(6 characters) went over the network in the clear: anyone who captures "
-                  "the packets can read the password. STLS (or POP3 over TLS on port 995) "
-                  "would hide it.")
+    click(window, "(6 characters) over the network in the clear: anyone who captures the "
+                  "packets can read the password. STLS (or POP3 over TLS on port 995) would "
+                  "hide it.")
     assert "secret" not in text_of(window.explanation_text)
     window.show_password_button.invoke()
     assert "Password: secret" in text_of(window.explanation_text)

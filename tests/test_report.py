@@ -106,7 +106,7 @@ def test_the_dialogue_has_timings_wire_lines_states_and_data(session):
     assert "250-8BITMIME\n" in page and "250 HELP" in page
     assert "state: greeted" in page and "state: done" in page
     [data] = named(session, "data")
-    assert f"&lt;message data: {data.size:,} bytes&gt;" in page
+    assert f"&lt;message data: {data.size:,} bytes as sent, still dot-stuffed&gt;" in page
     assert f"Connected from {named(session, 'connect')[0].peer}" in page
     assert "Disconnected (quit)" in page
 

@@ -59,12 +59,13 @@ def test_smtplib_sends_a_message_that_arrives_byte_exact(observer):
 
 
 def test_transcript_shows_the_dialogue_in_order(observer):
+    """The numbers explain themselves: 20 bytes on the wire, 19 once the stuffed dot is gone."""
     with smtplib.SMTP("127.0.0.1", observer.port) as client:
         client.ehlo("ideaPC")
         # Spelled out: smtplib's casing differs by version ("mail FROM:"; 3.13: "mail from:").
-        client.docmd("mail", "FROM:<a@example.com> size=18")
+        client.docmd("mail", "FROM:<a@example.com> size=19")
         client.docmd("rcpt", "TO:<b@example.com>")
-        client.data(b"Subject: x\r\n\r\nhi\r\n")
+        client.data(b"Subject: x\r\n\r\n.hi\r\n")
     observer.wait_for("disconnect")
     transcript = observer.transcript()
     assert transcript[0].startswith("--- session 1: 127.0.0.1:")
@@ -75,11 +76,17 @@ def test_transcript_shows_the_dialogue_in_order(observer):
                 "S: 250-observer.test Hello ideaPC", "S: 250-8BITMIME"]
     assert transcript[1:6] == expected
     after_ehlo = transcript[transcript.index("S: 250 HELP") + 1:]
-    assert after_ehlo[:10] == [
-        "C: mail FROM:<a@example.com> size=18", "S: 250 2.1.0 Sender <a@example.com> OK",
+    assert after_ehlo[:11] == [
+        "C: mail FROM:<a@example.com> size=19", "S: 250 2.1.0 Sender <a@example.com> OK",
         "C: rcpt TO:<b@example.com>", "S: 250 2.1.5 Recipient <b@example.com> OK",
-        "C: data", "S: 354 End data with <CR><LF>.<CR><LF>", "C: <message data: 18 bytes>",
-        "C: .", "   note: MAIL FROM declared SIZE=18; the message was exactly that.",
+        "C: data", "S: 354 End data with <CR><LF>.<CR><LF>",
+        "C: <message data: 20 bytes as sent, still dot-stuffed>",
+        "C: .",
+        "   note: 1 line(s) of the message begin with \".\": the client sent each with a second "
+        "dot, and the server removed it (dot-stuffing, RFC 5321 4.5.2), so that only the line "
+        "holding a lone \".\" ends the data.",
+        "   note: MAIL FROM declared SIZE=19; the message, once the server removed the "
+        "dot-stuffing, was exactly that many octets.",
         "S: 250 2.0.0 OK: message received (not stored, not forwarded)"]
 
 
