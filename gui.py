@@ -91,6 +91,11 @@ TAG_TIME = "time"
 TAG_CLIENT = "client"
 TAG_SERVER = "server"
 TAG_REMARK = "remark"
+# A line holding Chinese wraps by character, as Chinese text does; Tk's word wrap would break it
+# only at its few ASCII spaces (leaving "1" at a line's end and "封邮件" on the next). Lines of
+# English and protocol lines keep wrapping by word.
+TAG_CHARACTER_WRAP = "character-wrap"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 TAG_MARKER = "marker"
 TAG_ERROR = "error"
 TAG_HEADER_NAME = "header_name"
@@ -602,8 +607,16 @@ def _scrolled_text(parent: tk.Misc, *, horizontal: bool = False, **options: Any
     """A read-only Text with scrollbars in a frame."""
     frame = ttk.Frame(parent)
     text = tk.Text(frame, state="disabled", undo=False, borderwidth=0, **options)
+    if options.get("wrap") == "word":
+        text.tag_configure(TAG_CHARACTER_WRAP, wrap="char")
     _add_scrollbars(frame, text, horizontal=horizontal)
     return frame, text
+
+
+def _wrap_tags(chars: str, tags: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The tags of a piece of text, with TAG_CHARACTER_WRAP when it holds Chinese."""
+    tags = tuple(tags.split()) if isinstance(tags, str) else tags  # a str is a Tcl list
+    return (*tags, TAG_CHARACTER_WRAP) if _CJK.search(chars) else tags
 
 
 def _add_scrollbars(frame: tk.Misc, widget: Any, *, horizontal: bool = False) -> None:
@@ -626,7 +639,8 @@ def _replace_text(text: tk.Text, segments: Sequence[tuple[str, str]]) -> None:
     text.configure(state="normal")
     text.delete("1.0", "end")
     if segments:
-        text.insert("end", *[item for segment in segments for item in segment])
+        text.insert("end", *[item for chars, tags in segments
+                             for item in (chars, _wrap_tags(chars, tags))])
     text.configure(state="disabled")
 
 
@@ -1167,8 +1181,11 @@ class DialoguePane:
     def add(self, entry: DialogueEntry, lines: Sequence[DialogueLine]) -> None:
         for index, line in enumerate(lines):
             prefix = dialogue_prefix(line.clock, entry.elapsed if index == 0 else None)
-            tags = (line.tag, TAG_ENCRYPTED) if entry.encrypted else line.tag
-            self._pending += [prefix, TAG_TIME, line.text + "\n", tags]
+            tags = _wrap_tags(line.text, (line.tag, TAG_ENCRYPTED) if entry.encrypted
+                              else line.tag)
+            # Tk takes a wrapped line's wrap mode from its first character: the clock's.
+            clock_tags = (TAG_TIME, TAG_CHARACTER_WRAP) if TAG_CHARACTER_WRAP in tags else TAG_TIME
+            self._pending += [prefix, clock_tags, line.text + "\n", tags]
             self._pending_rows.append(entry)
 
     def add_error(self, message: str) -> None:

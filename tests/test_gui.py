@@ -829,3 +829,56 @@ def test_the_window_shows_cr_lf_and_escapes_in_a_subject_on_one_line(root):
         lines = text_of(window.body_text).split("\n")
         assert not any(line.startswith("X-Injected") for line in lines), lines
         assert lines[0].startswith("Subject: " + shown)
+
+
+def display_lines_of(text: tk.Text, line: int) -> list[str]:
+    """Line ``line`` of a Text as the window shows it: one string per display line."""
+    shown, start = [], f"{line}.0"
+    while text.compare(start, "<", f"{line}.end"):
+        after = text.index(f"{start} + 1 display lines display linestart")
+        if not text.compare(start, "<", after) or text.compare(after, ">", f"{line}.end"):
+            after = f"{line}.end"
+        shown.append(text.get(start, after))
+        start = after
+    return shown
+
+
+def test_a_chinese_remark_wraps_by_character_an_english_line_by_word(root, events):
+    """In zh the window's Chinese sentences wrap where the pane ends, not at their few ASCII
+    spaces (which left "1" at the end of a line and "封邮件…" on the next); protocol lines,
+    English, still wrap between words."""
+    window = gui.ObserverWindow(root, events, lang="zh", poll=False)
+    try:
+        english = "observer.test " + " ".join(["keyword"] * 30)
+        feed(window, events, listening(),
+             so.Connected(session=1, time=T0, peer="127.0.0.1:50000"),
+             so.Remark(session=1, time=T0, kind=so.RemarkKind.SIZE_ESTIMATED,
+                       values={"declared": 1759, "actual": 1760}),
+             reply(250, english))
+        text = window.dialogue_text
+        text.configure(width=40)
+        root.update()
+        rows = text_of(text).splitlines()
+        chinese_line = next(n for n, row in enumerate(rows, 1) if "MAIL FROM 声明了" in row)
+        english_line = next(n for n, row in enumerate(rows, 1) if "keyword" in row)
+        assert gui.TAG_CHARACTER_WRAP in text.tag_names(f"{chinese_line}.0")
+        assert gui.TAG_CHARACTER_WRAP in text.tag_names(f"{chinese_line}.end - 1 chars")
+        assert text.tag_cget(gui.TAG_CHARACTER_WRAP, "wrap") == "char"
+        assert gui.TAG_CHARACTER_WRAP not in text.tag_names(f"{english_line}.0")
+        # What the reader sees: the Chinese line's display lines are full, the last aside.
+        chinese = display_lines_of(text, chinese_line)
+        assert len(chinese) > 1, chinese
+        # Word wrap broke such a line only after its spaces ("…实际为 " / "1,760 字节（RFC 1870 "),
+        # leaving lines half empty; by character, a line breaks where the pane ends.
+        assert not any(row.endswith(" ") for row in chinese[:-1]), chinese
+        assert not any(row.rstrip().endswith(("1", "声明了")) for row in chinese[:-1]), chinese
+        # The explanation pane (its hint, in Chinese) wraps by character too; the raw source
+        # pane does not wrap at all.
+        assert gui.TAG_CHARACTER_WRAP in window.explanation_text.tag_names("1.0")
+        assert window.explanation_text.tag_cget(gui.TAG_CHARACTER_WRAP, "wrap") == "char"
+        assert gui.TAG_CHARACTER_WRAP not in window.raw_text.tag_names()
+        # English breaks between words: no display line ends inside "keyword".
+        for row in display_lines_of(text, english_line)[:-1]:
+            assert row.endswith(" ") or row.endswith("keyword"), row
+    finally:
+        window.shutdown()
