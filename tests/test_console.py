@@ -29,9 +29,13 @@ QUIT
 
 def run_console(port: int, typed: str, lang: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, str(ROOT / "smtp_observer.py"), "--console", str(port), "--lang", lang,
          *extra], input=typed.encode("utf-8"), capture_output=True, env=env, timeout=60)
+    # On Windows the console's text-mode stdout ends its lines with CRLF, as a terminal there
+    # shows them; the protocol lines' own CRLF are not in its output.
+    done.stdout = done.stdout.replace(b"\r\n", b"\n")
+    return done
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
