@@ -28,6 +28,7 @@ import sasl
 from events import (POP3_CONTINUE, POP3_ERR, POP3_OK, POP3_STATES, PROTOCOL_POP3,
                     CommandReceived, Connected, DisconnectReason, Outbox, POP3Reply, Remark,
                     RemarkKind, ServerEvent, TLSStarted, pop3_status_line)
+from lines import LineTooLong, take_line
 
 POP3_PORT = 110
 POP3_FALLBACK_PORT = 1110
@@ -160,11 +161,6 @@ class Response:
 # The session
 
 
-@dataclass(frozen=True, slots=True)
-class _LineTooLong:
-    limit: int
-
-
 class POP3Session:
     """One client's POP3 session as a state machine: feed it bytes, send what it returns.
 
@@ -254,24 +250,16 @@ class POP3Session:
     def _line_limit(self) -> int:
         return SASL_LINE_LIMIT if self._sasl_step is not None else COMMAND_LINE_LIMIT
 
-    def _take_line(self) -> bytes | _LineTooLong | None:
+    def _take_line(self) -> bytes | LineTooLong | None:
         """Cut one line off the buffer; None when it is incomplete. Drains over-long lines."""
-        end = self._buffer.find(b"\n")
-        limit = self._line_limit()
-        if end < 0:
-            if len(self._buffer) > limit:
-                self._discarding_long_line = True
-                del self._buffer[:]
-            return None
-        line = bytes(self._buffer[:end])
-        del self._buffer[: end + 1]
-        if self._discarding_long_line or len(line) + 1 > limit:
-            self._discarding_long_line = False
-            return _LineTooLong(limit)
+        line, self._discarding_long_line = take_line(self._buffer, self._line_limit(),
+                                                     self._discarding_long_line)
+        if not isinstance(line, bytes):
+            return line
         return line[:-1] if line.endswith(b"\r") else line
 
-    def _handle_line(self, line: bytes | _LineTooLong) -> Iterator[bytes]:
-        if isinstance(line, _LineTooLong):
+    def _handle_line(self, line: bytes | LineTooLong) -> Iterator[bytes]:
+        if isinstance(line, LineTooLong):
             self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>")
             self._sasl_step = None
             return self._send(Response(ERR, f"Line too long (at most {line.limit} octets)"))

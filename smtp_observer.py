@@ -53,6 +53,7 @@ from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, Co
                     MessageReceived, Note, Outbox, POP3Reply, Remark, RemarkKind, ReplySent,
                     ServerError, ServerEvent, TLSStarted, reply_wire_lines)
 from explain import Text
+from lines import LineTooLong, take_line
 from words import Labels
 
 if __name__ == "__main__":  # the decoder needs Pillow: say how to install it, not a traceback
@@ -209,11 +210,6 @@ def _verb_summary(verbs: list[str]) -> str:
 def escape_line(line: bytes) -> str:
     """A received line for the transcript: UTF-8 as text, any other byte as \\xNN."""
     return line.decode("utf-8", "backslashreplace")
-
-
-@dataclass(frozen=True, slots=True)
-class _LineTooLong:
-    limit: int
 
 
 @dataclass(slots=True)
@@ -419,20 +415,12 @@ class SMTPSession:
             return AUTH_LINE_LIMIT
         return COMMAND_LINE_LIMIT
 
-    def _take_line(self) -> bytes | _LineTooLong | None:
+    def _take_line(self) -> bytes | LineTooLong | None:
         """Cut one line off the buffer; None when it is incomplete. Drains over-long lines."""
-        end = self._buffer.find(b"\n")
-        limit = self._line_limit()
-        if end < 0:
-            if len(self._buffer) > limit:
-                self._discarding_long_line = True
-                del self._buffer[:]
-            return None
-        line = bytes(self._buffer[:end])
-        del self._buffer[: end + 1]
-        if self._discarding_long_line or len(line) + 1 > limit:
-            self._discarding_long_line = False
-            return _LineTooLong(limit)
+        line, self._discarding_long_line = take_line(self._buffer, self._line_limit(),
+                                                     self._discarding_long_line)
+        if not isinstance(line, bytes):
+            return line
         if line.endswith(b"\r"):
             return line[:-1]
         if not self._bare_lf_noted:
@@ -440,9 +428,9 @@ class SMTPSession:
             self.remark(RemarkKind.BARE_LF_COMMAND)
         return line
 
-    def _reply_to(self, line: bytes | _LineTooLong) -> Reply:
+    def _reply_to(self, line: bytes | LineTooLong) -> Reply:
         self._verb = ""
-        if isinstance(line, _LineTooLong):
+        if isinstance(line, LineTooLong):
             self._event(CommandReceived, line=f"<a line longer than {line.limit} octets>",
                         answers_challenge=self._auth_step is not None)
             if self._auth_step is not None:  # RFC 4954 4: the exchange ends here
