@@ -13,6 +13,7 @@ import argparse
 import re
 import sys
 import unicodedata
+from collections.abc import Sequence
 from typing import NoReturn
 
 import explain
@@ -91,13 +92,22 @@ def wrap(text: str, width: int) -> list[str]:
     return [*lines, line.rstrip()] if line.strip() else lines
 
 
-def chosen_language(argv: list[str] | None) -> str:
+def chosen_language(argv: Sequence[str] | None) -> str:
     """The --lang of ``argv`` when it names a language, else the system's: read before the
-    real parser runs, because --help is printed while parsing ("--lang zh --help")."""
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--lang")
-    lang = early.parse_known_args(argv)[0].lang
-    return lang if lang in explain.LANGUAGES else explain.detect_language()
+    real parser runs, because --help is printed while parsing ("--lang zh --help"). A scan
+    rather than a parser, so that a bad or missing value is left for the real parser to
+    report in the right language instead of ending the program here."""
+    argv = sys.argv[1:] if argv is None else argv
+    for index, argument in enumerate(argv):
+        if argument.startswith("--lang="):
+            value = argument.partition("=")[2]
+        elif argument == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        else:
+            continue
+        if value in explain.LANGUAGES:
+            return value
+    return explain.detect_language()
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -109,6 +119,12 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups,
                           ARGPARSE_WORDS["usage"](self.lang) if prefix is None else prefix)
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        # argparse indents the usage's continuation lines by len(prefix); "用法：" is three
+        # characters but six columns wide. Format with an ASCII stand-in as wide as the prefix.
+        stand_in = "\0" * columns(prefix)
+        return super()._format_usage(usage, actions, groups, stand_in).replace(stand_in, prefix, 1)
 
     def _split_lines(self, text, width):
         return wrap(text, width)

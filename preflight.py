@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from explain import Text, detect_language
 import contextlib
+
+from command_line import chosen_language
+from explain import Text
 
 # Processes that share a console with the program they start: the py launcher, and the
 # python.exe of a virtual environment, which starts the real one.
@@ -66,7 +68,7 @@ def require_pillow(argv: Sequence[str] | None = None) -> None:
         import PIL.Image  # noqa: F401  (what decoder imports)
     except ImportError:
         argv = sys.argv[1:] if argv is None else argv
-        lang = requested_language(argv) or detect_language()
+        lang = chosen_language(list(argv))
         stop(missing_pillow_message(lang), lang, window=wants_window(argv))
 
 
@@ -118,19 +120,6 @@ def wants_window(argv: Sequence[str]) -> bool:
         if len(name) > 3 and any(option.startswith(name) for option in HEADLESS_OPTIONS):
             return False
     return True
-
-
-def requested_language(argv: Sequence[str]) -> str | None:
-    for index, argument in enumerate(argv):
-        if argument.startswith("--lang="):
-            value = argument.partition("=")[2]
-        elif argument == "--lang" and index + 1 < len(argv):
-            value = argv[index + 1]
-        else:
-            continue
-        if value in ("en", "zh"):
-            return value
-    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -255,6 +255,7 @@ def test_help_writes_no_english(capsys):
     (["--lang", "zh", "--lang", "fr"], None),
     (["--scenario", "fast"], "错误：参数 --scenario：无效的取值 'fast'（可选："),
     (["--port"], "错误：参数 --port：需要一个值"),
+    (["--lang"], "错误：参数 --lang：需要一个值"),
     (["extra"], "错误：无法识别的参数：extra"),
     (["--po", "25"], "错误：有歧义的选项：--po 可能是 --port, --pop3-port"),
     (["--no-gui=yes"], "错误：参数 --no-gui：此选项不带值，却给了 'yes'"),
@@ -290,6 +291,12 @@ def said_help(lang: str) -> str:
     with pytest.raises(SystemExit), contextlib.redirect_stdout(io.StringIO()) as out:
         smtp_observer.parse_args(["--lang", lang, "--help"])
     return out.getvalue()
+
+
+def test_the_usage_lines_line_up_under_the_chinese_prefix():
+    first, second = said_help("zh").splitlines()[:2]
+    assert first.startswith("用法：smtp_observer.py [-h]") and second.lstrip().startswith("[")
+    assert command_line.columns("用法：smtp_observer.py ") == len(second) - len(second.lstrip())
 
 
 def test_help_wraps_chinese_by_the_columns_it_takes():

@@ -10,6 +10,8 @@ import sys
 import pytest
 
 import child_observer
+import command_line
+import explain
 import preflight
 from conftest import ROOT, run_without
 
@@ -67,11 +69,12 @@ def test_a_headless_command_line_gets_no_message_box(argv, window):
     assert preflight.wants_window(argv) is window
 
 
-def test_the_language_asked_for_on_the_command_line():
-    assert preflight.requested_language(["--lang", "zh"]) == "zh"
-    assert preflight.requested_language(["--no-gui", "--lang=en"]) == "en"
-    assert preflight.requested_language(["--lang", "fr"]) is None
-    assert preflight.requested_language(["--lang"]) is None
+def test_the_language_asked_for_on_the_command_line(monkeypatch):
+    monkeypatch.setattr(explain, "detect_language", lambda: "en")
+    assert command_line.chosen_language(["--lang", "zh"]) == "zh"
+    assert command_line.chosen_language(["--no-gui", "--lang=zh"]) == "zh"
+    assert command_line.chosen_language(["--lang", "fr"]) == "en"
+    assert command_line.chosen_language(["--lang"]) == "en"
 
 
 # --------------------------------------------------------------------------------------------
