@@ -17,22 +17,22 @@ COMMANDS: dict[str, CommandInfo] = {
     "PASS": CommandInfo("RFC 1939 §7", Text(
         "Gives the password, in the clear: anyone who captures the packets can read it. "
         "It may only follow a successful USER.",
-        "给出口令，而且是明文：任何抓包的人都能读到。它只能紧跟在成功的 USER 之后。")),
+        "给出密码，而且是明文：任何抓包的人都能读到。它只能紧跟在成功的 USER 之后。")),
     "APOP": CommandInfo("RFC 1939 §7", Text(
         "Logs on without sending the password: the client sends the user name and the MD5 "
         "digest of the greeting's <timestamp> followed by the password. MD5 is weak today; "
         "TLS is the real protection.",
-        "不发送口令而登录：客户端发送用户名，以及问候中 <时间戳> 后接口令的 MD5 摘要。"
+        "不发送密码而登录：客户端发送用户名，以及问候中 <时间戳> 后接密码的 MD5 摘要。"
         "MD5 如今已不安全，真正的保护是 TLS。")),
     "AUTH": CommandInfo("RFC 5034 §4", Text(
         "Logs on with a SASL mechanism (here PLAIN: base64 of user and password, an "
         "encoding, not encryption). Without an argument it asks for the list of mechanisms.",
-        "用 SASL 机制登录（这里是 PLAIN：用户名和口令的 base64，只是编码而不是加密）。"
+        "用 SASL 机制登录（这里是 PLAIN：用户名和密码的 base64，只是编码而不是加密）。"
         "不带参数时表示询问服务器支持哪些机制。")),
     "STLS": CommandInfo("RFC 2595 §4", Text(
         "Asks to switch the connection to TLS before logging on; from then on a packet "
         "capture sees only ciphertext, the password included.",
-        "请求在登录前把连接升级为 TLS；之后抓包只能看到密文，口令也不例外。")),
+        "请求在登录前把连接升级为 TLS；之后抓包只能看到密文，密码也不例外。")),
     "CAPA": CommandInfo("RFC 2449 §5", Text(
         "Asks the server which extensions it supports; the answer is a list ending with a "
         "line holding only \".\".",
@@ -82,7 +82,7 @@ COMMANDS: dict[str, CommandInfo] = {
 SASL_RESPONSE = CommandInfo("RFC 5034 §4", Text(
     "Not a command: the client's answer to the \"+ \" challenge, in base64 (for PLAIN: "
     "authorization id, user name and password separated by NUL bytes). \"*\" would cancel.",
-    "这不是命令，而是客户端对“+ ”质询的回答，用 base64 编码（PLAIN 中是授权标识、用户名和口令，"
+    "这不是命令，而是客户端对“+ ”质询的回答，用 base64 编码（PLAIN 中是授权标识、用户名和密码，"
     "以 NUL 字节分隔）。发送“*”可以取消。"))
 
 UNKNOWN_COMMAND = CommandInfo("RFC 1939 §3", Text(
@@ -121,7 +121,7 @@ CAPABILITIES: dict[str, CommandInfo] = {
         "服务器实现了 UIDL：客户端可以在服务器上保留邮件副本。")),
     "USER": CommandInfo("RFC 2449 §6.2", Text(
         "USER and PASS are accepted (the password goes in the clear without TLS).",
-        "接受 USER 和 PASS 登录（没有 TLS 时口令以明文传送）。")),
+        "接受 USER 和 PASS 登录（没有 TLS 时密码以明文传送）。")),
     "SASL": CommandInfo("RFC 2449 §6.3, RFC 5034", Text(
         "The SASL mechanisms AUTH accepts (here PLAIN).",
         "AUTH 命令接受的 SASL 机制（这里是 PLAIN）。")),

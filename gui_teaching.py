@@ -106,7 +106,7 @@ WORDS: dict[str, Text] = {
     **{f"state_{state}": name for state, name in STATE_NAMES.items()},
     "password_revealed_clear": Text("Password: {secret}\nIt went over the network as it is: PASS "
                                     "sends the password in the clear.",
-                                    "口令：{secret}\n它就这样以明文在网络上传送：PASS 命令发送的是明文口令。"),
+                                    "密码：{secret}\n它就这样以明文在网络上传送：PASS 命令发送的是明文密码。"),
     "strip_session": Text("Connection #{session}:", "连接 #{session}："),
     "strip_at_line": Text("(at the selected line)", "（所选行时）"),
     "strip_none": Text("No connection yet", "尚无连接"),

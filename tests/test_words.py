@@ -100,6 +100,14 @@ def test_smtp_and_pop3_name_the_user_and_password_alike():
     assert "用户名“stu01”" in apop and "口令" not in apop, apop
 
 
+def test_a_password_is_called_one_thing_in_chinese():
+    """密码, as Outlook's and Foxmail's Chinese menus call it; 口令 would be a second word."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    sources = {path.name: path.read_text(encoding="utf-8") for path in root.glob("*.py")}
+    assert "密码" in sources["words.py"] and "密码" in sources["explain_pop3.py"]
+    assert [name for name, source in sources.items() if "口令" in source] == []
+
+
 def test_dot_stuffing_says_a_dot_went_before_each_such_line_not_every_line():
     zh = words.note_text(events.Note(events.RemarkKind.DOT_STUFFING, {"count": 1}), "zh")
     assert zh.startswith("邮件中有 1 行以“.”开头：客户端在每个这样的行前多加了一个点，"), zh
