@@ -24,7 +24,6 @@ import codecs
 import logging
 import os
 import queue
-import re
 import signal
 import sys
 import tempfile
@@ -32,10 +31,9 @@ import threading
 import time
 import tkinter as tk
 import traceback
-import unicodedata
 import weakref
 import webbrowser
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +41,6 @@ from tkinter import filedialog, messagebox, ttk
 from tkinter import font as tkfont
 from typing import Any
 
-from PIL import ImageTk
 
 import decoder
 import explain
@@ -52,10 +49,16 @@ from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandR
 from explain import Text, detect_language
 import gui_console
 import gui_display
+import gui_mail
 import gui_teaching
 import report
 from words import Labels, disconnect_reason, note_text, refusal
 from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
+from gui_widgets import (COLOURS, TAG_CHARACTER_WRAP, TAG_CLIENT, TAG_ENCRYPTED, TAG_ERROR,
+                         TAG_HEADER_NAME, TAG_MARKER, TAG_NOTE, TAG_REMARK, TAG_SELECTED,
+                         TAG_SERVER, TAG_TIME, TAG_TLS, add_scrollbars, display_line,
+                         display_text, format_clock, format_size, replace_text, screen_of,
+                         scrolled_text, wrap_tags)
 
 POP3_UPDATE = POP3_STATES[2]  # after QUIT in TRANSACTION: the marked messages are removed
 
@@ -68,56 +71,17 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL_MS = 50
 MAX_EVENTS_PER_POLL = 50
 MAX_SECONDS_PER_POLL = 0.020
-RAW_VIEW_LIMIT = 256 * 1024  # bytes of raw content inserted at once (2-3 ms)
-BODY_VIEW_LIMIT = 256 * 1024  # characters of decoded body text shown
-DISPLAY_LINE_LIMIT = 998  # RFC 5321 line length; Tk lays out a huge line very slowly
-CONTINUATION_MARK = "↪ "  # starts the display lines a long line was split into
 MAX_DIALOGUE_LINES = 10_000
 DIALOGUE_TRIM_LINES = 1_000  # removed at once, so trimming happens rarely
-THUMBNAIL_MAX = (800, 600)
-THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PICTURES
-MANY_PICTURES = 4
-HEADER_SEPARATOR = "    "  # between From, To, Cc and Date on their one line
 MESSAGE_LIST_ROWS = 6  # a class's mails: the newest few in view at 1366x768
 LEFT_SHARE = 0.42  # of the window's width: the dialogue column, at first
 BODY_SHARE = 0.55  # of the right column's height at least: the message, at first
-THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
 EVERY_INTERFACE = ("0.0.0.0", "::")  # listening addresses that serve the whole network
 STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
 ELAPSED_WIDTH = 8  # columns of the dialogue's "+12.345" (seconds since the session began)
 XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
 
-TAG_TIME = "time"
-TAG_CLIENT = "client"
-TAG_SERVER = "server"
-TAG_REMARK = "remark"
-# A line holding Chinese wraps by character, as Chinese text does; Tk's word wrap would break it
-# only at its few ASCII spaces (leaving "1" at a line's end and "封邮件" on the next). Lines of
-# English and protocol lines keep wrapping by word.
-TAG_CHARACTER_WRAP = "character-wrap"
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-TAG_MARKER = "marker"
-TAG_ERROR = "error"
-TAG_HEADER_NAME = "header_name"
-TAG_NOTE = "note"
 TAG_NEW = "new"  # a message list row not shown yet (bold)
-TAG_GAP = "gap"  # the thin line between the header block and the text
-TAG_PICTURE = "picture"  # a picture's place in the body text, until its thumbnail is there
-PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
-TAG_TLS = "tls"
-TAG_ENCRYPTED = "encrypted"  # dialogue lines that travelled inside TLS
-TAG_SELECTED = "selected"  # the dialogue line(s) the explanation panel explains
-
-COLOURS = {
-    TAG_TIME: "#8c959f",
-    TAG_CLIENT: "#0b5cad",
-    TAG_SERVER: "#1a7f37",
-    TAG_REMARK: "#8250df",
-    TAG_MARKER: "#6e7781",
-    TAG_ERROR: "#cf222e",
-    TAG_NOTE: "#9a6700",
-    TAG_TLS: "#0a7b83",
-}
 BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
 BACKGROUNDS = {TAG_ENCRYPTED: "#e3f4f1", TAG_SELECTED: "#cfe2ff"}
 CURRENT_STATE_COLOURS = {"background": "#0b5cad", "foreground": "#ffffff"}
@@ -149,10 +113,6 @@ WORDS: dict[str, Text] = {
     "dialogue": Text("SMTP dialogue", "SMTP服务器工作日志"),
     "dialogue_pop3": Text("POP3 dialogue", "POP3服务器工作日志"),
     "messages": Text("Messages", "邮件列表"),
-    "raw": Text("Received content", "接收的邮件内容"),
-    "body": Text("Body", "正文"),
-    "attachments": Text("Attachments", "附件"),
-    "attachments_count": Text("Attachments ({count})", "附件（{count}）"),
     "col_number": Text("#", "序号"),
     "col_time": Text("Time", "时间"),
     "col_from": Text("From", "发件人"),
@@ -170,39 +130,6 @@ WORDS: dict[str, Text] = {
     "zoom_out": Text("Smaller text", "缩小文字"),
     "zoom_reset": Text("Normal text size", "恢复正常大小"),
     "status_zoom": Text("Text {percent}%", "文字 {percent}%"),
-    "save_message": Text("Save message as…", "邮件另存为…"),
-    "save_attachment": Text("Save as…", "另存为…"),
-    "show_all": Text("Show all ({size})", "显示全部（{size}）"),
-    "raw_truncated": Text("Showing the first {shown} of {size}", "仅显示前 {shown}，共 {size}"),
-    "raw_loading": Text("Loading… {percent}%", "正在加载… {percent}%"),
-    "open_html": Text("Open HTML in browser", "在浏览器中打开 HTML"),
-    "header_subject": Text("Subject: ", "主题："),
-    "header_from": Text("From: ", "发件人："),
-    "header_to": Text("To: ", "收件人："),
-    "header_cc": Text("Cc: ", "抄送："),
-    "header_date": Text("Date: ", "日期："),
-    "envelope": Text("Envelope: MAIL FROM {mail_from} → RCPT TO {rcpt_to}",
-                     "信封：MAIL FROM {mail_from} → RCPT TO {rcpt_to}"),
-    "body_from_html": Text("This message has only an HTML body; it is shown here as text.",
-                           "此邮件只有 HTML 正文，这里显示的是它的文本。"),
-    "body_truncated": Text("… {count} more characters not shown; save the message to see all.",
-                           "……还有 {count} 个字符未显示；保存邮件可查看全部。"),
-    "no_text_body": Text("(no text body)", "（没有文本正文）"),
-    "undecodable": Text("This message could not be decoded; its raw content is shown as "
-                        "received.",
-                        "无法解码此邮件；“接收的邮件内容”中显示的是收到的原文。"),
-    "refused": Text("The server refused this message: {reason}", "服务器拒绝了此邮件：{reason}"),
-    "incomplete": Text("The client went away before the end of the message.", "客户端在邮件结束前断开了连接。"),
-    "outlook_test": Text("This is Outlook's account test message.", "这是 Outlook 的账户测试邮件。"),
-    "decoder_remark": Text("Decoder: {remark}", "解码提示：{remark}"),
-    "image_loading": Text("Scaling the picture…", "正在缩放图片…"),
-    "image_unreadable": Text("This picture cannot be shown (broken, cut short, or too many "
-                             "pixels to preview).", "无法显示此图片（已损坏、不完整或像素太多无法预览）。"),
-    "picture_in_text": Text("[picture: {name}]", "［图片：{name}］"),
-    "open_attached": Text("Open", "打开"),
-    "attached_title": Text("Attached mail: {name}", "附带的邮件：{name}"),
-    "attached_tree": Text("MIME tree", "MIME 结构树"),
-    "attached_decoding": Text("Decoding the attached mail…", "正在解码附带的邮件…"),
     "status_starting": Text("Starting…", "正在启动…"),
     "status_listening": Text("Listening on {address}", "正在监听 {address}"),
     "status_listening_pop3": Text("SMTP on {address}, POP3 on port {pop3_port}",
@@ -247,6 +174,7 @@ WORDS: dict[str, Text] = {
     "html_failed": Text("Could not open the HTML in a browser: {error}", "无法在浏览器中打开 HTML：{error}"),
     "no_browser": Text("no browser could be started", "无法启动浏览器"),
     "fatal_title": Text("SMTP Observer cannot start", "SMTP Observer 无法启动"),
+    **gui_mail.WORDS,
     **gui_teaching.WORDS,
 }
 LABELS: dict[str, Labels] = {lang: Labels(WORDS, lang) for lang in explain.LANGUAGES}
@@ -284,61 +212,8 @@ def configure_fonts(root: tk.Misc) -> None:
 # Pure formatting
 
 
-def format_size(size: int) -> str:
-    """A byte count for people: "512 B", "1.5 KB", "20.3 MB" (1024-based, as Windows shows)."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
-def format_clock(epoch: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(epoch))
-
-
-# Anchored at line starts: unanchored, the engine retried at every offset of every short line
-# and took 7 ms for the 256 KB of base64 the raw view shows, on the Tk thread; now 1 ms.
-_LONG_LINE = re.compile(f"^[^\\n]{{{DISPLAY_LINE_LIMIT + 1},}}", re.MULTILINE)
-
-
-def _split_long_line(match: re.Match[str]) -> str:
-    line = match.group()
-    pieces = [line[i:i + DISPLAY_LINE_LIMIT] for i in range(0, len(line), DISPLAY_LINE_LIMIT)]
-    return ("\n" + CONTINUATION_MARK).join(pieces)
-
-
-def display_text(text: str) -> str:
-    """Text a Tk Text widget shows well: "\\n" line ends (Tk draws "\\r" as a box), other
-    control characters and U+2028/U+2029 escaped as the terminal shows them (Tk ends a string
-    at a NUL and draws nothing for U+2028: what came after would be lost) and no line longer
-    than DISPLAY_LINE_LIMIT (the rest goes on lines starting with CONTINUATION_MARK)."""
-    text = decoder.printable_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _LONG_LINE.sub(_split_long_line, text)
-
-
-def display_line(text: str) -> str:
-    """A one-line field (a list row, a header, a file name) as the terminal shows it: CR, LF
-    and every other control character escaped, so it cannot make lines of its own."""
-    return decoder.printable_line(text)
-
-
-def raw_chunks(raw: bytes, size: int = RAW_VIEW_LIMIT) -> Iterator[bytes]:
-    """``raw`` in pieces of at most ``size`` bytes, each ending at a line end when it can."""
-    start = 0
-    while start < len(raw):
-        end = min(start + size, len(raw))
-        if end < len(raw):
-            line_end = raw.rfind(b"\n", start, end)
-            if line_end >= start:
-                end = line_end + 1
-        yield raw[start:end]
-        start = end
-
-
-def raw_display_text(chunk: bytes) -> str:
-    """Received bytes as text; bytes that are not UTF-8 appear as \\xNN, as in the dialogue."""
-    return display_text(chunk.decode("utf-8", "backslashreplace"))
 
 
 def reply_wire_lines(ev: ServerEvent, labels: Labels) -> list[str]:
@@ -411,117 +286,8 @@ def dialogue_prefix(clock: str, elapsed: float | None) -> str:
     return f"{clock} {shown:>{ELAPSED_WIDTH}}  "
 
 
-def format_addresses(addresses: Sequence[str]) -> str:
-    return ", ".join(f"<{address}>" for address in addresses)
 
 
-def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
-    """The body view of a message event as (text, tag) pieces: headers, notes, then the text."""
-    decoded = ev.decoded
-    segments = header_segments(decoded, labels) if decoded is not None else []
-    envelope = labels["envelope"].format(mail_from=format_addresses([ev.envelope.mail_from]),
-                                         rcpt_to=format_addresses(ev.envelope.rcpt_to))
-    segments.append((envelope + "\n", TAG_MARKER))
-    segments += [(f"• {note}\n", TAG_NOTE) for note in message_notes(ev, labels)]
-    segments.append(("\n", TAG_GAP))
-    segments += _body_text_segments(decoded, labels)
-    return segments
-
-
-def header_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
-    """Subject, Date, From, To and Cc of a decoded message, as body-view pieces in two
-    (wrapped) lines, Subject and Date, then From, To and Cc: the mail's text starts high in
-    the view."""
-    segments: list[tuple[str, str]] = []
-    for line in ((("header_subject", decoded.subject), ("header_date", decoded.date)),
-                 (("header_from", decoded.from_), ("header_to", decoded.to),
-                  ("header_cc", decoded.cc))):
-        fields = [(key, value) for key, value in line if value]
-        for index, (key, value) in enumerate(fields, 1):
-            end = "\n" if index == len(fields) else HEADER_SEPARATOR
-            segments += [(labels[key], TAG_HEADER_NAME),
-                         (display_text(display_line(value)) + end, "")]
-    return segments
-
-
-def picture_tag(part: str) -> str:
-    """The Text tag that marks where the picture of MIME part `part` stands in the body."""
-    return f"picture-{part}"
-
-
-def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
-    """What a student should notice about a message before reading it."""
-    notes = []
-    if not ev.complete:
-        notes.append(labels["incomplete"])
-    elif not ev.accepted:
-        notes.append(labels["refused"].format(reason=refusal(ev, labels.lang)))
-    decoded = ev.decoded
-    if decoded is None:
-        notes.append(labels["undecodable"])
-        return notes
-    if decoded.outlook_test:
-        notes.append(labels["outlook_test"])
-    if decoded.text_from_html:
-        notes.append(labels["body_from_html"])
-    notes += [labels["decoder_remark"].format(remark=remark)
-              for remark in decoded.remark_texts(labels.lang)]
-    return notes
-
-
-def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
-    if decoded is None:
-        return []
-    if any(piece.kind == "picture" for piece in decoded.body):
-        return _body_piece_segments(decoded, labels)
-    if not decoded.text:
-        return [(labels["no_text_body"], TAG_MARKER)]
-    shown = decoded.text[:BODY_VIEW_LIMIT]
-    segments = [(display_text(shown), "")]
-    hidden = len(decoded.text) - len(shown)
-    if hidden:
-        segments.append(("\n" + labels["body_truncated"].format(count=hidden), TAG_NOTE))
-    return segments
-
-
-def _body_piece_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
-    """The texts of the body with a marked place for each picture between them, where its
-    thumbnail goes (see `picture_tag`), within BODY_VIEW_LIMIT characters."""
-    names = {attachment.part: attachment.filename for attachment in decoded.attachments}
-    segments: list[tuple[str, str]] = []
-    room = BODY_VIEW_LIMIT
-    for piece in decoded.body:
-        if piece.kind == "picture":
-            marker = labels["picture_in_text"].format(name=names.get(piece.part, piece.part))
-            segments += [(marker, f"{TAG_PICTURE} {picture_tag(piece.part)}"), ("\n\n", "")]
-            continue
-        text = piece.text.rstrip("\n")
-        segments.append((display_text(text[:room]) + "\n\n", ""))
-        room -= min(room, len(text))
-        if room == 0:
-            segments.append((labels["body_truncated"].format(count=len(text)), TAG_NOTE))
-            break
-    return segments
-
-
-def show_picture_in_text(text: tk.Text, part: str, photo: ImageTk.PhotoImage) -> bool:
-    """Put `photo` where the picture of `part` is marked in `text`; False if it is not marked."""
-    marked = text.tag_ranges(picture_tag(part))
-    if not marked:
-        return False
-    text.configure(state="normal")
-    text.delete(marked[0], marked[1])
-    text.image_create(marked[0], image=photo, padx=2, pady=4)
-    text.configure(state="disabled")
-    return True
-
-
-def picture_in_text_box(text: tk.Text) -> tuple[int, int]:
-    """The box a picture inside a body text is scaled into: small enough that the lines
-    around it stay in view (at 1366x768 the body shows a handful of lines), within limits."""
-    width = max(THUMBNAIL_MIN[0], min(PICTURE_IN_TEXT_MAX[0], text.winfo_width() - 40))
-    height = max(THUMBNAIL_MIN[1], min(PICTURE_IN_TEXT_MAX[1], text.winfo_height() * 3 // 5))
-    return width, height
 
 
 def has_problem(ev: MessageReceived) -> bool:
@@ -530,304 +296,18 @@ def has_problem(ev: MessageReceived) -> bool:
     return not (ev.complete and ev.accepted and decoded is not None and not decoded.remarks)
 
 
-def attachment_caption(attachment: Any) -> str:
-    """Name, type, size and (for a picture) its dimensions, e.g. "a.png · image/png · 2.0 KB"."""
-    parts = [display_line(attachment.filename), display_line(attachment.content_type),
-             format_size(attachment.size)]
-    if attachment.message is not None and attachment.message.from_:
-        parts.append(display_line(attachment.message.from_))
-    if attachment.image is not None:
-        parts.append(f"{attachment.image.width}×{attachment.image.height}")
-    return " · ".join(parts)
 
 
-def is_picture(attachment: Any) -> bool:
-    """Shown as a picture: the decoder could open it, or its type says it is one."""
-    return attachment.image is not None or attachment.content_type.startswith("image/")
 
 
-_UNSAFE_FILENAME_CHARS = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
-
-
-# Windows' device names: "CON", "nul.png" or "COM1.tar.gz" open the device, not a file.
-_RESERVED_FILE_STEMS = frozenset(
-    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
-    + [f"{device}{number}" for device in ("COM", "LPT") for number in "0123456789¹²³"])
-MAX_FILENAME_BYTES = 200  # NTFS and ext4 allow 255; leave room for the dialog's " (2)"
-MAX_EXTENSION_CHARS = 16
-
-
-def safe_filename(name: str, fallback: str) -> str:
-    """A name the Save dialog can propose on Windows and Linux: no folders, no reserved
-    characters or device names, no invisible format characters (a right-to-left override
-    makes "x\u202egnp.exe" look like "xexe.png"), at most 200 bytes with the extension kept."""
-    visible = "".join(char for char in name if unicodedata.category(char) != "Cf")
-    cleaned = _UNSAFE_FILENAME_CHARS.sub("_", visible).strip(" .")
-    stem, dot, extension = cleaned.partition(".")
-    if stem.rstrip(" ").upper() in _RESERVED_FILE_STEMS:
-        cleaned = f"{stem}_{dot}{extension}"
-    return _cut_to_bytes(cleaned, MAX_FILENAME_BYTES) or fallback
-
-
-def _cut_to_bytes(name: str, limit: int) -> str:
-    if len(name.encode("utf-8")) <= limit:
-        return name
-    base, dot, extension = name.rpartition(".")
-    if not dot or len(extension) > MAX_EXTENSION_CHARS:
-        base, extension = name, ""
-    kept = limit - len(extension.encode("utf-8")) - len(dot)
-    base = base.encode("utf-8")[:kept].decode("utf-8", "ignore").rstrip(" .")
-    return base + dot + extension
-
-
-def screen_of(widget: tk.Misc) -> tuple[tuple[int, int], float]:
-    """The size in pixels and the DPI of the screen ``widget`` is on."""
-    return ((widget.winfo_screenwidth(), widget.winfo_screenheight()),
-            widget.winfo_fpixels("1i"))
-
-
-def picture_columns(pictures: int) -> int:
-    """Columns of the attachment area's grid: side by side, so that several pictures are in
-    view at once (a class compares them), yet each wide enough to see what it shows."""
-    return 1 if pictures <= 1 else 2 if pictures <= MANY_PICTURES else 3
-
-
-def fit_box(cap: tuple[int, int], available: tuple[int, int]) -> tuple[int, int]:
-    """The box a picture is scaled into: the free space, within THUMBNAIL_MIN and ``cap``."""
-    return (min(cap[0], max(THUMBNAIL_MIN[0], available[0])),
-            min(cap[1], max(THUMBNAIL_MIN[1], available[1])))
 
 
 # --------------------------------------------------------------------------------------------
 # Widgets
 
 
-def _scrolled_text(parent: tk.Misc, *, horizontal: bool = False, **options: Any
-                   ) -> tuple[ttk.Frame, tk.Text]:
-    """A read-only Text with scrollbars in a frame."""
-    frame = ttk.Frame(parent)
-    text = tk.Text(frame, state="disabled", undo=False, borderwidth=0, **options)
-    if options.get("wrap") == "word":
-        text.tag_configure(TAG_CHARACTER_WRAP, wrap="char")
-    _add_scrollbars(frame, text, horizontal=horizontal)
-    return frame, text
 
 
-def _wrap_tags(chars: str, tags: str | tuple[str, ...]) -> tuple[str, ...]:
-    """The tags of a piece of text, with TAG_CHARACTER_WRAP when it holds Chinese."""
-    tags = tuple(tags.split()) if isinstance(tags, str) else tags  # a str is a Tcl list
-    return (*tags, TAG_CHARACTER_WRAP) if _CJK.search(chars) else tags
-
-
-def _add_scrollbars(frame: tk.Misc, widget: Any, *, horizontal: bool = False) -> None:
-    """Grid ``widget`` (a child of ``frame``) with a vertical scrollbar, and a horizontal one
-    under it, filling ``frame``."""
-    vertical_bar = ttk.Scrollbar(frame, orient="vertical", command=widget.yview)
-    widget.configure(yscrollcommand=vertical_bar.set)
-    widget.grid(row=0, column=0, sticky="nsew")
-    vertical_bar.grid(row=0, column=1, sticky="ns")
-    if horizontal:
-        horizontal_bar = ttk.Scrollbar(frame, orient="horizontal", command=widget.xview)
-        widget.configure(xscrollcommand=horizontal_bar.set)
-        horizontal_bar.grid(row=1, column=0, sticky="ew")
-    frame.rowconfigure(0, weight=1)
-    frame.columnconfigure(0, weight=1)
-
-
-def _replace_text(text: tk.Text, segments: Sequence[tuple[str, str]]) -> None:
-    """Replace the content of a read-only Text with (chars, tag) pieces in one Tcl call."""
-    text.configure(state="normal")
-    text.delete("1.0", "end")
-    if segments:
-        text.insert("end", *[item for chars, tags in segments
-                             for item in (chars, _wrap_tags(chars, tags))])
-    text.configure(state="disabled")
-
-
-def _append_text(text: tk.Text, chars: str) -> None:
-    text.configure(state="normal")
-    text.insert("end", chars)
-    text.configure(state="disabled")
-
-
-class ScrollableFrame:
-    """A ``frame`` whose ``inner`` frame scrolls vertically (for the attachment cards).
-
-    Not a Frame subclass, like every class here that keeps widgets: a widget object holding
-    its child widgets forms a reference cycle (child.master), so the root would be freed by a
-    garbage collection, on whatever thread runs it, and Tcl aborts off its own thread.
-    """
-
-    def __init__(self, parent: tk.Misc) -> None:
-        self.frame = ttk.Frame(parent)
-        background = ttk.Style(parent).lookup("TFrame", "background") or None
-        self.canvas = tk.Canvas(self.frame, highlightthickness=0, borderwidth=0,
-                                background=background)
-        bar = ttk.Scrollbar(self.frame, orient="vertical", command=self.canvas.yview)
-        self.canvas.configure(yscrollcommand=bar.set)
-        self.inner = ttk.Frame(self.canvas)
-        window = self.canvas.create_window(0, 0, window=self.inner, anchor="nw")
-        self.inner.bind("<Configure>", lambda _e: self.canvas.configure(
-            scrollregion=self.canvas.bbox("all")))
-        self.canvas.bind("<Configure>", lambda e: self.canvas.itemconfigure(window, width=e.width),
-                         add=True)
-        self.canvas.grid(row=0, column=0, sticky="nsew")
-        bar.grid(row=0, column=1, sticky="ns")
-        self.frame.rowconfigure(0, weight=1)
-        self.frame.columnconfigure(0, weight=1)
-        # A canvas has no wheel binding of its own, and the cards on it get the events anyway:
-        # listen on the toplevel (every widget's bindtags hold it; unlike bind_all, its
-        # bindings go when it is destroyed) and scroll when the pointer is over this frame.
-        toplevel = self.frame.winfo_toplevel()
-        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):  # Windows; X11 up, down
-            toplevel.bind(sequence, self._on_wheel, add=True)
-
-    def _on_wheel(self, event: tk.Event) -> None:
-        under = str(self.frame.tk.call("winfo", "containing", event.x_root, event.y_root))
-        if under != str(self.frame) and not under.startswith(f"{self.frame}."):
-            return
-        self.canvas.yview_scroll(2 * gui_display.wheel_direction(event), "units")
-
-
-class AttachmentCard:
-    """One attachment in the attachment area: a picture (when it is one), caption, Save button."""
-
-    def __init__(self, parent: tk.Misc, attachment: Any, labels: Labels,
-                 on_save: Callable[[Any], None],
-                 on_open: Callable[[Any], None] | None = None) -> None:
-        self.attachment = attachment
-        self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
-        # perf_counter() when the photo was set: bench/gui_bench.py times 250 -> picture by it.
-        self.photo_shown_at: float | None = None
-        self.frame = ttk.Frame(parent, padding=(4, 6))
-        self.picture: ttk.Label | None = None
-        if is_picture(attachment):
-            self.picture = ttk.Label(self.frame, text=labels["image_loading"])
-            self.picture.pack(anchor="w")
-            if not self.wants_thumbnail:  # its type says picture, but the decoder could not open it
-                self.show_unreadable(labels)
-        # The caption wraps to the picture's width (fit_caption), its buttons under it: cards
-        # lie side by side in the attachment area's grid.
-        self.caption = ttk.Label(self.frame, text=attachment_caption(attachment))
-        self.caption.pack(anchor="w")
-        row = ttk.Frame(self.frame)
-        row.pack(anchor="w", fill="x")
-        self.save_button = ttk.Button(row, text=labels["save_attachment"],
-                                      command=lambda: on_save(attachment))
-        self.save_button.pack(side="left")
-        self.open_button: ttk.Button | None = None
-        if attachment.message is not None and on_open is not None:  # an attached mail
-            self.open_button = ttk.Button(row, text=labels["open_attached"],
-                                          command=lambda: on_open(attachment))
-            self.open_button.pack(side="left", padx=(8, 0))
-
-    @property
-    def wants_thumbnail(self) -> bool:
-        return self.attachment.image is not None
-
-    def fit_caption(self, width: int) -> None:
-        self.caption.configure(wraplength=width)
-
-    def show_photo(self, photo: ImageTk.PhotoImage) -> None:
-        assert self.picture is not None
-        self.picture.configure(image=photo, text="")
-        self.photo = photo
-        self.photo_shown_at = time.perf_counter()
-
-    def show_unreadable(self, labels: Labels) -> None:
-        assert self.picture is not None
-        self.picture.configure(image="", text=labels["image_unreadable"],
-                               foreground=COLOURS[TAG_ERROR])
-        self.photo = None
-
-
-class AttachedMessageWindow:
-    """An attached mail opened as a message of its own (as Thunderbird opens an .eml): its
-    headers, its text with its pictures where they stand, its attachments (each saves, and an
-    attached mail in it opens in turn) and its MIME tree. It is decoded and its pictures scaled
-    on the window's worker; this window polls for them."""
-
-    def __init__(self, root: tk.Tk, attachment: Any, labels: Labels, worker: ThreadPoolExecutor,
-                 on_save: Callable[[Any], None]) -> None:
-        self.labels = labels
-        self._root = root
-        self._worker = worker
-        self._on_save = on_save
-        self.decoded: Any = None
-        self.photos: list[ImageTk.PhotoImage] = []  # kept here: Tk drops unreferenced ones
-        self.opened: list[AttachedMessageWindow] = []
-        self.window = tk.Toplevel(root)
-        self.window.title(labels["attached_title"].format(
-            name=display_line(attachment.filename)))
-        (width, height), _smallest = gui_display.window_sizes(*screen_of(root))
-        self.window.geometry(f"{min(width, 900)}x{min(height, 640)}")
-        frame, self.text = _scrolled_text(self.window, wrap="word", font="TkTextFont", padx=8,
-                                          pady=6)
-        self.text.tag_configure(TAG_HEADER_NAME, font=tkfont.Font(root=root, weight="bold"))
-        for tag in (TAG_MARKER, TAG_NOTE):
-            self.text.tag_configure(tag, foreground=COLOURS[tag])
-        self.text.tag_configure("tree", font="TkFixedFont")
-        frame.pack(fill="both", expand=True)
-        _replace_text(self.text, [(labels["attached_decoding"], TAG_MARKER)])
-        self._when_done(worker.submit(decoder.decode, attachment.data), self._show)
-
-    def _when_done(self, future: Future, then: Callable[[Future], None]) -> None:
-        if not self.window.winfo_exists():
-            return
-        if future.done():
-            then(future)
-        else:
-            self.window.after(40, self._when_done, future, then)
-
-    def _show(self, future: Future) -> None:
-        self.decoded = decoded = future.result()
-        labels = self.labels
-        segments = header_segments(decoded, labels) + [("\n", "")]
-        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remark_texts(labels.lang)]
-        segments += _body_text_segments(decoded, labels) + [("\n", "")]
-        _replace_text(self.text, segments)
-        self._add_attachment_rows(decoded.attachments)
-        tree = "\n".join(decoder.describe_part(part, labels.lang) for part in decoded.parts)
-        _append_text(self.text, "\n" + labels["attached_tree"] + "\n")
-        self.text.configure(state="normal")
-        self.text.insert("end", display_text(tree) + "\n", "tree")
-        self.text.configure(state="disabled")
-        box = picture_in_text_box(self.text)
-        for attachment in decoded.attachments:
-            if self.text.tag_ranges(picture_tag(attachment.part)):
-                self._when_done(self._worker.submit(decoder.thumbnail, attachment.data, box),
-                                lambda done, part=attachment.part: self._show_picture(part, done))
-
-    def _add_attachment_rows(self, attachments: Sequence[Any]) -> None:
-        _append_text(self.text, self.labels["attachments_count"].format(
-            count=len(attachments)) + "\n")
-        self.text.configure(state="normal")
-        for attachment in attachments:
-            self.text.insert("end", "  " + attachment_caption(attachment) + "  ")
-            self.text.window_create("end", window=ttk.Button(
-                self.text, text=self.labels["save_attachment"],
-                command=lambda attachment=attachment: self._on_save(attachment)))
-            if attachment.message is not None:
-                self.text.window_create("end", window=ttk.Button(
-                    self.text, text=self.labels["open_attached"],
-                    command=lambda attachment=attachment: self.open(attachment)))
-            self.text.insert("end", "\n")
-        self.text.configure(state="disabled")
-
-    def open(self, attachment: Any) -> None:
-        self.opened.append(AttachedMessageWindow(self._root, attachment, self.labels,
-                                                 self._worker, self._on_save))
-
-    def _show_picture(self, part: str, future: Future) -> None:
-        image = future.result() if future.exception() is None else None
-        if image is None:
-            return
-        try:
-            photo = ImageTk.PhotoImage(image, master=self.window)
-        except (tk.TclError, OSError, ValueError):
-            return
-        if show_picture_in_text(self.text, part, photo):
-            self.photos.append(photo)
 
 
 class StateStrip:
@@ -1085,7 +565,7 @@ class XrayView:
             self.titles[name].bind("<Configure>", lambda e, label=self.titles[name]:
                                    label.configure(wraplength=max(e.width - 4, 60)))
             font = "TkTextFont" if name == "text" else "TkFixedFont"
-            text_frame, self.texts[name] = _scrolled_text(
+            text_frame, self.texts[name] = scrolled_text(
                 box, wrap="word" if name == "text" else "char", font=font, width=24, height=8)
             self.texts[name].tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
             text_frame.pack(fill="both", expand=True)
@@ -1111,7 +591,7 @@ class XrayView:
             segments = [(display_text(pane.text), "")]
             if pane.note:
                 segments.append(("\n" + pane.note, TAG_NOTE))
-            _replace_text(self.texts[name], segments)
+            replace_text(self.texts[name], segments)
         self.summary_label.configure(text=panes.summary)
 
     def show_note(self, note: str) -> None:
@@ -1120,13 +600,6 @@ class XrayView:
         self.show_panes(XrayPanes(empty, empty, empty, note))
 
 
-@dataclass(frozen=True, slots=True)
-class _Thumbnail:
-    """A finished thumbnail job, handed from the worker thread to the Tk thread."""
-
-    generation: int  # which display of a message asked for it; older ones are dropped
-    card_index: int
-    future: Future
 
 
 @dataclass(frozen=True, slots=True)
@@ -1149,7 +622,7 @@ class DialoguePane:
     def __init__(self, parent: tk.Misc,
                  on_select: Callable[[DialoguePane, DialogueEntry, int], None],
                  on_escape: Callable[[], None]) -> None:
-        self.frame, self.text = _scrolled_text(parent, wrap="word", font="TkFixedFont",
+        self.frame, self.text = scrolled_text(parent, wrap="word", font="TkFixedFont",
                                                width=64, height=16)
         text = self.text
         for tag, colour in COLOURS.items():
@@ -1181,7 +654,7 @@ class DialoguePane:
     def add(self, entry: DialogueEntry, lines: Sequence[DialogueLine]) -> None:
         for index, line in enumerate(lines):
             prefix = dialogue_prefix(line.clock, entry.elapsed if index == 0 else None)
-            tags = _wrap_tags(line.text, (line.tag, TAG_ENCRYPTED) if entry.encrypted
+            tags = wrap_tags(line.text, (line.tag, TAG_ENCRYPTED) if entry.encrypted
                               else line.tag)
             # Tk takes a wrapped line's wrap mode from its first character: the clock's.
             clock_tags = (TAG_TIME, TAG_CHARACTER_WRAP) if TAG_CHARACTER_WRAP in tags else TAG_TIME
@@ -1278,7 +751,7 @@ class DialoguePane:
             self.text.see(f"{line}.0")
 
     def clear(self) -> None:
-        _replace_text(self.text, [])
+        replace_text(self.text, [])
         self.rows.clear()
 
 
@@ -1305,10 +778,6 @@ class ObserverWindow:
         self._set_scenarios = set_scenarios
         self._closed = False
         self._poll_id: str | None = None
-        self._raw_loader_id: str | None = None
-        self._raw_rest: Iterator[bytes] = iter(())  # raw content not inserted yet
-        self._raw_shown = 0  # bytes of raw content inserted
-        self._refit_id: str | None = None
         self._sequence_resize_id: str | None = None
         self.dialogues: dict[str, DialoguePane] = {}  # by protocol: an SMTP and a POP3 tab
         self._pop3_marked: dict[int, set[int]] = {}  # by POP3 session: messages DELE marked
@@ -1321,20 +790,12 @@ class ObserverWindow:
         self._follow_newest = True
         self._message_session: int | None = None  # the session of the message chosen in the list
         self._counts = {"connections": 0, "commands": 0, "messages": 0}
-        self.attachment_cards: list[AttachmentCard] = []
         # Scales pictures and X-rays large parts, off the Tk thread.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-worker")
-        self._thumbnails: queue.Queue[_Thumbnail] = queue.Queue()
-        self._thumbnail_generation = 0
-        self._thumbnail_box: tuple[int, int] | None = None
         self._xrays: queue.Queue[_PartXray] = queue.Queue()
         self._xray_generation = 0
         self._temp_files: list[Path] = []
-        self._body_photos: list[ImageTk.PhotoImage] = []  # pictures inside the body text
-        self.attached_windows: list[AttachedMessageWindow] = []
         self._sashes_placed = False
-        self._attachment_sash: int | None = None  # the body/attachments sash, while hidden
-        self._attachment_sash_pending = False
 
         root.report_callback_exception = self._report_callback_exception
         root.title(self.labels["title"])
@@ -1376,9 +837,9 @@ class ObserverWindow:
 
         left.add(self._build_dialogue_tabs(left), weight=3)
         left.add(self._build_explanation(left), weight=1)
-        left.add(self._build_raw(left), weight=2)
         right.add(self._build_message_list(right), weight=1)
-        right.add(self._build_message_tabs(right), weight=5)
+        right.add(self._build_message_tabs(right, left), weight=5)
+        left.add(self.message_pane.raw_box, weight=2)
         self._build_status_bar()
         right.bind("<Configure>", lambda _e: self._place_first_sashes(right), add=True)
 
@@ -1444,7 +905,6 @@ class ObserverWindow:
         text_font = tkfont.nametofont("TkTextFont", self.root)
         self._bold_font = text_font.copy()  # kept: Tk deletes a Font's font when it is collected
         self._bold_font.configure(weight="bold")
-        self._gap_font = tkfont.Font(root=self.root, size=3)  # a thin line, not a blank one
         style = ttk.Style(self.root)
         self._fit_rows_to_font()
         # Sashes a teacher can see and grab: a wider, darker stripe between the panes.
@@ -1492,29 +952,13 @@ class ObserverWindow:
                                                command=self._reveal_secret)  # packed when needed
         # By word, so that RFC numbers, commands and base64 stay whole in Chinese text too
         # (Tk breaks a run without spaces that is longer than the line by character).
-        frame, self.explanation_text = _scrolled_text(box, wrap="word", font="TkTextFont",
+        frame, self.explanation_text = scrolled_text(box, wrap="word", font="TkTextFont",
                                                       width=64, height=7)
         self.explanation_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
         self.explanation_text.tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
         self.explanation_text.tag_configure(TAG_SELECTED, background=BACKGROUNDS[TAG_SELECTED])
         frame.pack(fill="both", expand=True)
         self._show_explanation_hint()
-        return box
-
-    def _build_raw(self, parent: tk.Misc) -> ttk.Labelframe:
-        labels = self.labels
-        box = ttk.Labelframe(parent, text=labels["raw"], padding=2)
-        bar = ttk.Frame(box)
-        bar.pack(fill="x")
-        self.save_message_button = ttk.Button(bar, text=labels["save_message"],
-                                              command=self._save_shown_message, state="disabled")
-        self.show_all_button = ttk.Button(bar, command=self._show_all_raw)  # packed when needed
-        self.raw_info_label = ttk.Label(bar)
-        self.save_message_button.pack(side="left")
-        self.raw_info_label.pack(side="left", padx=8)
-        frame, self.raw_text = _scrolled_text(box, horizontal=True, wrap="none",
-                                              font="TkFixedFont", width=64, height=9)
-        frame.pack(fill="both", expand=True, pady=(2, 0))
         return box
 
     def _build_message_list(self, parent: tk.Misc) -> ttk.Labelframe:
@@ -1533,53 +977,24 @@ class ObserverWindow:
         self.message_list.tag_configure(TAG_NEW, font=self._bold_font)
         self.message_list.bind("<<TreeviewSelect>>", self._on_message_selected)
         # Size and Status stay reachable when the column is narrow (a 125 % laptop).
-        _add_scrollbars(frame, self.message_list, horizontal=True)
+        add_scrollbars(frame, self.message_list, horizontal=True)
         frame.pack(fill="both", expand=True)
         return box
 
-    def _build_message_tabs(self, parent: tk.Misc) -> ttk.Notebook:
+    def _build_message_tabs(self, parent: tk.Misc, raw_parent: tk.Misc) -> ttk.Notebook:
         """The message area: the seed's body and attachments, and the encoding X-ray."""
         self.message_tabs = ttk.Notebook(parent)
-        # The attachment area joins the body's pane only for a message that has attachments.
-        self.body_and_attachments = ttk.PanedWindow(self.message_tabs, orient="vertical")
-        self.body_and_attachments.add(self._build_body(self.body_and_attachments), weight=2)
-        self._build_attachments(self.body_and_attachments)
-        self.message_tabs.add(self.body_and_attachments, text=self.labels["message_tab"])
-        self.body_and_attachments.bind("<Configure>", lambda _e: self._place_attachment_sash(),
-                                       add=True)
+        self.message_pane = gui_mail.MessagePane(
+            raw_parent, self.message_tabs, self.labels, self._worker, self._bold_font,
+            save_bytes=self._save_bytes, open_html=self._open_html,
+            report_error=self._report_worker_error)
+        self.message_tabs.add(self.message_pane.frame, text=self.labels["message_tab"])
         self.xray = XrayView(self.message_tabs, self.labels)
         self.xray.show_note(self.labels["xray_hint"])
         self.xray.tree.bind("<<TreeviewSelect>>", self._on_xray_selected)
         self.message_tabs.add(self.xray.frame, text=self.labels["xray_tab"])
         self.message_tabs.bind("<<NotebookTabChanged>>", self._on_message_tab_changed)
         return self.message_tabs
-
-    def _build_body(self, parent: tk.Misc) -> ttk.Frame:
-        # Its title and button share one row: every line of height goes to the mail's text.
-        box = ttk.Frame(parent, padding=2)
-        bar = ttk.Frame(box)
-        bar.pack(fill="x")
-        ttk.Label(bar, text=self.labels["body"], font=self._bold_font).pack(side="left")
-        self.open_html_button = ttk.Button(bar, text=self.labels["open_html"],
-                                           command=self._open_html, state="disabled")
-        self.open_html_button.pack(side="right")
-        frame, self.body_text = _scrolled_text(box, wrap="word", font="TkTextFont",
-                                               width=60, height=9)
-        self.body_text.tag_configure(TAG_HEADER_NAME, font=self._bold_font)
-        self.body_text.tag_configure(TAG_GAP, font=self._gap_font)
-        for tag in (TAG_MARKER, TAG_NOTE):
-            self.body_text.tag_configure(tag, foreground=COLOURS[tag])
-        frame.pack(fill="both", expand=True, pady=(2, 0))
-        return box
-
-    def _build_attachments(self, parent: tk.Misc) -> ttk.Labelframe:
-        self.attachments_box = ttk.Labelframe(parent, text=self.labels["attachments"], padding=2)
-        self.attachment_area = ScrollableFrame(self.attachments_box)
-        self.attachment_area.canvas.configure(height=260)
-        self.attachment_area.canvas.bind("<Configure>", self._on_attachment_area_resized,
-                                         add=True)
-        self.attachment_area.frame.pack(fill="both", expand=True)
-        return self.attachments_box
 
     # ---- the event loop
 
@@ -1617,7 +1032,7 @@ class ObserverWindow:
         if self._newest_to_show is not None:
             self._show_message(self._newest_to_show)
             self._newest_to_show = None
-        self._take_thumbnails(deadline)
+        self.message_pane.take_results(deadline)
         self._take_xrays()
         if handled:
             self._update_status()
@@ -1753,6 +1168,9 @@ class ObserverWindow:
         self._append_dialogue_error(message)
         self._flush_dialogue()
 
+    def _report_worker_error(self, exc: BaseException) -> None:
+        self.report_error(self._internal_error_text(exc))
+
     def _internal_error_text(self, exc: BaseException) -> str:
         summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return self.labels["internal_error"].format(text=summary)
@@ -1863,11 +1281,11 @@ class ObserverWindow:
         segments = [(display_text(title) + "\n", TAG_HEADER_NAME)]
         segments += [(display_text(paragraph) + "\n", "") for paragraph in explanation.paragraphs]
         segments += [(display_text(note) + "\n", TAG_NOTE) for note in explanation.notes]
-        _replace_text(self.explanation_text, segments)
+        replace_text(self.explanation_text, segments)
 
     def _show_explanation_hint(self) -> None:
         self.show_password_button.pack_forget()
-        _replace_text(self.explanation_text, [(self.labels["explain_hint"], TAG_NOTE)])
+        replace_text(self.explanation_text, [(self.labels["explain_hint"], TAG_NOTE)])
 
     def _select_message(self, ev: MessageReceived) -> None:
         item = next((item for item, shown in self._messages.items() if shown is ev), None)
@@ -2007,208 +1425,14 @@ class ObserverWindow:
         self._shown_item = item
         self.message_list.item(item, tags=[tag for tag in self.message_list.item(item, "tags")
                                            if tag != TAG_NEW])  # seen now
-        self._show_raw(ev.raw)
-        decoded = ev.decoded
-        _replace_text(self.body_text, body_segments(ev, self.labels))
-        has_html = decoded is not None and bool(decoded.html)
-        self.open_html_button.configure(state="normal" if has_html else "disabled")
-        self.save_message_button.configure(state="normal")
-        self._show_attachments(decoded.attachments if decoded is not None else [])
+        self.message_pane.show(ev)
         self._show_xray_tree(ev)
 
     @property
     def shown_message(self) -> MessageReceived | None:
         return self._messages.get(self._shown_item) if self._shown_item else None
 
-    def _show_raw(self, raw: bytes) -> None:
-        self._cancel(self._raw_loader_id)
-        self._raw_loader_id = None
-        chunks = raw_chunks(raw)
-        first = next(chunks, b"")
-        _replace_text(self.raw_text, [(raw_display_text(first), "")])
-        truncated = len(first) < len(raw)
-        size = format_size(len(raw))
-        self.raw_info_label.configure(text=self.labels["raw_truncated"].format(
-            shown=format_size(len(first)), size=size) if truncated else size)
-        self.show_all_button.configure(text=self.labels["show_all"].format(size=size))
-        self._offer_show_all(truncated)
-        self._raw_rest, self._raw_shown = chunks, len(first)
-
-    def _offer_show_all(self, offer: bool) -> None:
-        if offer:
-            self.show_all_button.pack(side="left", padx=(8, 0), before=self.raw_info_label)
-        else:
-            self.show_all_button.pack_forget()
-
-    def _show_all_raw(self) -> None:
-        """Insert the rest of the raw content a slice per tick, so the window stays live."""
-        self._offer_show_all(False)
-        self._load_next_raw_chunk()
-
-    def _load_next_raw_chunk(self) -> None:
-        total = len(self.shown_message.raw)
-        chunk = next(self._raw_rest, None)
-        if chunk is None:
-            self._raw_loader_id = None
-            self.raw_info_label.configure(text=format_size(total))
-            return
-        _append_text(self.raw_text, raw_display_text(chunk))
-        self._raw_shown += len(chunk)
-        self.raw_info_label.configure(text=self.labels["raw_loading"].format(
-            percent=100 * self._raw_shown // total))
-        self._raw_loader_id = self.root.after(1, self._load_next_raw_chunk)
-
-    # ---- attachments and thumbnails
-
-    def _show_attachments(self, attachments: Sequence[Any]) -> None:
-        for card in self.attachment_cards:
-            card.frame.destroy()
-        self.attachment_cards = [
-            AttachmentCard(self.attachment_area.inner, attachment, self.labels,
-                           self._save_attachment, self._open_attached)
-            for attachment in attachments]
-        self._body_photos = []
-        title = "attachments_count" if attachments else "attachments"
-        self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
-        self._give_attachments_room(bool(attachments))
-        self._grid_attachment_cards()
-        self.attachment_area.canvas.yview_moveto(0)
-        self._request_thumbnails()
-
-    def _give_attachments_room(self, room: bool) -> None:
-        """Show the attachment area under the body, or give its room to the body."""
-        panes = self.body_and_attachments
-        shown = str(self.attachments_box) in map(str, panes.panes())
-        if room and not shown:
-            panes.add(self.attachments_box, weight=3)
-            self._attachment_sash_pending = True
-            self._place_attachment_sash()
-        elif not room and shown:
-            if not self._attachment_sash_pending:  # where the user left it, for next time
-                self._attachment_sash = panes.sashpos(0)
-            panes.forget(self.attachments_box)
-
-    def _place_attachment_sash(self) -> None:
-        """Split the body and the attachments where the user last did, else in half; before
-        the pane has its size (the first message), once it has (its <Configure>)."""
-        panes = self.body_and_attachments
-        panes.update_idletasks()
-        if self._attachment_sash_pending and panes.winfo_height() > 1 and len(panes.panes()) > 1:
-            self._attachment_sash_pending = False
-            panes.sashpos(0, self._attachment_sash or panes.winfo_height() // 2)
-            panes.update_idletasks()  # the area's size, for pictures scaled once, to fit it
-            if self._thumbnail_box is None:
-                self._request_thumbnails()
-
-    def _grid_attachment_cards(self) -> None:
-        """Lay the cards out in rows of picture_columns(pictures) cards."""
-        columns = picture_columns(self._picture_count())
-        for index, card in enumerate(self.attachment_cards):
-            card.frame.grid(row=index // columns, column=index % columns, sticky="nw")
-
-    def _picture_count(self) -> int:
-        return sum(card.wants_thumbnail for card in self.attachment_cards)
-
-    def _current_thumbnail_box(self) -> tuple[int, int] | None:
-        """The size pictures are scaled into; None while the area has no size yet."""
-        canvas = self.attachment_area.canvas
-        if canvas.winfo_width() <= 1 or self._attachment_sash_pending:  # not laid out yet
-            return None
-        pictures = self._picture_count()
-        cap = THUMBNAIL_MAX if pictures <= MANY_PICTURES else THUMBNAIL_MAX_MANY
-        # Leave room for the card padding, the caption (two lines) and the button under it.
-        caption_height = tkfont.nametofont("TkDefaultFont", self.root).metrics("linespace") * 2
-        button_height = self.clear_button.winfo_reqheight()
-        return fit_box(cap, (canvas.winfo_width() // picture_columns(pictures) - 16,
-                             canvas.winfo_height() - caption_height - button_height - 16))
-
-    def _request_thumbnails(self) -> None:
-        """Ask the worker for thumbnails of the shown pictures, sized to the attachment area
-        (or, before the area has a size, leave that to _on_attachment_area_resized)."""
-        self._thumbnail_generation += 1
-        self._thumbnail_box = self._current_thumbnail_box()
-        if self._thumbnail_box is None:
-            return
-        for card in self.attachment_cards:
-            card.fit_caption(self._thumbnail_box[0])
-        # The callback runs on the worker thread and must not hold the window: the last
-        # reference to a Tk object dropped there makes Tcl abort the process.
-        finished = self._thumbnails
-        for index, card in enumerate(self.attachment_cards):
-            if card.wants_thumbnail:
-                future = self._worker.submit(decoder.thumbnail, card.attachment.data,
-                                             self._thumbnail_box)
-                job = _Thumbnail(self._thumbnail_generation, index, future)
-                future.add_done_callback(lambda _f, job=job: finished.put(job))
-
-    def _take_thumbnails(self, deadline: float) -> None:
-        """Show finished thumbnails: at least one per call, more while time is left."""
-        while True:
-            try:
-                job = self._thumbnails.get_nowait()
-            except queue.Empty:
-                return
-            if job.generation == self._thumbnail_generation and not job.future.cancelled():
-                self._show_thumbnail(self.attachment_cards[job.card_index], job.future)
-            if time.perf_counter() >= deadline:
-                return
-
-    def _show_thumbnail(self, card: AttachmentCard, future: Future) -> None:
-        error = future.exception()
-        image = future.result() if error is None else None
-        if error is not None:
-            self.report_error(self._internal_error_text(error))
-        if image is None:
-            card.show_unreadable(self.labels)
-            return
-        try:
-            card.show_photo(ImageTk.PhotoImage(image, master=self.root))
-            self._show_body_picture(card.attachment.part, image)
-        except (tk.TclError, OSError, ValueError) as exc:
-            self.report_error(self._internal_error_text(exc))
-            card.show_unreadable(self.labels)
-
-    def _show_body_picture(self, part: str, image: Any) -> None:
-        """Put a picture where it stands in the body text, once, scaled to the text's width
-        (from the card's thumbnail, which is at most THUMBNAIL_MAX)."""
-        if not self.body_text.tag_ranges(picture_tag(part)):
-            return
-        smaller = image.copy()
-        smaller.thumbnail(picture_in_text_box(self.body_text))
-        photo = ImageTk.PhotoImage(smaller, master=self.root)
-        if show_picture_in_text(self.body_text, part, photo):
-            self._body_photos.append(photo)
-
-    def _on_attachment_area_resized(self, _event: tk.Event) -> None:
-        """Fit the pictures to the area's first size at once, and to a new size once the user
-        has finished dragging a sash."""
-        if not any(card.wants_thumbnail for card in self.attachment_cards):
-            return
-        if self._thumbnail_box is None:
-            self._request_thumbnails()
-        elif self._current_thumbnail_box() != self._thumbnail_box:
-            self._cancel(self._refit_id)
-            self._refit_id = self.root.after(300, self._refit_pictures)
-
-    def _refit_pictures(self) -> None:
-        self._refit_id = None
-        self._request_thumbnails()
-
     # ---- user actions
-
-    def _save_shown_message(self) -> None:
-        ev = self.shown_message
-        if ev is not None:
-            self._save_bytes(ev.raw, f"message-{ev.number}.eml", self.labels["save_message"])
-
-    def _open_attached(self, attachment: Any) -> None:
-        """Open an attached mail in a window of its own."""
-        self.attached_windows.append(AttachedMessageWindow(
-            self.root, attachment, self.labels, self._worker, self._save_attachment))
-
-    def _save_attachment(self, attachment: Any) -> None:
-        name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")
-        self._save_bytes(attachment.data, name, self.labels["save_attachment"])
 
     def _save_bytes(self, data: bytes, suggested_name: str, title: str) -> None:
         """Write ``data`` where the user chooses; the only way received mail reaches the disk."""
@@ -2275,15 +1499,12 @@ class ObserverWindow:
     def clear(self) -> None:
         """Forget the messages, the dialogue and the sessions received so far (nothing is
         stored elsewhere)."""
-        self._cancel(self._raw_loader_id)
-        self._raw_loader_id = None
         self.message_list.delete(*self.message_list.get_children())
         self._messages.clear()
         self._shown_item = self._newest_to_show = None
         self._follow_newest = True
         self._message_session = None
-        for text in (self.raw_text, self.body_text):
-            _replace_text(text, [])
+        self.message_pane.clear()
         for pane in self.dialogues.values():
             pane.clear()
         self._tracks.clear()
@@ -2292,11 +1513,6 @@ class ObserverWindow:
         self._xray_generation += 1
         self.xray.show_tree([])
         self.xray.show_note(self.labels["xray_hint"])
-        self._show_attachments([])
-        self.raw_info_label.configure(text="")
-        self._offer_show_all(False)
-        for button in (self.save_message_button, self.open_html_button):
-            button.configure(state="disabled")
         self._counts.update(connections=0, commands=0, messages=0)
         self._update_status()
 
@@ -2311,10 +1527,10 @@ class ObserverWindow:
         if self._closed:
             return
         self._closed = True
-        for after_id in (self._poll_id, self._raw_loader_id, self._refit_id,
-                         self._sequence_resize_id):
+        for after_id in (self._poll_id, self._sequence_resize_id):
             self._cancel(after_id)
-        self._poll_id = self._raw_loader_id = self._refit_id = self._sequence_resize_id = None
+        self._poll_id = self._sequence_resize_id = None
+        self.message_pane.close()
         self._worker.shutdown(wait=False, cancel_futures=True)
         if self.console is not None:
             self.console.close()

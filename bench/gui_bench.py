@@ -178,7 +178,7 @@ def run_loop_for(root: tk.Tk, seconds: float) -> None:
 
 def photo_shown_at(window: gui.ObserverWindow) -> float | None:
     """When the shown message's picture was put on screen (perf_counter), if it was."""
-    return next((card.photo_shown_at for card in window.attachment_cards
+    return next((card.photo_shown_at for card in window.message_pane.attachment_cards
                  if card.photo_shown_at is not None), None)
 
 

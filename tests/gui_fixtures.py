@@ -127,7 +127,7 @@ def dialogue_line_number(window: gui.ObserverWindow, text: str) -> int:
 
 def pictures_shown(window: gui.ObserverWindow) -> bool:
     """True once every picture of the shown message has been scaled and put on screen."""
-    cards = [card for card in window.attachment_cards if card.wants_thumbnail]
+    cards = [card for card in window.message_pane.attachment_cards if card.wants_thumbnail]
     return bool(cards) and all(card.photo is not None for card in cards)
 
 

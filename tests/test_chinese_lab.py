@@ -28,6 +28,7 @@ import decoder
 import events
 import explain
 import gui
+import gui_mail
 import gui_teaching
 import report
 import smtp_observer
@@ -219,7 +220,7 @@ def test_the_window_writes_no_english(session_events):
             explanation = gui_teaching.explain_entry(track.add(event), ZH, "zh")
             shown += [*explanation.paragraphs, *explanation.notes]
     (message,) = [event for event in session_events if event.event == "message"]
-    shown += [chars for chars, tag in gui.body_segments(message, ZH) if tag == gui.TAG_NOTE]
+    shown += [chars for chars, tag in gui_mail.body_segments(message, ZH) if tag == gui.TAG_NOTE]
     for part in message.decoded.parts:
         panes = gui_teaching.part_panes(part, decoder.part_xray(message.raw, part), ZH)
         shown.append(panes.summary)

@@ -30,6 +30,8 @@ from events import Note, RemarkKind
 import events
 import explain
 import gui
+import gui_widgets
+import gui_mail
 import messages
 import smtp_observer as so
 
@@ -102,26 +104,26 @@ def test_display_text_uses_lf_and_splits_lines_longer_than_998_chars():
     shown = gui.display_text(f"Subject: x\r\n{long_line}\r\nend\rCR")
     lines = shown.split("\n")
     assert lines[0] == "Subject: x"
-    assert lines[1:4] == ["A" * 998, gui.CONTINUATION_MARK + "A" * 998,
-                          gui.CONTINUATION_MARK + "A" * 504]
+    assert lines[1:4] == ["A" * 998, gui_widgets.CONTINUATION_MARK + "A" * 998,
+                          gui_widgets.CONTINUATION_MARK + "A" * 504]
     assert lines[4:] == ["end", "CR"]
     assert "\r" not in shown
 
 
 def test_raw_chunks_end_at_line_ends_and_cover_every_byte():
     raw = b"".join(b"line %05d\r\n" % n for n in range(5000)) + b"X" * 300 + b"\r\n" + b"Y" * 900
-    chunks = list(gui.raw_chunks(raw, size=1000))
+    chunks = list(gui_mail.raw_chunks(raw, size=1000))
     assert b"".join(chunks) == raw
     assert all(len(chunk) <= 1000 for chunk in chunks)
     assert all(chunk.endswith(b"\n") for chunk in chunks[:-1])
 
 
 def test_raw_chunks_cut_a_line_without_line_ends():
-    assert list(gui.raw_chunks(b"Z" * 2500, size=1000)) == [b"Z" * 1000, b"Z" * 1000, b"Z" * 500]
+    assert list(gui_mail.raw_chunks(b"Z" * 2500, size=1000)) == [b"Z" * 1000, b"Z" * 1000, b"Z" * 500]
 
 
 def test_raw_display_text_shows_bytes_that_are_not_utf8_as_escapes():
-    assert gui.raw_display_text("中文 ".encode() + b"\xd6\xd0\r\n") == "中文 \\xd6\\xd0\n"
+    assert gui_mail.raw_display_text("中文 ".encode() + b"\xd6\xd0\r\n") == "中文 \\xd6\\xd0\n"
 
 
 @pytest.mark.parametrize(("code", "lines", "wire"), [
@@ -193,7 +195,7 @@ def test_an_unknown_event_is_shown_not_dropped():
 
 def test_body_segments_put_headers_envelope_and_notes_above_the_text():
     ev = message(decoded_message(remarks=[Note(RemarkKind.BASE64_REPAIRED)]))
-    segments = gui.body_segments(ev, EN)
+    segments = gui_mail.body_segments(ev, EN)
     text = "".join(chars for chars, _tag in segments)
     assert text.startswith("Subject: 实验报告    Date: Mon, 1 Dec 2025 09:30:00 +0800\n"
                            "From: 张三 <zhangsan@example.edu.cn>    To: teacher@example.edu.cn\n")
@@ -201,7 +203,7 @@ def test_body_segments_put_headers_envelope_and_notes_above_the_text():
             in text)
     assert ("• Decoder: bad base64 padding or length (cut off?), repaired\n",
             gui.TAG_NOTE) in segments
-    chinese = gui.body_segments(ev, gui.LABELS["zh"])
+    chinese = gui_mail.body_segments(ev, gui.LABELS["zh"])
     assert any(chars.startswith("• ") and "base64 的填充或长度有误" in chars
                for chars, _tag in chinese)
     assert text.endswith("\n老师您好：\n这是正文。\n")
@@ -209,42 +211,42 @@ def test_body_segments_put_headers_envelope_and_notes_above_the_text():
 
 
 def test_body_segments_explain_undecodable_refused_and_html_only_messages():
-    undecodable = gui.body_segments(message(None, accepted=False, reason=TOO_LARGE), EN)
+    undecodable = gui_mail.body_segments(message(None, accepted=False, reason=TOO_LARGE), EN)
     notes = [chars for chars, tag in undecodable if tag == gui.TAG_NOTE]
     assert notes == ["• The server refused this message: Message too big: 20,000 octets, the "
                      "limit is 10,240; the data was read and discarded\n",
                      "• " + EN["undecodable"] + "\n"]
     html_only = message(decoded_message(text="Hello", html="<p>Hello</p>", text_from_html=True))
-    assert ("• " + EN["body_from_html"] + "\n", gui.TAG_NOTE) in gui.body_segments(html_only, EN)
+    assert ("• " + EN["body_from_html"] + "\n", gui.TAG_NOTE) in gui_mail.body_segments(html_only, EN)
 
 
 def test_body_text_is_limited_to_256_kib():
-    ev = message(decoded_message(text="x" * (gui.BODY_VIEW_LIMIT + 10)))
-    *_, (shown, _), (note, tag) = gui.body_segments(ev, EN)
-    assert shown.replace("\n", "").replace(gui.CONTINUATION_MARK, "") == "x" * gui.BODY_VIEW_LIMIT
+    ev = message(decoded_message(text="x" * (gui_mail.BODY_VIEW_LIMIT + 10)))
+    *_, (shown, _), (note, tag) = gui_mail.body_segments(ev, EN)
+    assert shown.replace("\n", "").replace(gui_widgets.CONTINUATION_MARK, "") == "x" * gui_mail.BODY_VIEW_LIMIT
     assert (note, tag) == ("\n" + EN["body_truncated"].format(count=10), gui.TAG_NOTE)
 
 
 def test_attachment_caption_has_name_type_size_and_dimensions():
-    assert gui.attachment_caption(picture_attachment((40, 30))).startswith("campus.png · image/png")
-    assert gui.attachment_caption(picture_attachment((40, 30))).endswith(" · 40×30")
+    assert gui_mail.attachment_caption(picture_attachment((40, 30))).startswith("campus.png · image/png")
+    assert gui_mail.attachment_caption(picture_attachment((40, 30))).endswith(" · 40×30")
     report = attachment("报告.pdf", "application/pdf", b"%PDF" * 512)
-    assert gui.attachment_caption(report) == "报告.pdf · application/pdf · 2.0 KB"
-    assert not gui.is_picture(report)
-    assert gui.is_picture(attachment("broken.png", "image/png", b"not a png"))
+    assert gui_mail.attachment_caption(report) == "报告.pdf · application/pdf · 2.0 KB"
+    assert not gui_mail.is_picture(report)
+    assert gui_mail.is_picture(attachment("broken.png", "image/png", b"not a png"))
 
 
 @pytest.mark.parametrize(("name", "safe"), [("校园风景.jpg", "校园风景.jpg"),
                                             ('..\\evil/"a":b?.exe', "_evil__a__b_.exe"),
                                             ("", "fallback"), (" . ", "fallback")])
 def test_safe_filename(name, safe):
-    assert gui.safe_filename(name, fallback="fallback") == safe
+    assert gui_mail.safe_filename(name, fallback="fallback") == safe
 
 
 def test_fit_box_stays_between_the_minimum_and_the_cap():
-    assert gui.fit_box((800, 600), (500, 1000)) == (500, 600)
-    assert gui.fit_box((800, 600), (5000, 5000)) == (800, 600)
-    assert gui.fit_box((400, 300), (10, 10)) == gui.THUMBNAIL_MIN
+    assert gui_mail.fit_box((800, 600), (500, 1000)) == (500, 600)
+    assert gui_mail.fit_box((800, 600), (5000, 5000)) == (800, 600)
+    assert gui_mail.fit_box((400, 300), (10, 10)) == gui_mail.THUMBNAIL_MIN
 
 
 @pytest.mark.parametrize(("variable", "value", "language"), [
@@ -399,22 +401,22 @@ def test_a_message_shows_body_headers_and_its_picture_scaled_to_fit(window, even
     pdf = attachment("报告.pdf", "application/pdf", b"%PDF-1.4" * 100)
     raw = b"Subject: =?gb2312?B?yrXR6bGouOY=?=\r\n\r\nbody\r\n"
     feed(window, events, message(decoded_message(attachments=[picture, pdf]), raw=raw))
-    body = text_of(window.body_text)
+    body = text_of(window.message_pane.body_text)
     assert body.startswith("Subject: 实验报告    Date: Mon, 1 Dec 2025 09:30:00 +0800\n"
                            "From: 张三 <zhangsan@example.edu.cn>    To: ")
     assert "老师您好：\n这是正文。" in body
-    assert text_of(window.raw_text) == "Subject: =?gb2312?B?yrXR6bGouOY=?=\n\nbody\n"
-    assert window.raw_info_label.cget("text") == "44 B"
-    assert not window.show_all_button.winfo_ismapped()
+    assert text_of(window.message_pane.raw_text) == "Subject: =?gb2312?B?yrXR6bGouOY=?=\n\nbody\n"
+    assert window.message_pane.raw_info_label.cget("text") == "44 B"
+    assert not window.message_pane.show_all_button.winfo_ismapped()
     assert window.message_list.item(window.message_list.get_children()[0], "values")[1:] == (
         gui.format_clock(T0), "张三 <zhangsan@example.edu.cn>", "实验报告", "44 B", "accepted")
-    assert str(window.save_message_button.cget("state")) == "normal"
-    assert str(window.open_html_button.cget("state")) == "disabled"
+    assert str(window.message_pane.save_message_button.cget("state")) == "normal"
+    assert str(window.message_pane.open_html_button.cget("state")) == "disabled"
 
     assert pump_until(window, lambda: pictures_shown(window))
-    picture_card, pdf_card = window.attachment_cards
+    picture_card, pdf_card = window.message_pane.attachment_cards
     photo = picture_card.photo
-    area = window.attachment_area.canvas
+    area = window.message_pane.attachment_area.canvas
     assert photo.width() <= min(area.winfo_width(), 800)
     assert photo.height() <= min(area.winfo_height(), 600)
     assert abs(photo.width() / photo.height() - 1000 / 750) < 0.02  # aspect kept
@@ -423,23 +425,23 @@ def test_a_message_shows_body_headers_and_its_picture_scaled_to_fit(window, even
         gui.format_size(picture.size) + " · 1000×750"
     assert pdf_card.picture is None
     assert pdf_card.caption.cget("text") == "报告.pdf · application/pdf · 800 B"
-    assert window.attachments_box.cget("text") == "Attachments (2)"
+    assert window.message_pane.attachments_box.cget("text") == "Attachments (2)"
 
 
 def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
     feed(window, events, message(decoded_message(attachments=[picture_attachment((1000, 750))])))
     assert pump_until(window, lambda: pictures_shown(window))
-    card, = window.attachment_cards
+    card, = window.message_pane.attachment_cards
     before = card.photo
     # A right column whose pictures area is narrower than the picture: on a 768-high screen
     # the picture is fitted to the area's height, so "narrower" alone may change nothing.
-    panes, area = window.panes, window.attachment_area.canvas
+    panes, area = window.panes, window.message_pane.attachment_area.canvas
     around_area = panes.winfo_width() - panes.sashpos(0) - area.winfo_width()
-    narrower = max(before.width() // 2, gui.THUMBNAIL_MIN[0] + 40)
+    narrower = max(before.width() // 2, gui_mail.THUMBNAIL_MIN[0] + 40)
     panes.sashpos(0, panes.winfo_width() - around_area - narrower)
     assert pump_until(window, lambda: card.photo is not before)
     # Never below THUMBNAIL_MIN: a pane narrower than that scrolls instead.
-    assert card.photo.width() <= max(area.winfo_width(), gui.THUMBNAIL_MIN[0])
+    assert card.photo.width() <= max(area.winfo_width(), gui_mail.THUMBNAIL_MIN[0])
     assert area.winfo_width() < before.width() and card.photo.width() < before.width()
     assert abs(card.photo.width() / card.photo.height() - 1000 / 750) < 0.02
 
@@ -449,11 +451,11 @@ def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
     feed(window, events, message(decoded_message(attachments=pictures)))
     # Until the area has its final size (the body gives it half the pane once it is laid
     # out), the pictures are fitted again and the cards move under the pointer.
-    assert pump_until(window, lambda: pictures_shown(window) and window._refit_id is None)
-    area = window.attachment_area.canvas
-    turn_wheel(window.attachment_cards[0].caption, down=True)
+    assert pump_until(window, lambda: pictures_shown(window) and window.message_pane._refit_id is None)
+    area = window.message_pane.attachment_area.canvas
+    turn_wheel(window.message_pane.attachment_cards[0].caption, down=True)
     assert wait_until(window.root, lambda: area.yview()[0] > 0)
-    turn_wheel(window.body_text, down=False)
+    turn_wheel(window.message_pane.body_text, down=False)
     window.root.update()
     assert area.yview()[0] > 0  # the wheel over another pane leaves it alone
 
@@ -472,22 +474,22 @@ def test_problems_are_shown_in_the_window(window, events):
     broken = attachment("broken.png", "image/png", b"\x89PNG not really")
     feed(window, events, message(decoded_message(attachments=[broken],
                                                  remarks=[Note(RemarkKind.BASE64_SKIPPED)])))
-    assert "• Decoder: characters outside the base64 alphabet" in text_of(window.body_text)
-    card, = window.attachment_cards
+    assert "• Decoder: characters outside the base64 alphabet" in text_of(window.message_pane.body_text)
+    card, = window.message_pane.attachment_cards
     assert card.picture.cget("text") == EN["image_unreadable"]
     item = window.message_list.get_children()[0]
     assert window.message_list.item(item, "tags") == ("problem",)
 
     feed(window, events, message(None, number=2, raw=b"\xff\xfe garbage"))
-    assert EN["undecodable"] in text_of(window.body_text)
-    assert text_of(window.raw_text) == "\\xff\\xfe garbage"
-    assert window.attachment_cards == []
+    assert EN["undecodable"] in text_of(window.message_pane.body_text)
+    assert text_of(window.message_pane.raw_text) == "\\xff\\xfe garbage"
+    assert window.message_pane.attachment_cards == []
 
 
 def test_a_picture_the_thumbnailer_cannot_open_is_reported(window, events, monkeypatch):
     monkeypatch.setattr(decoder, "thumbnail", lambda data, max_size: None)
     feed(window, events, message(decoded_message(attachments=[picture_attachment((50, 40))])))
-    card, = window.attachment_cards
+    card, = window.message_pane.attachment_cards
     assert pump_until(window, lambda: card.picture.cget("text") == EN["image_unreadable"])
     assert card.photo is None
 
@@ -498,7 +500,7 @@ def test_a_broken_picture_shows_a_placeholder_and_the_window_goes_on(window, eve
     # Issue 14.1: the card stayed "Scaling the picture…" and the batch's status was not updated.
     broken = attachment("broken.png", "image/png", data, decoder.ImageInfo("PNG", 10, 10))
     feed(window, events, message(decoded_message(attachments=[broken])))
-    card, = window.attachment_cards
+    card, = window.message_pane.attachment_cards
     assert pump_until(window, lambda: card.picture.cget("text") == EN["image_unreadable"])
     assert "Internal error" not in text_of(window.dialogue_text)
 
@@ -507,19 +509,19 @@ def test_large_raw_content_shows_256_kib_first_and_all_on_request(window, events
     line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
     raw = b"Subject: big\r\n\r\n" + line * 14_000 + b"L" * 3000  # about 1 MB
     feed(window, events, message(decoded_message(), raw=raw))
-    shown = text_of(window.raw_text)
-    assert len(shown.encode()) <= gui.RAW_VIEW_LIMIT
-    assert window.raw_info_label.cget("text") == "Showing the first 256.0 KB of 1.0 MB"
-    assert window.show_all_button.winfo_ismapped()
-    assert window.show_all_button.cget("text") == "Show all (1.0 MB)"
+    shown = text_of(window.message_pane.raw_text)
+    assert len(shown.encode()) <= gui_mail.RAW_VIEW_LIMIT
+    assert window.message_pane.raw_info_label.cget("text") == "Showing the first 256.0 KB of 1.0 MB"
+    assert window.message_pane.show_all_button.winfo_ismapped()
+    assert window.message_pane.show_all_button.cget("text") == "Show all (1.0 MB)"
 
-    window.show_all_button.invoke()
-    assert wait_until(window.root, lambda: window.raw_info_label.cget("text") == "1.0 MB")
-    everything = text_of(window.raw_text)
-    assert not window.show_all_button.winfo_ismapped()
-    assert everything.replace("\n" + gui.CONTINUATION_MARK, "") == raw.decode().replace(
+    window.message_pane.show_all_button.invoke()
+    assert wait_until(window.root, lambda: window.message_pane.raw_info_label.cget("text") == "1.0 MB")
+    everything = text_of(window.message_pane.raw_text)
+    assert not window.message_pane.show_all_button.winfo_ismapped()
+    assert everything.replace("\n" + gui_widgets.CONTINUATION_MARK, "") == raw.decode().replace(
         "\r\n", "\n")
-    assert max(len(line) for line in everything.split("\n")) <= gui.DISPLAY_LINE_LIMIT + 2
+    assert max(len(line) for line in everything.split("\n")) <= gui_widgets.DISPLAY_LINE_LIMIT + 2
 
 
 def test_saving_writes_only_what_the_user_asks_for(window, events, monkeypatch, tmp_path):
@@ -533,14 +535,14 @@ def test_saving_writes_only_what_the_user_asks_for(window, events, monkeypatch, 
 
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename", ask)
     assert list(tmp_path.iterdir()) == []
-    window.attachment_cards[0].save_button.invoke()
-    window.save_message_button.invoke()
+    window.message_pane.attachment_cards[0].save_button.invoke()
+    window.message_pane.save_message_button.invoke()
     assert asked == ["campus.png", "message-1.eml"]
     assert (tmp_path / "campus.png").read_bytes() == picture.data
     assert (tmp_path / "message-1.eml").read_bytes() == b"raw bytes\r\n"
 
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename", lambda **_: "")  # cancelled
-    window.save_message_button.invoke()
+    window.message_pane.save_message_button.invoke()
     assert len(list(tmp_path.iterdir())) == 2
 
 
@@ -550,7 +552,7 @@ def test_a_failed_save_is_reported(window, events, monkeypatch, tmp_path):
                         lambda **_: str(tmp_path / "missing-folder" / "m.eml"))
     shown = []
     monkeypatch.setattr(gui.messagebox, "showerror", lambda title, text, **_: shown.append(text))
-    window.save_message_button.invoke()
+    window.message_pane.save_message_button.invoke()
     assert shown and shown[0].startswith("Could not save")
     assert tagged(window.dialogue_text, gui.TAG_ERROR) == shown
 
@@ -561,7 +563,7 @@ def test_open_html_writes_a_temporary_file_only_on_click(window, events, monkeyp
     html = '<html><head><meta charset="gb2312"></head><body>你好</body></html>'
     feed(window, events, message(decoded_message(html=html)))
     assert opened == []
-    window.open_html_button.invoke()
+    window.message_pane.open_html_button.invoke()
     path, = opened
     assert path.read_bytes() == b"\xef\xbb\xbf" + html.encode()
     window.shutdown()
@@ -579,18 +581,18 @@ def test_elsewhere_than_windows_the_html_is_opened_as_a_file_url(monkeypatch, tm
 def test_selecting_an_older_message_shows_it_and_stops_following(window, events):
     feed(window, events, message(decoded_message(subject="first"), number=1),
          message(decoded_message(subject="second"), number=2))
-    assert text_of(window.body_text).startswith("Subject: second")
+    assert text_of(window.message_pane.body_text).startswith("Subject: second")
     first, second = window.message_list.get_children()
     window.message_list.selection_set(first)
     window.root.update()
-    assert text_of(window.body_text).startswith("Subject: first")
+    assert text_of(window.message_pane.body_text).startswith("Subject: first")
     feed(window, events, message(decoded_message(subject="third"), number=3))
-    assert text_of(window.body_text).startswith("Subject: first")  # the user's choice stays
+    assert text_of(window.message_pane.body_text).startswith("Subject: first")  # the user's choice stays
     third = window.message_list.get_children()[-1]
     window.message_list.selection_set(third)
     window.root.update()
     feed(window, events, message(decoded_message(subject="fourth"), number=4))
-    assert text_of(window.body_text).startswith("Subject: fourth")
+    assert text_of(window.message_pane.body_text).startswith("Subject: fourth")
 
 
 def test_clear_forgets_messages_and_dialogue(window, events):
@@ -599,10 +601,10 @@ def test_clear_forgets_messages_and_dialogue(window, events):
     window.clear_button.invoke()
     window.root.update()
     assert window.message_list.get_children() == ()
-    assert text_of(window.dialogue_text) == text_of(window.body_text) == ""
-    assert text_of(window.raw_text) == ""
-    assert window.attachment_cards == []
-    assert str(window.save_message_button.cget("state")) == "disabled"
+    assert text_of(window.dialogue_text) == text_of(window.message_pane.body_text) == ""
+    assert text_of(window.message_pane.raw_text) == ""
+    assert window.message_pane.attachment_cards == []
+    assert str(window.message_pane.save_message_button.cget("state")) == "disabled"
     assert window.counts_label.cget("text") == "Connections: 0   Commands: 0   Messages: 0"
 
 
@@ -695,7 +697,7 @@ def test_smtplib_gb2312_message_end_to_end(root):
             "c: rcpt to:<teacher@example.com>", "c: data", "c: quit"]
         assert lines.index("C: data") + 1 == lines.index(
             next(line for line in lines if line.startswith("S: 354")))
-        body = text_of(window.body_text)
+        body = text_of(window.message_pane.body_text)
         assert body.startswith("Subject: 第一次实验    Date: ")
         assert "同学们好：\n请观察 SMTP 对话。" in body
 
@@ -712,11 +714,11 @@ def test_swaks_attachment_is_shown_as_a_picture(root, tmp_path):
              f"@{picture}"], capture_output=True, timeout=60, check=False)
         assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
         assert wait_until(root, lambda: pictures_shown(window), timeout=10)
-        card, = window.attachment_cards
+        card, = window.message_pane.attachment_cards
         assert card.caption.cget("text").startswith("campus.png · image/png · ")
         assert card.caption.cget("text").endswith(" · 900×600")
         assert abs(card.photo.width() / card.photo.height() - 1.5) < 0.02
-        assert "see the picture" in text_of(window.body_text)
+        assert "see the picture" in text_of(window.message_pane.body_text)
         assert "C: DATA" in dialogue_lines(window)
 
 
@@ -724,9 +726,9 @@ def test_screenshot_of_the_seed_like_outlook_message(root, tmp_path):
     with observed_window(root, lang="zh") as (window, server):
         show_seed_message(root, window, server.port)
         shot = save_screenshot(root, tmp_path)
-        assert text_of(window.body_text).startswith(f"主题：{messages.SEED_SUBJECT}    日期：")
-        assert "这是用 Outlook 发送的实验邮件" in text_of(window.body_text)
-        card, = window.attachment_cards
+        assert text_of(window.message_pane.body_text).startswith(f"主题：{messages.SEED_SUBJECT}    日期：")
+        assert "这是用 Outlook 发送的实验邮件" in text_of(window.message_pane.body_text)
+        card, = window.message_pane.attachment_cards
         assert card.caption.cget("text").startswith(messages.SEED_ATTACHMENT_NAME + " · image/jpeg")
 
         # The picture's region on screen holds the picture, not an empty label.
@@ -759,30 +761,30 @@ def test_iphone_photo_stands_between_its_two_texts(window, events):
     raw = messages.iphone_message()
     feed(window, events, message(decoder.decode(raw), raw=raw))
     first, second = (text.split("\r\n")[0] for text in messages.IPHONE_TEXTS)
-    body = text_of(window.body_text)
+    body = text_of(window.message_pane.body_text)
     assert first in body and second in body
     # Its place: the marker until the thumbnail is ready (which may be at once), then the picture.
-    assert "[picture: IMG_0412.JPG]" in body or window.body_text.image_names()
-    assert pump_until(window, lambda: window.body_text.image_names())
-    [image] = window.body_text.image_names()
-    where = window.body_text.index(image)
-    assert window.body_text.compare(where, ">", window.body_text.search(first, "1.0"))
-    assert window.body_text.compare(where, "<", window.body_text.search(second, "1.0"))
-    assert "[picture:" not in text_of(window.body_text)
-    photo_width = int(window.body_text.tk.call("image", "width",
-                                               window.body_text.image_cget(image, "image")))
-    assert photo_width <= min(gui.PICTURE_IN_TEXT_MAX[0], window.body_text.winfo_width())
+    assert "[picture: IMG_0412.JPG]" in body or window.message_pane.body_text.image_names()
+    assert pump_until(window, lambda: window.message_pane.body_text.image_names())
+    [image] = window.message_pane.body_text.image_names()
+    where = window.message_pane.body_text.index(image)
+    assert window.message_pane.body_text.compare(where, ">", window.message_pane.body_text.search(first, "1.0"))
+    assert window.message_pane.body_text.compare(where, "<", window.message_pane.body_text.search(second, "1.0"))
+    assert "[picture:" not in text_of(window.message_pane.body_text)
+    photo_width = int(window.message_pane.body_text.tk.call("image", "width",
+                                               window.message_pane.body_text.image_cget(image, "image")))
+    assert photo_width <= min(gui_mail.PICTURE_IN_TEXT_MAX[0], window.message_pane.body_text.winfo_width())
 
 
 def test_bounce_shows_its_status_and_opens_the_returned_mail(window, events):
     raw = messages.bounce_message()
     feed(window, events, message(decoder.decode(raw), raw=raw))
-    body = text_of(window.body_text)
+    body = text_of(window.message_pane.body_text)
     assert "could not\nbe delivered" in body and f"Status: {messages.BOUNCE_STATUS}" in body
-    [card] = window.attachment_cards
+    [card] = window.message_pane.attachment_cards
     assert card.caption.cget("text").startswith("实验报告.eml · message/rfc822 · ")
     card.open_button.invoke()
-    [opened] = window.attached_windows
+    [opened] = window.message_pane.attached_windows
     assert pump_until(window, lambda: opened.decoded is not None)
     shown = text_of(opened.text)
     assert shown.startswith("Subject: 实验报告    Date: Tue, 2 Dec 2025 09:14:58 +0800\n"
@@ -811,7 +813,7 @@ def test_the_window_shows_a_nul_in_a_subject_and_a_body_escaped(root):
         assert wait_until(root, lambda: window.message_list.get_children(), timeout=10)
         [item] = window.message_list.get_children()
         assert window.message_list.set(item, "subject") == "前\\x00后 NUL test"
-        body = text_of(window.body_text)
+        body = text_of(window.message_pane.body_text)
         assert body.startswith("Subject: 前\\x00后 NUL test")
         assert "body\\x00after\nline\\u2028two" in body
         assert "\x00" not in body
@@ -826,7 +828,7 @@ def test_the_window_shows_cr_lf_and_escapes_in_a_subject_on_one_line(root):
         [item] = window.message_list.get_children()
         shown = "\\x1b[2J\\x1b[31m清屏\\x07\\x08\\x08\\r\\nX-Injected: yes"
         assert window.message_list.set(item, "subject") == shown
-        lines = text_of(window.body_text).split("\n")
+        lines = text_of(window.message_pane.body_text).split("\n")
         assert not any(line.startswith("X-Injected") for line in lines), lines
         assert lines[0].startswith("Subject: " + shown)
 
@@ -876,7 +878,7 @@ def test_a_chinese_remark_wraps_by_character_an_english_line_by_word(root, event
         # pane does not wrap at all.
         assert gui.TAG_CHARACTER_WRAP in window.explanation_text.tag_names("1.0")
         assert window.explanation_text.tag_cget(gui.TAG_CHARACTER_WRAP, "wrap") == "char"
-        assert gui.TAG_CHARACTER_WRAP not in window.raw_text.tag_names()
+        assert gui.TAG_CHARACTER_WRAP not in window.message_pane.raw_text.tag_names()
         # English breaks between words: no display line ends inside "keyword".
         for row in display_lines_of(text, english_line)[:-1]:
             assert row.endswith(" ") or row.endswith("keyword"), row

@@ -162,7 +162,7 @@ def test_the_whole_window_fits_a_911x512_screen(screen_root):
         assert clear.winfo_rootx() + clear.winfo_width() <= root.winfo_rootx() + root.winfo_width()
         assert root.wm_minsize()[1] <= root.winfo_height()
         # Every area still shows something.
-        for area in (window.dialogue_text, window.body_text, window.message_list):
+        for area in (window.dialogue_text, window.message_pane.body_text, window.message_list):
             assert area.winfo_height() >= 60, area
 
 
@@ -174,7 +174,7 @@ def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
             send(server.port, messages.gb2312_text_message(f"作业 {number}", "短信。\r\n"))
         send(server.port, mail_with_lines(30))
         assert wait_until(root, lambda: window._counts["messages"] == 6, timeout=10)
-        assert wait_until(root, lambda: "第 1 行" in window.body_text.get("1.0", "end"))
+        assert wait_until(root, lambda: "第 1 行" in window.message_pane.body_text.get("1.0", "end"))
         root.update()
         save_shot(root, "classroom-zh-1366x768.png")
         rows = window.message_list.get_children()
@@ -182,12 +182,12 @@ def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
         horizontal = [bar for bar in window.message_list.master.winfo_children()
                       if isinstance(bar, ttk.Scrollbar) and str(bar.cget("orient")) == "horizontal"]
         assert horizontal and horizontal[0].winfo_viewable()
-        body = window.body_text
+        body = window.message_pane.body_text
         first = int(body.search("老师您好", "1.0").split(".")[0])
         assert first <= 6  # the header block is compact: the text starts near the top
         assert fully_visible_lines(body, first) >= 12
         # A mail with no attachments leaves no empty attachment area.
-        assert not window.attachments_box.winfo_ismapped()
+        assert not window.message_pane.attachments_box.winfo_ismapped()
         # The sashes are stripes one can see.
         list_box = window.message_list.master.master
         tabs = window.message_tabs
@@ -196,9 +196,9 @@ def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
         pixel = grab_screen((0, 0, 1366, 768), screen=root.screen_name).getpixel(
             (tabs.winfo_rootx() + 40, gap_top + gui.SASH_THICKNESS // 2))
         assert "#%02x%02x%02x" % pixel[:3] == gui.SASH_COLOUR
-        window.body_text.focus_force()  # Tk hands key events to the focus
+        window.message_pane.body_text.focus_force()  # Tk hands key events to the focus
         for _ in range(3):  # 150 %, for the back row: a screenshot to look at
-            window.body_text.event_generate("<Control-plus>")
+            window.message_pane.body_text.event_generate("<Control-plus>")
         save_shot(root, "classroom-zh-1366x768-zoom150.png")
 
 
@@ -220,12 +220,12 @@ def test_several_pictures_lie_side_by_side(screen_root):
         assert wait_until(root, lambda: pictures_shown(window), timeout=10)
         root.update()
         save_shot(root, "classroom-zh-1366x768-pictures.png")
-        assert window.attachments_box.winfo_ismapped()
-        cards = window.attachment_cards
+        assert window.message_pane.attachments_box.winfo_ismapped()
+        cards = window.message_pane.attachment_cards
         assert len(cards) == 5
         first_row = [card for card in cards if card.frame.winfo_y() == cards[0].frame.winfo_y()]
         assert len(first_row) >= 2
-        canvas = window.attachment_area.canvas
+        canvas = window.message_pane.attachment_area.canvas
         for card in first_row:  # each picture of the first row wholly in view
             picture = card.picture
             assert picture.winfo_rootx() + picture.winfo_width() <= (
@@ -278,7 +278,7 @@ def test_ctrl_plus_minus_zero_and_the_wheel_scale_every_font_together(root, even
         assert wait_until(root, lambda: canvas.find_withtag("arrow"))
         before, rows_before = font_sizes(root, window), row_height(root)
         arrow_gap_before = window.sequence_view._step_y(1) - window.sequence_view._step_y(0)
-        body = window.body_text
+        body = window.message_pane.body_text
         body.focus_force()
         body.event_generate("<Control-plus>")
         root.update()

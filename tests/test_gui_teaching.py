@@ -667,8 +667,8 @@ def test_the_window_fits_a_lab_pc_screen(window, events):
     window.root.update()
     line = 16  # pixels, about one line of text
     for area, lines in ((window.dialogue_text, 8), (window.explanation_text, 3),
-                        (window.raw_text, 3), (window.body_text, 3),
-                        (window.message_list, 2), (window.attachment_area.canvas, 5)):
+                        (window.message_pane.raw_text, 3), (window.message_pane.body_text, 3),
+                        (window.message_list, 2), (window.message_pane.attachment_area.canvas, 5)):
         assert area.winfo_height() >= lines * line, area
     strip = window.state_strip
     assert strip.export_button.winfo_rootx() + strip.export_button.winfo_width() <= (

@@ -18,6 +18,7 @@ from gui_fixtures import feed, tagged
 
 import decoder
 import gui
+import gui_mail
 import gui_console
 import messages
 import smtp_observer as so
@@ -73,13 +74,13 @@ def test_output_whose_reader_went_away_ends_quietly_with_exit_0(mode):
     ("x\u202egnp.exe", "xgnp.exe"),  # shown as "xexe.png" with the right-to-left override
     ("照片\u200b.jpg", "照片.jpg")])
 def test_save_as_names_are_safe_on_windows(name, safe):
-    assert gui.safe_filename(name, fallback="fallback") == safe
+    assert gui_mail.safe_filename(name, fallback="fallback") == safe
 
 
 @pytest.mark.parametrize("name", ["a" * 300 + ".png", "张" * 100 + ".jpg", "b" * 250])
 def test_long_save_as_names_are_cut_to_200_bytes_keeping_the_extension(name):
-    safe = gui.safe_filename(name, fallback="fallback")
-    assert 190 <= len(safe.encode("utf-8")) <= gui.MAX_FILENAME_BYTES
+    safe = gui_mail.safe_filename(name, fallback="fallback")
+    assert 190 <= len(safe.encode("utf-8")) <= gui_mail.MAX_FILENAME_BYTES
     assert safe[:5] == name[:5] and safe.endswith(name[-4:] if "." in name else name[-1])
 
 
@@ -109,7 +110,7 @@ def test_a_browser_that_does_not_open_is_reported(window, events, monkeypatch, b
     monkeypatch.setattr(gui, "open_in_browser", browser)
     monkeypatch.setattr(gui.messagebox, "showerror", lambda title, text, **_: boxes.append(text))
     feed(window, events, *seed_session())
-    window.open_html_button.invoke()
+    window.message_pane.open_html_button.invoke()
     expected = f"Could not open the HTML in a browser: {reason}"
     assert boxes == [expected]
     assert expected in tagged(window.dialogue_text, gui.TAG_ERROR)
