@@ -13,6 +13,7 @@ import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from PIL import Image, ImageGrab
 
@@ -131,12 +132,34 @@ def pictures_shown(window: gui.ObserverWindow) -> bool:
     return bool(cards) and all(card.photo is not None for card in cards)
 
 
+def pictures_fitted(window: gui.ObserverWindow) -> bool:
+    """True once every picture of the shown message is on screen at the size the attachment
+    area has now: the area has its size (Win32 Tk may give it after the first pictures were
+    scaled), no re-fit is waiting for a sash to stop, and each picture fills its box as far
+    as its aspect lets it (thumbnails never enlarge a picture)."""
+    pane = window.message_pane
+    box = pane._current_thumbnail_box()
+    if box is None or pane._refit_id is not None or not pictures_shown(window):
+        return False
+    return all(_fills(card.photo, card.attachment.image, box)
+               for card in pane.attachment_cards if card.wants_thumbnail)
+
+
+def _fills(photo: Any, image: Any, box: tuple[int, int]) -> bool:
+    """True if ``photo``, a thumbnail of ``image``, is as large as ``box`` lets it be."""
+    most_width, most_height = min(box[0], image.width), min(box[1], image.height)
+    width, height = photo.width(), photo.height()
+    return width <= most_width and height <= most_height and (
+        width == most_width or height == most_height)
+
+
 def show_seed_message(root: tk.Tk, window: gui.ObserverWindow, port: int) -> None:
-    """Send the seed-like Outlook message and wait until its picture is on screen."""
+    """Send the seed-like Outlook message and wait until its picture is on screen, fitted
+    to the attachment area's settled size."""
     send(port, messages.outlook_seed_message(), sender=messages.SEED_FROM,
          recipients=(messages.SEED_TO,))
-    if not wait_until(root, lambda: pictures_shown(window), timeout=10):
-        raise AssertionError("the attachment's picture did not appear within 10 s")
+    if not wait_until(root, lambda: pictures_fitted(window), timeout=10):
+        raise AssertionError("the attachment's picture was not fitted to its area within 10 s")
 
 
 # --------------------------------------------------------------------------------------------

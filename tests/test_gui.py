@@ -21,8 +21,9 @@ from tkinter import font as tkfont
 
 import pytest
 from conftest import require_program, running_under_wine
-from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pictures_shown,
-                          pump_until, send, show_seed_message, tagged, text_of, wait_until)
+from gui_fixtures import (dialogue_lines, feed, grab_window, observed_window, pictures_fitted,
+                          pictures_shown, pump_until, send, show_seed_message, tagged, text_of,
+                          wait_until)
 from PIL import Image, ImageStat
 
 import decoder
@@ -413,7 +414,7 @@ def test_a_message_shows_body_headers_and_its_picture_scaled_to_fit(window, even
     assert str(window.message_pane.save_message_button.cget("state")) == "normal"
     assert str(window.message_pane.open_html_button.cget("state")) == "disabled"
 
-    assert pump_until(window, lambda: pictures_shown(window))
+    assert pump_until(window, lambda: pictures_fitted(window))  # to the area's settled size
     picture_card, pdf_card = window.message_pane.attachment_cards
     photo = picture_card.photo
     area = window.message_pane.attachment_area.canvas
@@ -430,19 +431,31 @@ def test_a_message_shows_body_headers_and_its_picture_scaled_to_fit(window, even
 
 def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
     feed(window, events, message(decoded_message(attachments=[picture_attachment((1000, 750))])))
-    assert pump_until(window, lambda: pictures_shown(window))
+    assert pump_until(window, lambda: pictures_fitted(window))
     card, = window.message_pane.attachment_cards
-    before = card.photo
-    # A right column whose pictures area is narrower than the picture: on a 768-high screen
-    # the picture is fitted to the area's height, so "narrower" alone may change nothing.
-    panes, area = window.panes, window.message_pane.attachment_area.canvas
-    around_area = panes.winfo_width() - panes.sashpos(0) - area.winfo_width()
-    narrower = max(before.width() // 2, gui_mail.THUMBNAIL_MIN[0] + 40)
+    area = window.message_pane.attachment_area.canvas
+
+    # The area made taller (the body keeps a quarter): on a screen up to 1024 px high the
+    # picture is fitted to the area's height, and it grows with it.
+    first, first_height = card.photo, area.winfo_height()
+    body_and_area = window.message_pane.frame
+    body_and_area.sashpos(0, body_and_area.winfo_height() // 4)
+    assert pump_until(window, lambda: area.winfo_height() > first_height
+                      and card.photo is not first and pictures_fitted(window))
+    taller = card.photo
+    assert taller.height() > first.height()
+    assert taller.width() <= area.winfo_width() and taller.height() <= area.winfo_height()
+
+    # The right column made narrower than the picture now is: it shrinks to the area's width,
+    # never below THUMBNAIL_MIN (a pane narrower than that scrolls instead).
+    panes, taller_width = window.panes, area.winfo_width()
+    around_area = panes.winfo_width() - panes.sashpos(0) - taller_width
+    narrower = max(taller.width() // 2, gui_mail.THUMBNAIL_MIN[0] + 40)
     panes.sashpos(0, panes.winfo_width() - around_area - narrower)
-    assert pump_until(window, lambda: card.photo is not before)
-    # Never below THUMBNAIL_MIN: a pane narrower than that scrolls instead.
+    assert pump_until(window, lambda: area.winfo_width() < taller_width
+                      and card.photo is not taller and pictures_fitted(window))
+    assert card.photo.width() < taller.width()
     assert card.photo.width() <= max(area.winfo_width(), gui_mail.THUMBNAIL_MIN[0])
-    assert area.winfo_width() < before.width() and card.photo.width() < before.width()
     assert abs(card.photo.width() / card.photo.height() - 1000 / 750) < 0.02
 
 
@@ -451,7 +464,7 @@ def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
     feed(window, events, message(decoded_message(attachments=pictures)))
     # Until the area has its final size (the body gives it half the pane once it is laid
     # out), the pictures are fitted again and the cards move under the pointer.
-    assert pump_until(window, lambda: pictures_shown(window) and window.message_pane._refit_id is None)
+    assert pump_until(window, lambda: pictures_fitted(window))
     area = window.message_pane.attachment_area.canvas
     turn_wheel(window.message_pane.attachment_cards[0].caption, down=True)
     assert wait_until(window.root, lambda: area.yview()[0] > 0)

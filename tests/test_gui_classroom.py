@@ -18,7 +18,7 @@ from tkinter import font as tkfont
 from tkinter import ttk
 
 import pytest
-from gui_fixtures import feed, grab_screen, observed_window, pictures_shown, send, wait_until
+from gui_fixtures import feed, grab_screen, observed_window, pictures_fitted, send, wait_until
 from test_gui_teaching import pipelined_session, seed_message
 
 import gui
@@ -217,8 +217,7 @@ def test_several_pictures_lie_side_by_side(screen_root):
     root = screen_root
     with observed_window(root, lang="zh") as (window, server):
         send(server.port, five_pictures_message())
-        assert wait_until(root, lambda: pictures_shown(window), timeout=10)
-        root.update()
+        assert wait_until(root, lambda: pictures_fitted(window), timeout=10)
         save_shot(root, "classroom-zh-1366x768-pictures.png")
         assert window.message_pane.attachments_box.winfo_ismapped()
         cards = window.message_pane.attachment_cards
