@@ -35,7 +35,7 @@ import weakref
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from tkinter import filedialog, messagebox, ttk
 from tkinter import font as tkfont
@@ -49,14 +49,16 @@ from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandR
 from explain import Text, detect_language
 import gui_console
 import gui_display
+import gui_list
 import gui_mail
 import gui_teaching
 import report
-from words import Labels, disconnect_reason, note_text, refusal
+from gui_list import ListedMessage, message_status, without_content
+from words import Labels, disconnect_reason, note_text
 from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
 from gui_widgets import (COLOURS, TAG_CHARACTER_WRAP, TAG_CLIENT, TAG_ENCRYPTED, TAG_ERROR,
                          TAG_HEADER_NAME, TAG_MARKER, TAG_NOTE, TAG_REMARK, TAG_SELECTED,
-                         TAG_SERVER, TAG_TIME, TAG_TLS, add_scrollbars, display_line,
+                         TAG_SERVER, TAG_TIME, TAG_TLS, display_line,
                          display_text, format_clock, format_size, replace_text, screen_of,
                          scrolled_text, wrap_tags)
 
@@ -73,7 +75,6 @@ MAX_EVENTS_PER_POLL = 50
 MAX_SECONDS_PER_POLL = 0.020
 MAX_DIALOGUE_LINES = 10_000
 DIALOGUE_TRIM_LINES = 1_000  # removed at once, so trimming happens rarely
-MESSAGE_LIST_ROWS = 6  # a class's mails: the newest few in view at 1366x768
 LEFT_SHARE = 0.42  # of the window's width: the dialogue column, at first
 BODY_SHARE = 0.55  # of the right column's height at least: the message, at first
 EVERY_INTERFACE = ("0.0.0.0", "::")  # listening addresses that serve the whole network
@@ -81,7 +82,6 @@ STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it 
 ELAPSED_WIDTH = 8  # columns of the dialogue's "+12.345" (seconds since the session began)
 XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
 
-TAG_NEW = "new"  # a message list row not shown yet (bold)
 BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
 BACKGROUNDS = {TAG_ENCRYPTED: "#e3f4f1", TAG_SELECTED: "#cfe2ff"}
 CURRENT_STATE_COLOURS = {"background": "#0b5cad", "foreground": "#ffffff"}
@@ -112,18 +112,6 @@ WORDS: dict[str, Text] = {
                            "SMTP Observer — 正在监听 {address}（25 端口不可用）"),
     "dialogue": Text("SMTP dialogue", "SMTP服务器工作日志"),
     "dialogue_pop3": Text("POP3 dialogue", "POP3服务器工作日志"),
-    "messages": Text("Messages", "邮件列表"),
-    "col_number": Text("#", "序号"),
-    "col_time": Text("Time", "时间"),
-    "col_from": Text("From", "发件人"),
-    "col_subject": Text("Subject", "主题"),
-    "col_size": Text("Size", "大小"),
-    "col_status": Text("Status", "状态"),
-    "status_accepted": Text("accepted", "已接受"),
-    "status_refused": Text("refused: {reason}", "已拒绝：{reason}"),
-    "status_incomplete": Text("incomplete", "不完整"),
-    "status_pop3_retrieved": Text("{status} · fetched by POP3", "{status} · 已被 POP3 取走"),
-    "status_pop3_deleted": Text("{status} · deleted by POP3", "{status} · 已被 POP3 删除"),
     "clear": Text("Clear", "清空"),
     "menu_view": Text("View", "视图"),
     "zoom_in": Text("Larger text", "放大文字"),
@@ -175,7 +163,9 @@ WORDS: dict[str, Text] = {
     "no_browser": Text("no browser could be started", "无法启动浏览器"),
     "fatal_title": Text("SMTP Observer cannot start", "SMTP Observer 无法启动"),
     **gui_mail.WORDS,
+    "released_raw": Text("Content released (memory limit)", "内容已释放（内存上限）"),
     **gui_teaching.WORDS,
+    **gui_list.WORDS,
 }
 LABELS: dict[str, Labels] = {lang: Labels(WORDS, lang) for lang in explain.LANGUAGES}
 
@@ -223,14 +213,6 @@ def reply_wire_lines(ev: ServerEvent, labels: Labels) -> list[str]:
     body = "" if size is None else labels["mark_pop3_body"].format(
         number=ev.message_number, size=format_size(size))
     return ["S: " + line for line in ev.wire_lines(body)]
-
-
-def message_status(ev: MessageReceived, labels: Labels) -> str:
-    if not ev.complete:
-        return labels["status_incomplete"]
-    if not ev.accepted:
-        return labels["status_refused"].format(reason=refusal(ev, labels.lang))
-    return labels["status_accepted"]
 
 
 def listening_address(ev: Listening) -> str:
@@ -288,12 +270,6 @@ def dialogue_prefix(clock: str, elapsed: float | None) -> str:
 
 
 
-
-
-def has_problem(ev: MessageReceived) -> bool:
-    """True when the message list should flag the message."""
-    decoded = ev.decoded
-    return not (ev.complete and ev.accepted and decoded is not None and not decoded.remarks)
 
 
 
@@ -742,10 +718,11 @@ class DialoguePane:
         self._follow = True
         self.text.see("end")
 
-    def show_event(self, event: ServerEvent) -> None:
-        """Scroll to the line of ``event`` (when it is still in the dialogue)."""
-        line = next((number for number, entry in enumerate(self.rows, 1)
-                     if entry is not None and entry.event is event), None)
+    def show_message(self, session: int, number: int) -> None:
+        """Scroll to the line of message ``number`` of ``session`` (when it is still there)."""
+        line = next((line for line, entry in enumerate(self.rows, 1)
+                     if entry is not None and entry.session == session
+                     and entry.event.event == "message" and entry.event.number == number), None)
         if line is not None:
             self._follow = False  # new lines must not pull it away, in view or not
             self.text.see(f"{line}.0")
@@ -753,6 +730,13 @@ class DialoguePane:
     def clear(self) -> None:
         replace_text(self.text, [])
         self.rows.clear()
+
+    def replace_event(self, old: ServerEvent, new: ServerEvent) -> None:
+        """Tie the lines of ``old`` to ``new`` instead (the same event without its content)."""
+        replaced: dict[int, DialogueEntry] = {}
+        for index, entry in enumerate(self.rows):
+            if entry is not None and entry.event is old:
+                self.rows[index] = replaced.setdefault(id(entry), replace(entry, event=new))
 
 
 class ObserverWindow:
@@ -767,7 +751,8 @@ class ObserverWindow:
     def __init__(self, root: tk.Tk, events: queue.Queue, *, lang: str = "en", poll: bool = True,
                  on_close: Callable[[], None] | None = None,
                  set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
-                 scenarios: tuple[str, ...] = (), recording: Any = None) -> None:
+                 scenarios: tuple[str, ...] = (), recording: Any = None,
+                 memory_limit: int = gui_list.DEFAULT_MEMORY_LIMIT) -> None:
         self.root = root
         self.recording = recording  # a sessions.Recording this window replays, or None
         self.console: gui_console.ConsolePane | None = None
@@ -784,10 +769,9 @@ class ObserverWindow:
         self._selected_entry: DialogueEntry | None = None
         self._tracks: dict[int, SessionTrack] = {}  # by session number, oldest first
         self._received: list[ServerEvent] = []  # every event, for exporting a session
-        self._messages: dict[str, MessageReceived] = {}  # message list item id -> message event
-        self._shown_item: str | None = None
-        self._newest_to_show: str | None = None
-        self._follow_newest = True
+        self.store = gui_list.MessageStore(LABELS[lang], memory_limit)
+        self._shown: ListedMessage | None = None  # the message in the message view
+        self._newest_to_show: ListedMessage | None = None
         self._message_session: int | None = None  # the session of the message chosen in the list
         self._counts = {"connections": 0, "commands": 0, "messages": 0}
         # Scales pictures and X-rays large parts, off the Tk thread.
@@ -845,7 +829,7 @@ class ObserverWindow:
 
     def _place_first_sashes(self, right: ttk.PanedWindow) -> None:
         """Once the panes have their size, split them as a lesson needs, whatever the screen:
-        the dialogue column LEFT_SHARE of the width; the message list its MESSAGE_LIST_ROWS
+        the dialogue column LEFT_SHARE of the width; the message list its gui_list.MESSAGE_LIST_ROWS
         rows when the message under it keeps BODY_SHARE of the height, else less. After this
         the user's sashes rule (the panes' weights share out a new window size)."""
         width, height = self.panes.winfo_width(), right.winfo_height()
@@ -919,6 +903,7 @@ class ObserverWindow:
     def _on_zoomed(self) -> None:
         """Fit what is measured from the fonts to their new size."""
         self._fit_rows_to_font()
+        self.list_pane.fit_columns(self.zoom.factor)
         for pane in self.dialogues.values():
             pane.fit_to_font()
         self.sequence_view.fit_to_font()
@@ -962,24 +947,13 @@ class ObserverWindow:
         return box
 
     def _build_message_list(self, parent: tk.Misc) -> ttk.Labelframe:
-        labels = self.labels
-        box = ttk.Labelframe(parent, text=labels["messages"], padding=2)
-        columns = {"number": 44, "time": 70, "from": 180, "subject": 220, "size": 70,
-                   "status": 120}
-        frame = ttk.Frame(box)
-        self.message_list = ttk.Treeview(frame, columns=tuple(columns), show="headings",
-                                         height=MESSAGE_LIST_ROWS, selectmode="browse")
-        for column, width in columns.items():
-            self.message_list.heading(column, text=labels[f"col_{column}"], anchor="w")
-            self.message_list.column(column, width=width, minwidth=40,
-                                     stretch=column in ("from", "subject"))
-        self.message_list.tag_configure("problem", foreground=COLOURS[TAG_NOTE])
-        self.message_list.tag_configure(TAG_NEW, font=self._bold_font)
-        self.message_list.bind("<<TreeviewSelect>>", self._on_message_selected)
-        # Size and Status stay reachable when the column is narrow (a 125 % laptop).
-        add_scrollbars(frame, self.message_list, horizontal=True)
-        frame.pack(fill="both", expand=True)
-        return box
+        self.list_pane = gui_list.MessageListPane(
+            parent, self.labels, self.store, self._bold_font, on_select=self._on_message_selected,
+            on_delete=self.delete_message, on_save=self._save_listed)
+        self.message_list = self.list_pane.tree
+        for key in ("<Control-f>", "<Control-F>"):
+            self.root.bind(key, lambda _e: self.list_pane.focus_search(), add=True)
+        return self.list_pane.frame
 
     def _build_message_tabs(self, parent: tk.Misc, raw_parent: tk.Misc) -> ttk.Notebook:
         """The message area: the seed's body and attachments, and the encoding X-ray."""
@@ -1130,28 +1104,37 @@ class ObserverWindow:
                 self._show_pop3_fate(number, "status_pop3_deleted")
 
     def _show_pop3_fate(self, number: int | None, key: str) -> None:
-        item = next((item for item, shown in self._messages.items() if shown.number == number),
-                    None)
-        if item is not None:
-            status = message_status(self._messages[item], self.labels)
-            self.message_list.set(item, "status", self.labels[key].format(status=status))
+        listed = next((listed for listed in reversed(list(self.store)) if listed.number == number),
+                      None)
+        if listed is not None:
+            listed.pop3_fate = key
+            self.list_pane.mark(listed)
 
     def on_message(self, ev: MessageReceived) -> None:
         self._counts["messages"] += 1
-        decoded = ev.decoded
-        sender = (decoded.from_ if decoded is not None else None) or ev.envelope.mail_from
-        subject = (decoded.subject if decoded is not None else None) or ""
-        tags = ("problem",) if has_problem(ev) else ()
-        item = self.message_list.insert(
-            "", "end", tags=tags if self._follow_newest else (*tags, TAG_NEW),
-            values=(ev.number, format_clock(ev.time), display_line(sender), display_line(subject),
-                    format_size(len(ev.raw)),
-                    message_status(ev, self.labels)))
-        self._messages[item] = ev
-        if self._follow_newest:
-            self.message_list.selection_set(item)
-            self.message_list.see(item)
-            self._newest_to_show = item  # shown once per batch, however many arrived
+        listed, released = self.store.add(ev)
+        for old in released:
+            self._forget_content(old)
+        if self.list_pane.add(listed):
+            self._newest_to_show = listed  # shown once per batch, however many arrived
+
+    def _forget_content(self, listed: ListedMessage) -> None:
+        """After the store let go of a message's content (released or deleted): the other
+        holders of its event (the dialogue, the events kept for Export) keep it without its
+        content, and the views let it go, so that the memory is really freed."""
+        self.list_pane.mark(listed)
+        if self._newest_to_show is listed:
+            self._newest_to_show = None
+        if self._shown is listed:
+            self._show_message(listed)  # the note instead of the content
+        for index, ev in enumerate(self._received):
+            if isinstance(ev, MessageReceived) and ev.session == listed.session \
+                    and ev.number == listed.number and ev.raw:
+                self._received[index] = emptied = without_content(ev)
+                for pane in self.dialogues.values():
+                    pane.replace_event(ev, emptied)
+                if self._selected_entry is not None and self._selected_entry.event is ev:
+                    self._selected_entry = replace(self._selected_entry, event=emptied)
 
     # ---- dialogue
 
@@ -1288,10 +1271,7 @@ class ObserverWindow:
         replace_text(self.explanation_text, [(self.labels["explain_hint"], TAG_NOTE)])
 
     def _select_message(self, ev: MessageReceived) -> None:
-        item = next((item for item, shown in self._messages.items() if shown is ev), None)
-        if item is not None:
-            self.message_list.selection_set(item)
-            self.message_list.see(item)
+        self.list_pane.select(self.store.find(ev.session, ev.number))
 
     # ---- the session of the selected line or message (or the newest): state strip, sequence
     # view and Export
@@ -1330,12 +1310,13 @@ class ObserverWindow:
 
     # ---- encoding X-ray
 
-    def _show_xray_tree(self, ev: MessageReceived) -> None:
+    def _show_xray_tree(self, ev: MessageReceived | None, without: str) -> None:
+        """The MIME tree of ``ev``; without one, the label ``without`` says why."""
         self._xray_generation += 1
-        decoded = ev.decoded
+        decoded = ev.decoded if ev is not None else None
         if decoded is None:
             self.xray.show_tree([])
-            self.xray.show_note(self.labels["xray_undecodable"])
+            self.xray.show_note(self.labels["xray_undecodable" if ev is not None else without])
             return
         self.xray.show_tree(gui_teaching.part_rows(decoded.parts)
                             + gui_teaching.header_rows(decoded.headers, self.labels))
@@ -1405,32 +1386,36 @@ class ObserverWindow:
 
     # ---- showing one message
 
-    def _on_message_selected(self, _event: tk.Event) -> None:
-        selection = self.message_list.selection()
-        if not selection:
-            return
-        item = selection[0]
-        self._follow_newest = item == self.message_list.get_children()[-1]
-        if item not in (self._shown_item, self._newest_to_show):
-            self._show_message(item)
-        ev = self._messages[item]
+    def _on_message_selected(self, listed: ListedMessage) -> None:
+        if listed not in (self._shown, self._newest_to_show):
+            self._show_message(listed)
+        following = self.list_pane.following
         # An older message brings up its session; the newest follows the newest session.
-        self._message_session = None if self._follow_newest else ev.session
-        if not self._follow_newest:
-            self.dialogues[PROTOCOL_SMTP].show_event(ev)
+        self._message_session = None if following else listed.session
+        if not following:
+            self.dialogues[PROTOCOL_SMTP].show_message(listed.session, listed.number)
         self._refresh_session_views()
 
-    def _show_message(self, item: str) -> None:
-        ev = self._messages[item]
-        self._shown_item = item
-        self.message_list.item(item, tags=[tag for tag in self.message_list.item(item, "tags")
-                                           if tag != TAG_NEW])  # seen now
-        self.message_pane.show(ev)
-        self._show_xray_tree(ev)
+    def _show_message(self, listed: ListedMessage | None) -> None:
+        """Show ``listed`` in the message view: its content, or a note when that was released;
+        nothing when None."""
+        self._shown = listed
+        if listed is None:
+            self.message_pane.clear()
+        elif listed.event is not None:
+            self.list_pane.mark_seen(listed)
+            self.message_pane.show(listed.event)
+        else:
+            self.list_pane.mark_seen(listed)
+            self.message_pane.show_note(self.labels["released_note"].format(
+                number=listed.number, limit=format_size(self.store.budget)),
+                self.labels["released_raw"])
+        self._show_xray_tree(listed.event if listed is not None else None,
+                             "xray_hint" if listed is None else "released_raw")
 
     @property
     def shown_message(self) -> MessageReceived | None:
-        return self._messages.get(self._shown_item) if self._shown_item else None
+        return self._shown.event if self._shown is not None else None
 
     # ---- user actions
 
@@ -1496,23 +1481,34 @@ class ObserverWindow:
         self.report_error(message)
         messagebox.showerror(self.labels["title"], message, parent=self.root)
 
+    def delete_message(self, listed: ListedMessage) -> None:
+        """Delete a message from the window (not from the POP3 maildrop: a client can still
+        fetch it); its dialogue stays, without the content, as for a released message."""
+        self.store.delete(listed.key)
+        self._forget_content(listed)
+        self.list_pane.delete(listed)  # selects the row taking its place, if any
+        if self._shown is listed:  # none did
+            self._show_message(None)
+        self._update_status()
+
+    def _save_listed(self, listed: ListedMessage) -> None:
+        if listed.event is not None:
+            self._save_bytes(listed.event.raw, f"message-{listed.number}.eml",
+                             self.labels["save_message"])
+
     def clear(self) -> None:
         """Forget the messages, the dialogue and the sessions received so far (nothing is
         stored elsewhere)."""
-        self.message_list.delete(*self.message_list.get_children())
-        self._messages.clear()
-        self._shown_item = self._newest_to_show = None
-        self._follow_newest = True
+        self.store.clear()
+        self.list_pane.clear()
+        self._newest_to_show = None
         self._message_session = None
-        self.message_pane.clear()
+        self._show_message(None)
         for pane in self.dialogues.values():
             pane.clear()
         self._tracks.clear()
         self._received.clear()
         self._clear_selection()
-        self._xray_generation += 1
-        self.xray.show_tree([])
-        self.xray.show_note(self.labels["xray_hint"])
         self._counts.update(connections=0, commands=0, messages=0)
         self._update_status()
 
@@ -1572,12 +1568,14 @@ class WindowUnavailable(Exception):
 def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | None = None,
         set_scenarios: Callable[[tuple[str, ...]], None] | None = None,
         scenarios: tuple[str, ...] = (), stop_signals: Sequence[int] = (signal.SIGINT,),
-        recording: Any = None) -> int:
+        recording: Any = None, memory_limit: int = gui_list.DEFAULT_MEMORY_LIMIT) -> int:
     """Show the window until the user closes it; then stop the server. Returns the exit code.
     ``set_scenarios`` and ``scenarios`` are handed to ObserverWindow (its Scenarios menu);
     ``stop_signals`` (Ctrl+C in the terminal that started the window) close it too; with
-    ``recording`` (a sessions.Recording) the window replays it instead."""
+    ``recording`` (a sessions.Recording) the window replays it instead. ``memory_limit`` is
+    the bytes of mail content the window holds at most (gui_list.MessageStore)."""
     gui_display.declare_dpi_awareness()
+    gui_list.free_large_blocks_at_once()
     try:
         root = tk.Tk()
     except tk.TclError as error:
@@ -1596,10 +1594,11 @@ def run(events: queue.Queue, *, stop_server: Callable[[], None], lang: str | Non
 
     if recording is not None:
         gui_console.show_recording(ObserverWindow, root, recording, lang or detect_language(),
-                                   on_close=close)
+                                   on_close=close, memory_limit=memory_limit)
     else:
         ObserverWindow(root, events, lang=lang or detect_language(), on_close=close,
-                       set_scenarios=set_scenarios, scenarios=scenarios)
+                       set_scenarios=set_scenarios, scenarios=scenarios,
+                       memory_limit=memory_limit)
     # Ctrl+C in the terminal that started the window closes it like the close button does.
     previous_handlers = {number: signal.signal(number, lambda *_: root.after_idle(close))
                          for number in stop_signals}

@@ -539,12 +539,13 @@ def open_recording(window: Any, path: Path) -> Any:
 
 def show_recording(window_class: Callable[..., Any], root: tk.Misc,
                    recording: sessions.Recording, lang: str, *,
-                   on_close: Callable[[], None] | None = None, poll: bool = True) -> Any:
+                   on_close: Callable[[], None] | None = None, poll: bool = True,
+                   **options: Any) -> Any:
     """An ObserverWindow in `root` that replays `recording`: its sessions go through the
     window's own queue, as the server's would; the banner and the title say it is recorded."""
     feed: queue.Queue = queue.Queue()
     shown = window_class(root, feed, lang=lang, poll=poll, on_close=on_close,
-                         recording=recording)
+                         recording=recording, **options)
     for ev in recording.events:
         if isinstance(ev, Listening):
             shown._received.append(ev)  # for the reports; the title stays "recording"

@@ -551,6 +551,13 @@ class MessagePane:
         for button in (self.save_message_button, self.open_html_button):
             button.configure(state="disabled")
 
+    def show_note(self, note: str, raw_info: str) -> None:
+        """Instead of a message: ``note`` where its body would be, ``raw_info`` over the empty
+        raw view (a message whose content the window no longer holds)."""
+        self.clear()
+        replace_text(self.body_text, [(note, TAG_NOTE)])
+        self.raw_info_label.configure(text=raw_info)
+
     def take_results(self, deadline: float) -> None:
         """Show finished thumbnails: at least one per call, more while time is left."""
         while True:

@@ -84,6 +84,8 @@ MIN_DATA_RATE = 500  # octets per second
 STRESS_TIMEOUT = 10.0  # seconds
 WAITING_CLIENT_POLL = 1.0  # seconds between looks at the listen backlog while a client idles
 DEFAULT_MAX_SIZE = 32 * 1024 * 1024
+MIB = 1024 * 1024
+DEFAULT_MEMORY_LIMIT_MB = 512  # of mail content the window holds (gui_list.DEFAULT_MEMORY_LIMIT)
 DEFAULT_TIMEOUT = 300.0  # RFC 5321 4.5.3.2.7: the server timeout is at least 5 minutes
 DEFAULT_DELAY = 3.0
 # Parsing a 20 MB message with the email package holds the GIL in single C calls of up to 40
@@ -140,6 +142,8 @@ class ServerConfig:
     serve_pop3: bool = False  # the command line does, unless --no-pop3
     pop3_port: int | None = None  # None: 110, falling back to 1110
     pop3_timeout: float = pop3.AUTOLOGOUT
+    # The maildrop's octets; with a window, never more than its --memory-limit (same process).
+    maildrop_octets: int = pop3.MAILDROP_OCTETS
 
 
 class Reply:
@@ -1349,7 +1353,7 @@ def _bind_pop3(config: ServerConfig, server: ObserverServer, events: queue.Queue
     Without --pop3-port, POP3 that cannot listen costs only POP3: SMTP is what the observer
     is for, and a second observer on the same PC still serves SMTP."""
     config = dataclasses.replace(config, timeout=config.pop3_timeout, scenarios=())
-    server.maildrop = pop3.Maildrop()
+    server.maildrop = pop3.Maildrop(max_octets=config.maildrop_octets)
 
     def make(port: int) -> ObserverServer:
         return POP3Server(config, port, events, maildrop=server.maildrop,
@@ -1684,6 +1688,11 @@ OPTION_HELP: dict[str, Text] = {
                        "服务器问候时使用的名字（默认：本机的计算机名）"),
     "--max-size": Text(f"largest message accepted (default {DEFAULT_MAX_SIZE})",
                        f"接受的最大邮件字节数（默认 {DEFAULT_MAX_SIZE}）"),
+    "--memory-limit": Text(f"megabytes (MiB) of received mail the window holds at most; past "
+                           f"it the oldest messages' content is released, their rows and "
+                           f"dialogue stay (default {DEFAULT_MEMORY_LIMIT_MB})",
+                           f"窗口最多保存的已收邮件的兆字节数（MiB）；超过时释放最早邮件的内容，"
+                           f"它们在列表中的一行和对话仍然保留（默认 {DEFAULT_MEMORY_LIMIT_MB}）"),
     "--timeout": Text(f"how long a client has for each whole command before the server says "
                       f"421 and closes (default {DEFAULT_TIMEOUT:g}; POP3's autologout "
                       f"{pop3.AUTOLOGOUT:g})",
@@ -1738,6 +1747,8 @@ NEGATIVE_DELAY_ERROR = Text("--delay must not be negative", "--delay 不能是�
 PORT_RANGE_ERROR = Text("{option} must be between 0 and 65535", "{option} 必须在 0 到 65535 之间")
 NOT_POSITIVE_ERROR = Text("--max-size and --timeout must be positive",
                           "--max-size 和 --timeout 必须是正数")
+MEMORY_LIMIT_ERROR = Text("--memory-limit must be a positive number of megabytes",
+                          "--memory-limit 必须是正的兆字节数")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1752,6 +1763,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     option("--hostname", default=None, help=OPTION_HELP["--hostname"])
     option("--max-size", type=int, default=DEFAULT_MAX_SIZE, metavar="BYTES",
            help=OPTION_HELP["--max-size"])
+    option("--memory-limit", type=int, default=DEFAULT_MEMORY_LIMIT_MB, metavar="MB",
+           help=OPTION_HELP["--memory-limit"])
     option("--timeout", type=float, default=None, metavar="SECONDS",
            help=OPTION_HELP["--timeout"])
     option("--pop3-port", type=int, default=None, metavar="N", help=OPTION_HELP["--pop3-port"])
@@ -1779,6 +1792,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.fail(PORT_RANGE_ERROR, option=name)
     if args.max_size <= 0 or (args.timeout is not None and args.timeout <= 0):
         parser.fail(NOT_POSITIVE_ERROR)
+    if args.memory_limit <= 0:
+        parser.fail(MEMORY_LIMIT_ERROR)
     return args
 
 
@@ -1884,7 +1899,7 @@ def open_recording(args: argparse.Namespace, lang: str) -> int:
     if gui is not None:
         try:
             return gui.run(queue.Queue(), stop_server=lambda: None, lang=lang,
-                           recording=recording)
+                           recording=recording, memory_limit=args.memory_limit * MIB)
         except gui.WindowUnavailable as error:
             print(sessions.WORDS["no_window"](lang).format(error=error))
     if sys.stdout is None:  # pythonw: nowhere to print it
@@ -1907,6 +1922,12 @@ def open_recording(args: argparse.Namespace, lang: str) -> int:
         if reports is not None:
             reports(event)
     return 0
+
+
+def maildrop_octets(memory_limit: int, *, window: bool) -> int:
+    """The POP3 maildrop's bound: with a window in the same process, within its memory limit
+    too, so that the mail the process holds stays near that limit."""
+    return min(pop3.MAILDROP_OCTETS, memory_limit) if window else pop3.MAILDROP_OCTETS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1941,7 +1962,9 @@ def main(argv: list[str] | None = None) -> int:
                               scenarios=tuple(dict.fromkeys(args.scenario)), delay=args.delay,
                               tls_context=tls_context, decode_in_child_from=decode_in_child_from,
                               serve_pop3=not args.no_pop3, pop3_port=args.pop3_port,
-                              pop3_timeout=args.timeout or pop3.AUTOLOGOUT)
+                              pop3_timeout=args.timeout or pop3.AUTOLOGOUT,
+                              maildrop_octets=maildrop_octets(args.memory_limit * MIB,
+                                                              window=gui is not None))
         server = start_server(config, events, on_retry=_retry_notice(lang))
     except StartupError as error:
         text = words.note_text(error.note, lang)
@@ -1953,7 +1976,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return gui.run(events, stop_server=server.stop, lang=lang,
                            set_scenarios=server.set_scenarios, scenarios=config.scenarios,
-                           stop_signals=STOP_SIGNALS)
+                           stop_signals=STOP_SIGNALS, memory_limit=args.memory_limit * MIB)
         except gui.WindowUnavailable as error:
             if sys.stdout is None:
                 server.stop()

@@ -23,6 +23,7 @@ from test_gui_teaching import pipelined_session, seed_message
 
 import gui
 import gui_display
+import gui_list
 import messages
 
 pytest_plugins = ["gui_plugin"]  # the fixtures lab_screens and xdisplay
@@ -372,7 +373,7 @@ def test_an_older_message_brings_up_its_session_and_esc_follows_again(root, tmp_
         send(server.port, messages.gb2312_text_message("第三封", "三。\r\n"))
         assert wait_until(root, lambda: len(window.message_list.get_children()) == 3, timeout=10)
         newest = window.message_list.get_children()[-1]
-        assert gui.TAG_NEW in window.message_list.item(newest, "tags")
+        assert gui_list.TAG_NEW in window.message_list.item(newest, "tags")
         assert window.shown_message.number == 1  # the teacher's choice stays on screen
 
         window.dialogue_tabs.select(window.dialogues["smtp"].frame)
@@ -392,7 +393,7 @@ def test_an_older_message_brings_up_its_session_and_esc_follows_again(root, tmp_
 
         window.message_list.selection_set(newest)
         root.update()
-        assert gui.TAG_NEW not in window.message_list.item(newest, "tags")
+        assert gui_list.TAG_NEW not in window.message_list.item(newest, "tags")
         # The newest selected again: the list follows new mail once more.
         send(server.port, messages.gb2312_text_message("第四封", "四。\r\n"))
         assert wait_until(root, lambda: window.shown_message is not None

@@ -50,8 +50,8 @@ def test_a_mail_typed_in_the_console_tab_arrives_and_shows_in_the_dialogue(root,
         assert "220：服务就绪" in text and "354：开始输入邮件" in text
         assert "错误：“MAIL FROM:”后面有空格" in text
         # the same session, from the server's side, in the observer's dialogue and message list
-        assert wait_until(root, lambda: window._messages, timeout=10)
-        shown = list(window._messages.values())[0]
+        assert wait_until(root, lambda: len(window.store), timeout=10)
+        shown = next(iter(window.store)).event
         assert shown.decoded.subject == "您好"
         dialogue = window.dialogue_text.get("1.0", "end")
         assert "C: MAIL FROM: <alice@127.0.0.1>" in dialogue
@@ -67,7 +67,7 @@ def test_a_mail_typed_in_the_console_tab_arrives_and_shows_in_the_dialogue(root,
         recorded = gui_console.open_recording(window, path)
         try:
             recorded.root.update()
-            assert wait_until(root, lambda: recorded._messages, timeout=10)
+            assert wait_until(root, lambda: len(recorded.store), timeout=10)
             assert "lab.jsonl" in recorded.root.title() and "录制回放" in recorded.root.title()
             assert recorded.recording_banner.cget("text").startswith("录制的会话 lab.jsonl")
             assert recorded.console is None
@@ -76,7 +76,7 @@ def test_a_mail_typed_in_the_console_tab_arrives_and_shows_in_the_dialogue(root,
             assert window.dialogue_text.get("1.0", "2.0").strip().endswith("observer.test")
             assert wait_until(root, lambda: recorded.dialogue_text.get("1.0", "end") == live,
                               timeout=10)
-            again = list(recorded._messages.values())[0]
+            again = next(iter(recorded.store)).event
             assert isinstance(again, MessageReceived) and again.raw == shown.raw
         finally:
             recorded.shutdown()
@@ -89,8 +89,8 @@ def test_every_reference_session_opens_in_the_window(root):
         for path in sessions.reference_sessions():
             shown = gui_console.open_recording(window, path)
             try:
-                assert wait_until(root, lambda: shown._messages, timeout=10), path
-                ev = list(shown._messages.values())[0]
+                assert wait_until(root, lambda: len(shown.store), timeout=10), path
+                ev = next(iter(shown.store)).event
                 assert ev.decoded.attachments, path
                 assert "录制回放" in shown.root.title()
             finally:
