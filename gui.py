@@ -903,7 +903,7 @@ class ObserverWindow:
     def _on_zoomed(self) -> None:
         """Fit what is measured from the fonts to their new size."""
         self._fit_rows_to_font()
-        self.list_pane.fit_columns(self.zoom.factor)
+        self.list_pane.fit_columns()
         for pane in self.dialogues.values():
             pane.fit_to_font()
         self.sequence_view.fit_to_font()

@@ -57,8 +57,7 @@ WORDS: dict[str, Text] = {
     "status_incomplete": Text("incomplete", "不完整"),
     "status_pop3_retrieved": Text("{status} · fetched by POP3", "{status} · 已被 POP3 取走"),
     "status_pop3_deleted": Text("{status} · deleted by POP3", "{status} · 已被 POP3 删除"),
-    "status_released": Text("{status} · content released (memory limit)",
-                            "{status} · 内容已释放（内存上限）"),
+    "status_released": Text("content released (memory limit)", "内容已释放（内存上限）"),
     "search": Text("Search:", "搜索："),
     "search_count": Text("{shown} of {total}", "{shown} / {total} 封"),
     "search_none": Text("No message matches", "没有匹配的邮件"),
@@ -72,11 +71,12 @@ WORDS: dict[str, Text] = {
         "和它的对话仍然保留。若要保留更多邮件，请用更大的 --memory-limit 启动观察器。"),
 }
 COLUMNS = ("number", "time", "from", "subject", "size", "status")
-# Pixels at 100 %: wide enough for the Chinese headings with a sort arrow; From and Subject
-# take what the pane has beyond that.
-COLUMN_WIDTHS = {"number": 56, "time": 72, "from": 170, "subject": 200, "size": 72,
-                 "status": 130}
+# What a column must show whole, beside its heading with a sort arrow (measured in the fonts
+# of the moment, so at any DPI and zoom). From and Subject share what the pane has beyond.
+COLUMN_SAMPLES = {"number": "9999", "time": "88:88:88", "from": "张三 <zhangsan@",
+                  "subject": "第一次实验报告：SMTP", "size": "1023.9 KB"}
 STRETCHING = ("from", "subject")
+COLUMN_PADDING = 12  # pixels around a cell's text
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,13 +242,13 @@ class MessageStore:
         return {key for key, listed in self._messages.items() if wanted in listed.searched}
 
     def status_text(self, listed: ListedMessage) -> str:
-        """The Status column: how it arrived, what POP3 did with it, whether it is released."""
-        status = listed.status
-        if listed.pop3_fate is not None:
-            status = self.labels[listed.pop3_fate].format(status=status)
+        """The Status column: how it arrived and what POP3 did with it, or that its content
+        was released (the row's grey says it too)."""
         if listed.released:
-            status = self.labels["status_released"].format(status=status)
-        return status
+            return self.labels["status_released"]
+        if listed.pop3_fate is not None:
+            return self.labels[listed.pop3_fate].format(status=listed.status)
+        return listed.status
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,11 +334,12 @@ class MessageListPane:
         for column in COLUMNS:
             tree.heading(column, text=self.labels[f"col_{column}"], anchor="w",
                          command=lambda column=column: self.sort_by(column))
-            tree.column(column, width=COLUMN_WIDTHS[column], minwidth=COLUMN_WIDTHS[column] // 2,
-                        stretch=column in STRETCHING)
+            tree.column(column, stretch=column in STRETCHING)
         tree.tag_configure(TAG_PROBLEM, foreground=COLOURS[TAG_NOTE])
         tree.tag_configure(TAG_RELEASED, foreground=RELEASED_COLOUR)
         tree.tag_configure(TAG_NEW, font=bold_font)
+        self.tree = tree
+        self.fit_columns()
         tree.bind("<<TreeviewSelect>>", self._on_selected)
         tree.bind("<Delete>", lambda _e: self.delete_selected())
         for button in ("<Button-3>", "<Button-2>" if sys.platform == "darwin" else None):
@@ -346,11 +347,19 @@ class MessageListPane:
                 tree.bind(button, self._open_menu)
         return tree
 
-    def fit_columns(self, factor: float) -> None:
-        """Column widths for fonts ``factor`` times their normal size (the zoom)."""
+    def fit_columns(self) -> None:
+        """Widths for the fonts as they are now (again after a zoom): no heading clipped, and
+        a number, time, size and status whole."""
+        heading = tkfont.nametofont("TkHeadingFont", self.tree)
+        cell = tkfont.nametofont("TkDefaultFont", self.tree)
+        samples = {**COLUMN_SAMPLES, "status": max(
+            (self.labels["status_pop3_retrieved"].format(status=self.labels["status_accepted"]),
+             self.labels["status_released"]), key=cell.measure)}
         for column in COLUMNS:
-            width = round(COLUMN_WIDTHS[column] * factor)
-            self.tree.column(column, width=width, minwidth=width // 2)
+            width = COLUMN_PADDING + max(
+                heading.measure(self.labels[f"col_{column}"] + SORT_ARROWS[True]),
+                cell.measure(samples[column]))
+            self.tree.column(column, width=width, minwidth=min(width, 4 * COLUMN_PADDING))
 
     # ---- rows
 
