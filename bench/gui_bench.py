@@ -18,6 +18,14 @@ client thread would compete for the GIL and be measured as the window's stall):
 Each workload runs --rounds times; the table gives the min, median and max of the rounds.
 Targets: no stall over 50 ms, the photo within 1 s of the 250 (judged on the medians). Exits
 1 if a target is missed.
+
+Then memory over a long mixed run (--mixed-rounds rounds of 20 small mails, a mail with a
+10 MB photo and a POP3 client fetching it), each time in a window process of its own
+(tests/memory_window.py) so that one run's memory does not count in the other's: with the
+window's memory budget at MIXED_BUDGET_MB (--memory-limit) and with none to speak of (as
+before the window had one). The table gives each run's RSS at the end and at its peak, the
+mail content the window holds, the rows whose content it released and its stalls, and the
+ratios budget / none.
 """
 
 from __future__ import annotations
@@ -27,10 +35,12 @@ import io
 import multiprocessing
 import os
 import platform
+import poplib
 import queue
 import random
 import smtplib
 import statistics
+import subprocess
 import sys
 import time
 import tkinter as tk
@@ -65,6 +75,13 @@ WORKLOAD_TIMEOUT = 120.0
 STALL_TARGET = 0.050
 PICTURE_TARGET = 1.0
 
+MIXED_ROUNDS = 10
+MIXED_SMALL = 20  # small mails a round
+MIXED_PHOTO_SIZE = 10_000_000
+MIXED_BUDGET_MB = 100
+NO_BUDGET_MB = 1_000_000  # --memory-limit as good as none: the window before it had one
+MEMORY_WINDOW = ROOT / "tests" / "memory_window.py"
+
 IDLE = "idle (heartbeat only)"
 SMALL = f"(a) {SMALL_MESSAGES} x 3 KB messages"
 BIG = "(b) 20 MB, 12 MP JPEG"
@@ -86,9 +103,13 @@ def camera_photo() -> bytes:
     return buffer.getvalue()
 
 
-@cache
 def big_message() -> bytes:
-    """The 20 MB message: a short text, the photo, and random bytes padding it to size."""
+    return photo_message(BIG_MESSAGE_SIZE)
+
+
+@cache
+def photo_message(size: int) -> bytes:
+    """A message of ``size`` bytes: a short text, the photo, and random bytes padding it."""
     message = EmailMessage()
     message["From"] = f"Bench Sender <{MAIL_FROM}>"
     message["To"] = f"Bench Receiver <{RCPT_TO}>"
@@ -98,7 +119,7 @@ def big_message() -> bytes:
     message.set_content("The photo is attached.\n")
     message.add_attachment(camera_photo(), "image", "jpeg", filename="IMG_0001.jpg")
     without_padding = len(message.as_bytes(policy=policy.SMTP))
-    padding = max(0, (BIG_MESSAGE_SIZE - without_padding) * 57 // 78)  # base64 in 78-octet lines
+    padding = max(0, (size - without_padding) * 57 // 78)  # base64 in 78-octet lines
     message.add_attachment(random.Random(25).randbytes(padding), "application", "octet-stream",
                            filename="padding.bin")
     return message.as_bytes(policy=policy.SMTP)
@@ -114,6 +135,25 @@ def send_small_messages(port: int, count: int) -> None:
     with smtplib.SMTP(LOOPBACK, port, local_hostname="bench.client", timeout=60) as client:
         for message in messages:
             client.sendmail(MAIL_FROM, [RCPT_TO], message)
+
+
+def send_mixed_run(smtp_port: int, pop3_port: int, rounds: int) -> int:
+    """The long mixed run: each round MIXED_SMALL small mails, a mail with a photo, and a POP3
+    client fetching that mail; the number of mails sent."""
+    photo = photo_message(MIXED_PHOTO_SIZE)
+    for _ in range(rounds):
+        send_small_messages(smtp_port, MIXED_SMALL)
+        with smtplib.SMTP(LOOPBACK, smtp_port, local_hostname="bench.client", timeout=60) as client:
+            client.sendmail(MAIL_FROM, [RCPT_TO], photo)
+        mailbox = poplib.POP3(LOOPBACK, pop3_port, timeout=60)
+        try:
+            mailbox.user("student")
+            mailbox.pass_("lab")
+            count, _ = mailbox.stat()
+            mailbox.retr(count)
+        finally:
+            mailbox.quit()
+    return rounds * (MIXED_SMALL + 1)
 
 
 def send_big_message(port: int) -> float:
@@ -285,9 +325,49 @@ def print_table(rounds: dict[str, list[Round]]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# Memory over a long mixed run
 
 
-def run(rounds: int) -> bool:
+def mixed_run(client: ProcessPoolExecutor, limit_mb: int, rounds: int) -> dict[str, float]:
+    """The long mixed run against a window process with ``--memory-limit limit_mb``: what
+    tests/memory_window.py measured once the window listed every mail."""
+    window = subprocess.Popen([sys.executable, str(MEMORY_WINDOW), str(limit_mb)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        smtp_port, pop3_port = map(int, window.stdout.readline().split())
+        sent = client.submit(send_mixed_run, smtp_port, pop3_port, rounds).result()
+        window.stdin.write(f"{sent}\n")
+        window.stdin.flush()
+        pairs = window.stdout.readline().split()
+        window.wait(timeout=WORKLOAD_TIMEOUT)
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+    return {name: float(value) for name, value in zip(pairs[::2], pairs[1::2], strict=True)}
+
+
+def print_memory_table(rounds: int, measured: dict[str, dict[str, float]]) -> None:
+    print(f"\nlong mixed run: {rounds} rounds of {MIXED_SMALL} small mails, a "
+          f"{MIXED_PHOTO_SIZE / 1e6:g} MB photo mail and a POP3 fetch of it "
+          f"({rounds * (MIXED_SMALL + 1)} mails), each in a window process of its own")
+    columns = (("rss", "RSS end MB", 1e6), ("peak", "RSS peak MB", 1e6),
+               ("held", "held MB", 1e6), ("released", "released", 1),
+               ("longest_gap", "longest gap ms", 1), ("p99_gap", "p99 gap ms", 1))
+    print(f"{'budget':<22}" + "".join(f"{title:>16}" for _, title, _ in columns))
+    for name, values in measured.items():
+        print(f"{name:<22}" + "".join(f"{values[key] / scale:>16.0f}"
+                                      for key, _, scale in columns))
+    with_budget, without = measured.values()
+    print(f"{'ratio budget / none':<22}" + "".join(
+        f"{with_budget[key] / without[key]:>16.2f}" if without[key] else f"{'–':>16}"
+        for key, _, _ in columns))
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def run(rounds: int, mixed_rounds: int) -> bool:
     events: queue.Queue = queue.Queue()
     config = smtp_observer.ServerConfig(
         host=LOOPBACK, port=0, hostname="observer.bench",
@@ -309,12 +389,20 @@ def run(rounds: int) -> bool:
         for workload in (bench.idle, bench.small_messages, bench.big_message):
             for _ in range(rounds):
                 workload()
-        return print_table(bench.rounds)
+        met = print_table(bench.rounds)
+        if mixed_rounds:
+            measured = {f"--memory-limit {MIXED_BUDGET_MB}":
+                        mixed_run(client, MIXED_BUDGET_MB, mixed_rounds),
+                        "none": mixed_run(client, NO_BUDGET_MB, mixed_rounds)}
+            print_memory_table(mixed_rounds, measured)
+        return met
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--mixed-rounds", type=int, default=MIXED_ROUNDS,
+                        help="rounds of the long mixed run (0: none)")
     args = parser.parse_args()
     print(f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, Tk {tk.TkVersion}, "
@@ -322,7 +410,7 @@ def main() -> int:
     with ExitStack() as stack:
         if not os.environ.get("DISPLAY") and os.name != "nt":
             stack.enter_context(virtual_display())
-        met = run(args.rounds)
+        met = run(args.rounds, args.mixed_rounds)
     return 0 if met else 1
 
 
