@@ -164,6 +164,12 @@ WORDS: dict[str, Text] = {
     "fatal_title": Text("SMTP Observer cannot start", "SMTP Observer 无法启动"),
     **gui_mail.WORDS,
     "released_raw": Text("Content released (memory limit)", "内容已释放（内存上限）"),
+    "export_without_content": Text(
+        "The report of connection #{session} has the dialogue of message #{numbers} but not "
+        "its content: the window no longer holds it (deleted, or released for the memory "
+        "limit).",
+        "连接 #{session} 的报告中有第 {numbers} 封邮件的对话，但没有它的内容：窗口已不再保存它"
+        "（已删除，或因内存上限而释放）。"),
     **gui_teaching.WORDS,
     **gui_list.WORDS,
 }
@@ -1441,6 +1447,11 @@ class ObserverWindow:
             return
         events = report.session_events(self._received, track.number)
         labels = self.labels
+        gone = [str(ev.number) for ev in events if isinstance(ev, MessageReceived)
+                and not self._holds_content(ev)]
+        if gone:
+            self.report_error(labels["export_without_content"].format(
+                session=track.number, numbers=", ".join(gone)))
         student = gui_console.ask_student(self)
         if student is None:
             return
@@ -1490,6 +1501,10 @@ class ObserverWindow:
         if self._shown is listed:  # none did
             self._show_message(None)
         self._update_status()
+
+    def _holds_content(self, ev: MessageReceived) -> bool:
+        listed = self.store.find(ev.session, ev.number)
+        return listed is not None and not listed.released
 
     def _save_listed(self, listed: ListedMessage) -> None:
         if listed.event is not None:

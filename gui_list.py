@@ -369,7 +369,7 @@ class MessageListPane:
                 self.store.status_text(listed))
 
     def _tags(self, listed: ListedMessage, new: bool) -> tuple[str, ...]:
-        return tuple(tag for tag, wanted in ((TAG_PROBLEM, listed.problem),
+        return tuple(tag for tag, wanted in ((TAG_PROBLEM, listed.problem and not listed.released),
                                              (TAG_RELEASED, listed.released), (TAG_NEW, new))
                      if wanted)
 

@@ -87,3 +87,13 @@ def lab_screens() -> Iterator[dict[tuple[int, int], str]]:
             yield {size: f"{display}.{number}" for number, size in enumerate(LAB_SCREENS, 1)}
     except FileNotFoundError as missing:  # skip locally, but fail in CI
         (pytest.fail if os.environ.get("CI") else pytest.skip)(str(missing))
+
+
+@pytest.fixture
+def screen_root(request, lab_screens) -> Iterator[tk.Tk]:
+    """A Tk root on the Xvfb screen of the size the test is parametrised with."""
+    name = lab_screens[request.param]
+    root = tk.Tk(screenName=name)
+    root.screen_name = name  # for grab_screen
+    yield root
+    root.destroy()

@@ -11,7 +11,6 @@ import ctypes
 import os
 import sys
 import tkinter as tk
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from tkinter import font as tkfont
@@ -103,16 +102,6 @@ def test_a_large_or_sharper_screen_gets_a_bounded_window():
 
 # --------------------------------------------------------------------------------------------
 # The real window on lab screens
-
-
-@pytest.fixture
-def screen_root(request, lab_screens) -> Iterator[tk.Tk]:
-    """A Tk root on the Xvfb screen of the size the test is parametrised with."""
-    name = lab_screens[request.param]
-    root = tk.Tk(screenName=name)
-    root.screen_name = name  # for grab_screen
-    yield root
-    root.destroy()
 
 
 def mail_with_lines(count: int) -> bytes:

@@ -17,9 +17,9 @@ import pytest
 from gui_fixtures import feed, observed_window, send, text_of, wait_until
 from PIL import Image
 from test_gui import decoded_message, message, picture_attachment
-from test_gui_classroom import screen_root  # noqa: F401 (a fixture)
 
 import gui
+import gui_console
 import gui_list
 from gui_list import MIB, MessageStore
 
@@ -231,7 +231,7 @@ def test_a_click_on_a_heading_sorts_and_a_second_click_reverses(zh_window, event
     assert [tree.set(row, "number") for row in tree.get_children()] == ["4", "3", "2", "1"]
 
 
-def test_released_rows_are_marked_and_say_so_when_chosen(root, events):
+def test_released_rows_are_marked_and_say_so_when_chosen(root, events, monkeypatch):
     window = gui.ObserverWindow(root, events, lang="zh", poll=False, memory_limit=250_000)
     try:
         feed(window, events, *(mail(number, f"作业 {number}", raw_size=100_000)
@@ -257,6 +257,12 @@ def test_released_rows_are_marked_and_say_so_when_chosen(root, events):
         # Nothing else holds the released content: the events kept for Export lost it too.
         kept = [ev for ev in window._received if ev.event == "message"]
         assert [len(ev.raw) > 0 for ev in kept] == [False, False, True, True]
+        # Export says that the report lacks what the window no longer holds.
+        monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "")
+        monkeypatch.setattr(gui.filedialog, "asksaveasfilename", lambda **_: "")
+        window.export_session()
+        assert "连接 #1 的报告中有第 1, 2 封邮件的对话，但没有它的内容" in text_of(
+            window.dialogue_text)
     finally:
         window.shutdown()
 
