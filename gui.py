@@ -1542,6 +1542,7 @@ class ObserverWindow:
             self._cancel(after_id)
         self._poll_id = self._sequence_resize_id = None
         self.message_pane.close()
+        self.list_pane.close()
         self._worker.shutdown(wait=False, cancel_futures=True)
         if self.console is not None:
             self.console.close()
