@@ -3,6 +3,7 @@
 Not a test: run it by hand and read the numbers.
 
     python bench/decode_bench.py [--rounds N]
+    python bench/decode_bench.py --against REV [--pairs N]
 
 The message is what a class sends when someone attaches a phone photo: multipart/mixed with a
 GB2312 text body, an HTML body, a ~15 MB base64 PNG of random noise (incompressible, so the
@@ -13,30 +14,48 @@ get_content() of every leaf. Goal: decode() at most 1.3x the baseline's time, an
 
 It also times the everyday case, a ~3 KB text-and-HTML note (bench/harness.py's text_message),
 decoded many times over: microseconds per decode() beside the bare parse.
+
+With --against REV it compares, instead, decode() of that note with the decoder.py of an older
+revision of this repository (``git show REV:decoder.py``, imported under another name beside
+today's modules), in one process: batches of decodes alternate between the two, and each
+side's median CPU time per decode is reported, with the ratio (goal for issue 13, against
+0c3b716: <= 1.00). Twice: the same note over and over, as above, and a round of 2048 notes
+that differ in Subject, Message-ID and boundary, as a server sees them, so that no cache
+carries one decode's work over to the next.
 """
 
 from __future__ import annotations
 
 import argparse
 import email
+import importlib.util
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email import policy
 from email.message import EmailMessage
 from io import BytesIO
 from pathlib import Path
+from types import ModuleType
 
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 import decoder  # noqa: E402  (the project is a folder of scripts, not a package)
 from harness import text_message  # noqa: E402
 
 SMALL_ROUNDS = 2000  # decodes of the 3 KB message per timing
+BATCH = 20  # decodes per timing in the comparison with an older decoder
+DISTINCT_NOTES = 2048  # more than the decoder's cache of parsed header values holds
+# CPU time of this process, which other processes on a shared machine do not inflate; Windows
+# counts it in 15.6 ms ticks, too coarse for a batch, so there the wall clock.
+CLOCK = time.perf_counter if sys.platform == "win32" else time.process_time
 
 MESSAGE_SIZE = 20_000_000
 IMAGE_BASE64_SIZE = 15_000_000
@@ -108,10 +127,68 @@ def small_message_timings(rounds: int) -> None:
           f"{results['decode()'] / results['bare parse']:.2f}x on the 3 KB message")
 
 
+def decoder_at(revision: str) -> ModuleType:
+    """decoder.py as it was at `revision`, imported as a module of its own name (it imports
+    today's words, events and explain)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:decoder.py"],
+                            capture_output=True, check=True).stdout
+    name = "decoder_at_" + "".join(char if char.isalnum() else "_" for char in revision)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.py"
+        path.write_bytes(source)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it executes
+        spec.loader.exec_module(module)
+    return module
+
+
+def paired_medians(functions: Sequence[Callable[[bytes], object]], messages: Sequence[bytes],
+                   pairs: int) -> list[float]:
+    """Each function's median CPU seconds per call over `pairs` batches of BATCH calls, the
+    functions taking turns batch by batch (which goes first alternates), on the same
+    messages: a change in the machine's load falls on both alike."""
+    samples: list[list[float]] = [[] for _ in functions]
+    for number in range(pairs):
+        batch = [messages[(number * BATCH + index) % len(messages)] for index in range(BATCH)]
+        order = range(len(functions)) if number % 2 else reversed(range(len(functions)))
+        for which in order:
+            function = functions[which]
+            start = CLOCK()
+            for raw in batch:
+                function(raw)
+            samples[which].append((CLOCK() - start) / BATCH)
+    return [statistics.median(seconds) for seconds in samples]
+
+
+def compare_with(revision: str, pairs: int) -> None:
+    """decode() of the 3 KB note today and at `revision`, side by side."""
+    older = decoder_at(revision)
+    same = [text_message(0)]
+    distinct = [text_message(index) for index in range(DISTINCT_NOTES)]
+    for function in (older.decode, decoder.decode):  # warm up: caches, the adaptive interpreter
+        for raw in distinct[:100]:
+            function(raw)
+    for label, messages in (("the same note", same), (f"{DISTINCT_NOTES} distinct notes", distinct)):
+        then, now = paired_medians((older.decode, decoder.decode), messages, pairs)
+        print(f"{len(same[0]) / 1000:.1f} KB note, {label}: decode() at {revision} "
+              f"{then * 1e6:.0f} us, today {now * 1e6:.0f} us per message "
+              f"(median of {pairs} batches of {BATCH}); ratio today / {revision} = "
+              f"{now / then:.3f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--against", metavar="REV",
+                        help="compare decode() of the 3 KB note with decoder.py at REV")
+    parser.add_argument("--pairs", type=int, default=200,
+                        help="batches per decoder in the comparison (default 200)")
+    args = parser.parse_args()
+    if args.against:
+        compare_with(args.against, args.pairs)
+        return 0
+    rounds = args.rounds
     raw = build_message()
     decoded = decoder.decode(raw)
     image = next(attachment.image for attachment in decoded.attachments if attachment.image)
