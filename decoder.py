@@ -1048,10 +1048,6 @@ _MESSAGE_BODY_TYPES = _REPORT_TYPES | _ATTACHED_MESSAGE_TYPES  # read by _read_m
 _HEADERS_TYPES = frozenset({"text/rfc822-headers"})  # a returned message's headers (RFC 6522)
 _UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _MAX_NAME_CHARS = 120
-# An attached mail is listed with a copy of its bytes; mail nested in mail (Fw: Fw: Fw:, or a
-# hostile thousand levels) would copy the message once per level, so the copies may take this
-# many times the message's size; a mail past that still opens from the one that holds it.
-_ATTACHED_MAIL_BUDGET = 4
 
 
 def _message_filename(subject: str | None, path: str) -> str:
@@ -1522,7 +1518,10 @@ class _Decoding:
         self._open_boundaries: dict[str, str] = {}  # the same, for the multiparts being walked
         self._lost: list[Message] = []
         self._broken_multipart = False  # a multipart with defects, or "--" lines in its epilogue
-        self._attached_room = _ATTACHED_MAIL_BUDGET * len(raw)  # see _ATTACHED_MAIL_BUDGET
+        # Attached mails around the part being walked: a reader lists the outermost one alone
+        # (the rest show when it is opened), so only its bytes are copied, also of a hostile
+        # thousand levels of Fw: Fw: Fw:.
+        self._attached_depth = 0
         self._unread_spans: list[tuple[int, int]] = []  # bodies past MIME_NESTING_LIMIT
 
     def remark(self, kind: RemarkKind, **values: Any) -> None:
@@ -1644,7 +1643,9 @@ class _Decoding:
     ) -> int:
         spans, body_end = self._child_spans(part, headers, where, body_start, stop)
         index, attachment_index = len(self.result.parts), len(self.result.attachments)
-        listed = self._make_room_for(headers.content_type, body_end - body_start)
+        attached_mail = headers.content_type in _ATTACHED_MESSAGE_TYPES
+        listed = attached_mail and not self._attached_depth
+        self._attached_depth += attached_mail
         decoded_size = 0
         children = part.get_payload()
         self._children[path] = len(children)
@@ -1655,12 +1656,16 @@ class _Decoding:
                 decoded_size += self._walk(child, child_path, depth + 1, child_start, child_stop)
             except Exception as exc:
                 self.remark(RemarkKind.PART_UNDECODABLE, path=child_path, error=repr(exc))
+        self._attached_depth -= attached_mail
+        if attached_mail:
+            # A reader (Thunderbird) lists an attached mail as one file; the files inside it
+            # show when it is opened (decode() of its bytes). Its parts stay in the tree.
+            del self.result.attachments[attachment_index:]
         transfer_encoding = _declared_transfer_encoding(part).strip() or "7bit"
         attached = None
         if headers.content_type in _MESSAGE_BODY_TYPES:
             attached = self._read_message_body(part, path, headers, where, transfer_encoding,
-                                               (body_start, body_end),
-                                               attachment_index if listed else None)
+                                               (body_start, body_end), listed)
         self.result.parts.insert(index, Part(
             path, depth, headers.content_type, headers.params.get("charset"), None,
             transfer_encoding, headers.disposition, headers.filename,
@@ -1684,32 +1689,21 @@ class _Decoding:
 
     def _read_message_body(
         self, part: Message, path: str, headers: _PartHeaders, where: Note,
-        transfer_encoding: str, span: tuple[int, int], at: int | None,
+        transfer_encoding: str, span: tuple[int, int], listed: bool,
     ) -> AttachedMessage | None:
-        """A report's fields as text, or an attached mail (returned), listed as an attachment at
-        index `at` (before the attachments inside it), or not when `at` is None."""
-        content_type = headers.content_type
-        data = _undo_transfer_encoding(self.raw[span[0] : span[1]], transfer_encoding)
-        if content_type in _REPORT_TYPES:
+        """A report's fields as text, or an attached mail (returned), `listed` as an attachment
+        or not (inside another attached mail)."""
+        if headers.content_type in _REPORT_TYPES:
+            data = _undo_transfer_encoding(self.raw[span[0] : span[1]], transfer_encoding)
             text = _decode_bytes(data, headers.params.get("charset") or "utf-8").text
             self._report_texts[path] = _normalise_line_ends(text)
             return None
         children = part.get_payload()
         attached = self._attached_message(children[0] if children else Message(), True)
-        if at is None:
-            self.remark(RemarkKind.ATTACHED_MAIL_NOT_LISTED, path=path,
-                        content_type=content_type, limit=_ATTACHED_MAIL_BUDGET)
-        else:
-            self._add_attachment(path, headers, where, data, attached, at)
+        if listed:
+            data = _undo_transfer_encoding(self.raw[span[0] : span[1]], transfer_encoding)
+            self._add_attachment(path, headers, where, data, attached)
         return attached
-
-    def _make_room_for(self, content_type: str, size: int) -> bool:
-        """Whether an attached mail of `size` bytes fits in what is left of the budget (taken
-        outermost first, as the walk reaches them), and take its room."""
-        if content_type not in _ATTACHED_MESSAGE_TYPES or size > self._attached_room:
-            return False
-        self._attached_room -= size
-        return True
 
     def _attached_message(self, message: Message, with_text: bool) -> AttachedMessage:
         """The headers a reader lists for an attached mail, and the text it shows."""
@@ -1855,8 +1849,7 @@ class _Decoding:
         return decoded.codec
 
     def _add_attachment(self, path: str, headers: _PartHeaders, where: Note, data: bytes,
-                        attached: AttachedMessage | None = None, at: int | None = None
-                        ) -> Attachment:
+                        attached: AttachedMessage | None = None) -> Attachment:
         image = None
         if attached is not None:
             filename = headers.filename or _message_filename(attached.subject, path)
@@ -1871,8 +1864,7 @@ class _Decoding:
             filename, headers.content_type, headers.content_id, headers.disposition, data,
             len(data), hashlib.sha256(data).hexdigest(), image, path, attached,
         )
-        attachments = self.result.attachments
-        attachments.insert(len(attachments) if at is None else at, attachment)
+        self.result.attachments.append(attachment)
         return attachment
 
     # What a reader sees

@@ -119,7 +119,6 @@ class RemarkKind(str, enum.Enum):
     REUSED_BOUNDARY = "reused-boundary"
     LOST_PART = "lost-part"
     TOO_MANY_LOST_PARTS = "too-many-lost-parts"
-    ATTACHED_MAIL_NOT_LISTED = "attached-mail-not-listed"
     # why a message was not accepted
     MESSAGE_TOO_BIG = "message-too-big"
     MESSAGE_INCOMPLETE = "message-incomplete"

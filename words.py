@@ -226,11 +226,6 @@ REMARKS: dict[RemarkKind, Text] = {
     K.TOO_MANY_LOST_PARTS: Text(
         "More than {count} parts lie outside the MIME structure; the rest are not searched.",
         "超过 {count} 个部分不在 MIME 结构内；其余的不再查找。"),
-    K.ATTACHED_MAIL_NOT_LISTED: Text(
-        "Part {path} ({content_type}) is not listed as an attachment: the mails attached in "
-        "this message already take {limit} times its size; open the mail that holds it.",
-        "第 {path} 部分（{content_type}）没有列为附件：本邮件中附带的邮件已占用其大小的 {limit} 倍；"
-        "请打开包含它的那封邮件查看。"),
     # -- why a message was not accepted
     K.MESSAGE_TOO_BIG: Text(
         "Message too big: {size:,} octets, the limit is {limit:,}; the data was read and "
