@@ -261,13 +261,14 @@ class _Reversed:
         return other.value < self.value
 
 
-def sort_key(column: str) -> Callable[[ListedMessage], object]:
+def sort_key(column: str, store: MessageStore) -> Callable[[ListedMessage], object]:
+    """What the rows are sorted by for ``column``: what it shows (the status as shown)."""
     return {"number": lambda listed: (listed.number, listed.key),
             "time": lambda listed: (listed.time, listed.key),
             "from": lambda listed: listed.sender.casefold(),
             "subject": lambda listed: listed.subject.casefold(),
             "size": lambda listed: listed.size,
-            "status": lambda listed: listed.status}[column]
+            "status": store.status_text}[column]
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,6 +304,7 @@ class MessageListPane:
         self.frame.configure(labelwidget=self._build_search(self.frame))
         table = ttk.Frame(self.frame)
         self.tree = self._build_tree(table, bold_font)
+        self.fit_columns()
         # Size and Status stay reachable when the column is narrow (a 125 % laptop).
         add_scrollbars(table, self.tree, horizontal=True)
         table.pack(fill="both", expand=True)
@@ -338,8 +340,6 @@ class MessageListPane:
         tree.tag_configure(TAG_PROBLEM, foreground=COLOURS[TAG_NOTE])
         tree.tag_configure(TAG_RELEASED, foreground=RELEASED_COLOUR)
         tree.tag_configure(TAG_NEW, font=bold_font)
-        self.tree = tree
-        self.fit_columns()
         tree.bind("<<TreeviewSelect>>", self._on_selected)
         tree.bind("<Delete>", lambda _e: self.delete_selected())
         for button in ("<Button-3>", "<Button-2>" if sys.platform == "darwin" else None):
@@ -396,7 +396,7 @@ class MessageListPane:
         if self._sorted_by is None:
             return "end"
         column, descending = self._sorted_by
-        key = sort_key(column)
+        key = sort_key(column, self.store)
         rows = [key(self.store.get(int(iid))) for iid in self.tree.get_children()]
         if descending:
             return bisect.bisect_left([_Reversed(row) for row in rows], _Reversed(key(listed)))
@@ -534,7 +534,7 @@ class MessageListPane:
         messages = list(self.store)
         if self._sorted_by is not None:
             column, descending = self._sorted_by
-            messages.sort(key=sort_key(column), reverse=descending)
+            messages.sort(key=sort_key(column, self.store), reverse=descending)
         shown = [listed for listed in messages
                  if self._shown_keys is None or listed.key in self._shown_keys]
         hidden = [str(listed.key) for listed in messages
