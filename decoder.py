@@ -1101,13 +1101,15 @@ def _read_part_headers(part: Message) -> _PartHeaders:
     if raw_name:
         filename, name_complaints = _decode_encoded_words(raw_name.strip())
         filename = filename.strip() or None
-        complaints += [f"file name {complaint}" for complaint in name_complaints]
+        complaints += [Note(RemarkKind.FILE_NAME_PROBLEM, {"problem": complaint})
+                       for complaint in name_complaints]
     content_id = None
     raw_content_id = _raw_header(part, "content-id")
     if raw_content_id is not None:
         content_id_text = _decode_header_value(raw_content_id)
         content_id = content_id_text.value or None
-        complaints += [f"Content-ID: {complaint}" for complaint in content_id_text.complaints]
+        complaints += [Note(RemarkKind.CONTENT_ID_PROBLEM, {"problem": complaint})
+                       for complaint in content_id_text.complaints]
     return _PartHeaders(
         part.get_content_type(),
         type_params,

@@ -152,6 +152,8 @@ class RemarkKind(str, enum.Enum):
     PART = "part"
     DECODED_AS = "decoded-as"
     ENCODED_WORD = "encoded-word"
+    FILE_NAME_PROBLEM = "file-name-problem"
+    CONTENT_ID_PROBLEM = "content-id-problem"
     RAW_8BIT_HEADER = "raw-8bit-header"
     PARAM_8BIT = "param-8bit"
     PARAM_RFC2231 = "param-rfc2231"

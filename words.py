@@ -285,6 +285,8 @@ REMARKS: dict[RemarkKind, Text] = {
     # -- parts of the decoder's sentences
     K.DECODED_AS: Text("{problem}; decoded as {codec}", "{problem}；按 {codec} 解码"),
     K.ENCODED_WORD: Text("encoded word: {problem}", "编码字：{problem}"),
+    K.FILE_NAME_PROBLEM: Text("file name: {problem}", "文件名：{problem}"),
+    K.CONTENT_ID_PROBLEM: Text("Content-ID: {problem}", "Content-ID：{problem}"),
     K.RAW_8BIT_HEADER: Text(
         "raw 8-bit bytes instead of RFC 2047 encoded words (allowed only with SMTPUTF8, RFC "
         "6532); decoded as {codec}",

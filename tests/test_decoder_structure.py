@@ -566,3 +566,17 @@ def test_a_part_after_an_early_closing_boundary_is_found():
     assert [(a.filename, a.data, a.part) for a in decoded.attachments] == [
         ("a.pdf", b"%PDF-1.4 lost?", "1.2")]
     assert len(lost_remarks(decoded)) == 1
+
+
+def test_a_bad_charset_in_a_file_name_or_content_id_is_said_in_words():
+    raw = message(*mixed(["Content-Type: application/pdf; name=\"=?bogus?B?xPq6ww==?=\"",
+                          "Content-ID: <=?bogus?B?xPq6ww==?=>", "", "x"]))
+    decoded = decoder.decode(raw)
+    assert decoded.remark_texts("en") == [
+        "Part 1.1 (application/pdf): file name: encoded word: charset 'bogus' is unknown; "
+        "decoded as gb18030.",
+        "Part 1.1 (application/pdf): Content-ID: encoded word: charset 'bogus' is unknown; "
+        "decoded as gb18030."]
+    assert decoded.remark_texts("zh") == [
+        "第 1.1 部分（application/pdf）：文件名：编码字：字符集 'bogus' 未知；按 gb18030 解码。",
+        "第 1.1 部分（application/pdf）：Content-ID：编码字：字符集 'bogus' 未知；按 gb18030 解码。"]
