@@ -53,6 +53,17 @@ def window_sizes(screen: tuple[int, int], dpi: float = STANDARD_DPI
     return (width, height), (min(SMALLEST_SIZE[0], width), min(SMALLEST_SIZE[1], height))
 
 
+def window_place(screen: tuple[int, int], size: tuple[int, int], near: tuple[int, int],
+                 dpi: float = STANDARD_DPI) -> tuple[int, int]:
+    """Where a window of ``size`` (without title and borders) opens on a screen of ``screen``
+    pixels: at ``near``, moved up and left as far as its chrome and the taskbar need for the
+    whole of it to stay on the screen (Windows cascades new windows down past the taskbar)."""
+    scale = max(1.0, dpi / STANDARD_DPI)
+    x = min(near[0], int(screen[0] - SCREEN_CHROME[0] * scale) - size[0])
+    y = min(near[1], int(screen[1] - SCREEN_CHROME[1] * scale) - size[1])
+    return max(0, x), max(0, y)
+
+
 # --------------------------------------------------------------------------------------------
 # Zoom: every font of the window larger or smaller together, for the back row of a classroom
 

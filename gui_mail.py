@@ -340,6 +340,9 @@ class AttachmentCard:
         self.photo = None
 
 
+ATTACHED_WINDOW_OFFSET = 32  # pixels right of and below the main window's corner
+
+
 class AttachedMessageWindow:
     """An attached mail opened as a message of its own (as Thunderbird opens an .eml): its
     headers, its text with its pictures where they stand, its attachments (each saves, and an
@@ -359,8 +362,14 @@ class AttachedMessageWindow:
         self.window = tk.Toplevel(root)
         self.window.title(labels["attached_title"].format(
             name=display_line(attachment.filename)))
-        (width, height), _smallest = gui_display.window_sizes(*screen_of(root))
-        self.window.geometry(f"{min(width, 900)}x{min(height, 640)}")
+        screen, dpi = screen_of(root)
+        (width, height), smallest = gui_display.window_sizes(screen, dpi)
+        size = (min(width, 900), min(height, 640))
+        near = (root.winfo_rootx() + ATTACHED_WINDOW_OFFSET,
+                root.winfo_rooty() + ATTACHED_WINDOW_OFFSET)  # over the main window
+        self.window.geometry("{}x{}+{}+{}".format(
+            *size, *gui_display.window_place(screen, size, near, dpi)))
+        self.window.minsize(*smallest)
         frame, self.text = scrolled_text(self.window, wrap="word", font="TkTextFont", padx=8,
                                           pady=6)
         self.text.tag_configure(TAG_HEADER_NAME, font=bold_font)

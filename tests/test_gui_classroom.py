@@ -23,6 +23,7 @@ from test_gui_teaching import pipelined_session, seed_message
 import gui
 import gui_display
 import gui_list
+import gui_widgets
 import messages
 
 pytest_plugins = ["gui_plugin"]  # the fixtures lab_screens and xdisplay
@@ -100,6 +101,15 @@ def test_a_large_or_sharper_screen_gets_a_bounded_window():
     assert gui_display.window_sizes((1366, 768), dpi=144)[0][1] <= 768 - 165
 
 
+def test_a_window_opened_near_the_screens_corner_moves_to_stay_on_it():
+    # A main window dragged to the bottom right of a 1366x768 screen: the attached-mail window
+    # opens over it as far as the screen allows, title bar and taskbar left room.
+    assert gui_display.window_place((1366, 768), (900, 640), (1000, 500)) == (1366 - 40 - 900, 18)
+    assert gui_display.window_place((1366, 768), (900, 640), (100, 10)) == (100, 10)
+    assert gui_display.window_place((911, 512), (871, 402), (-50, 300)) == (0, 0)
+    assert gui_display.window_place((1366, 768), (900, 600), (1000, 500), dpi=144) == (406, 3)
+
+
 # --------------------------------------------------------------------------------------------
 # The real window on lab screens
 
@@ -154,6 +164,34 @@ def test_the_whole_window_fits_a_911x512_screen(screen_root):
         # Every area still shows something.
         for area in (window.dialogue_text, window.message_pane.body_text, window.message_list):
             assert area.winfo_height() >= 60, area
+
+
+@pytest.mark.parametrize("screen_root", [(911, 512), (1366, 768)], indirect=True)
+def test_an_attached_mail_opens_over_the_window_and_within_the_screen(screen_root):
+    root = screen_root
+    screen, dpi = gui_widgets.screen_of(root)
+    with observed_window(root, lang="zh") as (window, server):
+        send(server.port, messages.bounce_message())
+        assert wait_until(root, lambda: window.shown_message is not None, timeout=10)
+        root.geometry(f"+{screen[0] // 3}+{screen[1] // 3}")  # dragged towards the corner
+        root.update()
+        [card] = window.message_pane.attachment_cards
+        card.open_button.invoke()
+        [opened] = window.message_pane.attached_windows
+        assert wait_until(root, lambda: opened.decoded is not None, timeout=10)
+        attached = opened.window
+        attached.update()
+        save_shot(root, f"attached-zh-{screen[0]}x{screen[1]}.png")
+        assert attached.winfo_rootx() + attached.winfo_width() <= screen[0] - 40
+        assert attached.winfo_rooty() + attached.winfo_height() <= screen[1] - TASKBAR_AND_TITLE_BAR
+        # Over the main window (not in the screen's corner), as far as the screen allows.
+        size = (attached.winfo_width(), attached.winfo_height())
+        near = (root.winfo_rootx() + 32, root.winfo_rooty() + 32)
+        assert (attached.winfo_rootx(), attached.winfo_rooty()) == gui_display.window_place(
+            screen, size, near, dpi)
+        if screen == (1366, 768):  # room to spare: not in the corner, where Tk puts it alone
+            assert attached.winfo_rootx() > 0 and attached.winfo_rooty() > 0
+        assert attached.wm_minsize() == gui_display.window_sizes(screen, dpi)[1]
 
 
 @pytest.mark.parametrize("screen_root", [(1366, 768)], indirect=True)
