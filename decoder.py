@@ -1577,6 +1577,7 @@ class _Decoding:
 
     def _read_headers(self, message: Message) -> None:
         counts: dict[str, int] = {}
+        first: dict[str, tuple[str, str]] = {}  # of each single field, its first name and value
         for name, raw_value in message.raw_items():
             decoded = _decode_header_value(raw_value)
             for complaint in decoded.complaints:
@@ -1586,6 +1587,7 @@ class _Decoding:
             counts[key] = counts.get(key, 0) + 1
             if key in _SINGLE_FIELDS and counts[key] == 1:
                 setattr(self.result, _SINGLE_FIELDS[key], decoded.value)
+                first[key] = name, raw_value
         for name, missing in _EXPECTED_FIELDS.items():
             if name.lower() not in counts:
                 self.remark(missing)
@@ -1593,14 +1595,15 @@ class _Decoding:
             if counts.get(key, 0) > 1:
                 self.remark(RemarkKind.HEADER_REPEATED, name=key.title(), count=counts[key])
             if key in counts:
-                self._remark_header_defects(message, key)
+                self._remark_header_defects(message, *first[key])
 
-    def _remark_header_defects(self, message: Message, key: str) -> None:
-        """The email package's complaints about a structured field (dates, addresses)."""
+    def _remark_header_defects(self, message: Message, name: str, raw_value: str) -> None:
+        """The email package's complaints about a structured field (dates, addresses), the
+        first one of its name (as message[name] parses it, without looking for it again)."""
         try:
-            header = message[key]
+            header = message.policy.header_fetch_parse(name, raw_value)
         except Exception as exc:  # the header parser has had bugs on hostile input
-            self.remark(RemarkKind.HEADER_UNPARSABLE, name=key.title(), error=repr(exc))
+            self.remark(RemarkKind.HEADER_UNPARSABLE, name=name.lower().title(), error=repr(exc))
             return
         for defect in header.defects:
             if not (isinstance(defect, _UNREMARKED_HEADER_DEFECTS)

@@ -169,7 +169,8 @@ def compare_with(revision: str, pairs: int) -> None:
     for function in (older.decode, decoder.decode):  # warm up: caches, the adaptive interpreter
         for raw in distinct[:100]:
             function(raw)
-    for label, messages in (("the same note", same), (f"{DISTINCT_NOTES} distinct notes", distinct)):
+    for label, messages in (("the same note", same),
+                            (f"{DISTINCT_NOTES} distinct notes", distinct)):
         then, now = paired_medians((older.decode, decoder.decode), messages, pairs)
         print(f"{len(same[0]) / 1000:.1f} KB note, {label}: decode() at {revision} "
               f"{then * 1e6:.0f} us, today {now * 1e6:.0f} us per message "

@@ -579,4 +579,5 @@ def test_a_bad_charset_in_a_file_name_or_content_id_is_said_in_words():
         "decoded as gb18030."]
     assert decoded.remark_texts("zh") == [
         "第 1.1 部分（application/pdf）：文件名：编码字：字符集 'bogus' 未知；按 gb18030 解码。",
-        "第 1.1 部分（application/pdf）：Content-ID：编码字：字符集 'bogus' 未知；按 gb18030 解码。"]
+        "第 1.1 部分（application/pdf）：Content-ID：编码字：字符集 'bogus' 未知；"
+        "按 gb18030 解码。"]
