@@ -222,7 +222,14 @@ def child_decoder(process: psutil.Process) -> psutil.Process:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for child in process.children():
-            if "spawn_main" in " ".join(child.cmdline()):
+            try:
+                command_line = child.cmdline()
+            except (psutil.AccessDenied, psutil.NoSuchProcess):
+                # A child in its first moments has no command line to read yet (Windows under
+                # Wine says "access denied"; Windows retries ERROR_PARTIAL_COPY in psutil), or
+                # is already gone: look again.
+                continue
+            if "spawn_main" in " ".join(command_line):
                 return child
         time.sleep(0.1)
     raise AssertionError(f"no child decoder: {process.children()}")
