@@ -47,10 +47,17 @@ def window_sizes(screen: tuple[int, int], dpi: float = STANDARD_DPI
     """The window's first size and its smallest size (both without title and menu bar) on a
     screen of ``screen`` pixels at ``dpi``: the screen less its chrome, which grows with the
     DPI, and never more than LARGEST_FIRST_SIZE."""
-    scale = max(1.0, dpi / STANDARD_DPI)
-    width = max(1, min(LARGEST_FIRST_SIZE[0], int(screen[0] - SCREEN_CHROME[0] * scale)))
-    height = max(1, min(LARGEST_FIRST_SIZE[1], int(screen[1] - SCREEN_CHROME[1] * scale)))
+    area = work_area(screen, dpi)
+    width, height = min(LARGEST_FIRST_SIZE[0], area[0]), min(LARGEST_FIRST_SIZE[1], area[1])
     return (width, height), (min(SMALLEST_SIZE[0], width), min(SMALLEST_SIZE[1], height))
+
+
+def work_area(screen: tuple[int, int], dpi: float = STANDARD_DPI) -> tuple[int, int]:
+    """What a window's content can have of a screen of ``screen`` pixels at ``dpi``: the
+    screen less its chrome (borders, title and menu bar, taskbar), which grows with the DPI."""
+    scale = max(1.0, dpi / STANDARD_DPI)
+    return (max(1, int(screen[0] - SCREEN_CHROME[0] * scale)),
+            max(1, int(screen[1] - SCREEN_CHROME[1] * scale)))
 
 
 def window_place(screen: tuple[int, int], size: tuple[int, int], near: tuple[int, int],
@@ -58,10 +65,8 @@ def window_place(screen: tuple[int, int], size: tuple[int, int], near: tuple[int
     """Where a window of ``size`` (without title and borders) opens on a screen of ``screen``
     pixels: at ``near``, moved up and left as far as its chrome and the taskbar need for the
     whole of it to stay on the screen (Windows cascades new windows down past the taskbar)."""
-    scale = max(1.0, dpi / STANDARD_DPI)
-    x = min(near[0], int(screen[0] - SCREEN_CHROME[0] * scale) - size[0])
-    y = min(near[1], int(screen[1] - SCREEN_CHROME[1] * scale) - size[1])
-    return max(0, x), max(0, y)
+    area = work_area(screen, dpi)
+    return max(0, min(near[0], area[0] - size[0])), max(0, min(near[1], area[1] - size[1]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ THUMBNAIL_MAX = (800, 600)
 THUMBNAIL_MAX_MANY = (400, 300)  # when a message has more pictures than MANY_PICTURES
 MANY_PICTURES = 4
 THUMBNAIL_MIN = (120, 90)  # never scale a picture below this to fit a tiny pane
+CARD_MIN_WIDTH = 170  # pixels: the attachment area has as many columns as such cards fit
+# Of the message pane's width, at first: the attachment area beside the body, so that the text
+# of the mail keeps the pane's height (at 1366x768 it had 3 lines above the pictures).
+ATTACHMENTS_SHARE = 0.34
+ATTACHMENTS_SHARE_MANY = 0.5  # several pictures: room for two columns of them
 HEADER_SEPARATOR = "    "  # between From, To, Cc and Date on their one line
 PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
 TAG_GAP = "gap"  # the thin line between the header block and the text
@@ -81,6 +86,8 @@ WORDS: dict[str, Text] = {
                              "pixels to preview).", "无法显示此图片（已损坏、不完整或像素太多无法预览）。"),
     "picture_in_text": Text("[picture: {name}]", "［图片：{name}］"),
     "open_attached": Text("Open", "打开"),
+    "open_picture_hint": Text("Click a picture to see it large (Esc closes it).",
+                              "单击图片可查看大图（按 Esc 关闭）。"),
     "attached_title": Text("Attached mail: {name}", "附带的邮件：{name}"),
     "attached_tree": Text("MIME tree", "MIME 结构树"),
     "attached_decoding": Text("Decoding the attached mail…", "正在解码附带的邮件…"),
@@ -210,6 +217,7 @@ def show_picture_in_text(text: tk.Text, part: str, photo: ImageTk.PhotoImage) ->
     text.configure(state="normal")
     text.delete(marked[0], marked[1])
     text.image_create(marked[0], image=photo, padx=2, pady=4)
+    text.tag_add(picture_tag(part), marked[0])  # a click on the picture opens it large
     text.configure(state="disabled")
     return True
 
@@ -272,10 +280,18 @@ def _cut_to_bytes(name: str, limit: int) -> str:
     return base + dot + extension
 
 
-def picture_columns(pictures: int) -> int:
+def picture_columns(pictures: int, width: int | None = None) -> int:
     """Columns of the attachment area's grid: side by side, so that several pictures are in
-    view at once (a class compares them), yet each wide enough to see what it shows."""
-    return 1 if pictures <= 1 else 2 if pictures <= MANY_PICTURES else 3
+    view at once (a class compares them), yet each wide enough to see what it shows (at
+    least CARD_MIN_WIDTH of the area's ``width``)."""
+    wanted = 1 if pictures <= 1 else 2 if pictures <= MANY_PICTURES else 3
+    return wanted if width is None else max(1, min(wanted, width // CARD_MIN_WIDTH))
+
+
+def fitted_size(size: tuple[int, int], area: tuple[int, int]) -> tuple[int, int]:
+    """``size`` scaled to fit ``area`` with its aspect kept, never enlarged."""
+    scale = min(1.0, area[0] / max(1, size[0]), area[1] / max(1, size[1]))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def fit_box(cap: tuple[int, int], available: tuple[int, int]) -> tuple[int, int]:
@@ -293,7 +309,8 @@ class AttachmentCard:
 
     def __init__(self, parent: tk.Misc, attachment: Any, labels: Labels,
                  on_save: Callable[[Any], None],
-                 on_open: Callable[[Any], None] | None = None) -> None:
+                 on_open: Callable[[Any], None] | None = None,
+                 on_view: Callable[[Any], None] | None = None) -> None:
         self.attachment = attachment
         self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
         # perf_counter() when the photo was set: bench/gui_bench.py times 250 -> picture by it.
@@ -305,6 +322,9 @@ class AttachmentCard:
             self.picture.pack(anchor="w")
             if not self.wants_thumbnail:  # its type says picture, but the decoder could not open it
                 self.show_unreadable(labels)
+            elif on_view is not None:  # a click opens it large
+                self.picture.configure(cursor="hand2")
+                self.picture.bind("<Button-1>", lambda _e: on_view(attachment))
         # The caption wraps to the picture's width (fit_caption), its buttons under it: cards
         # lie side by side in the attachment area's grid.
         self.caption = ttk.Label(self.frame, text=attachment_caption(attachment))
@@ -378,15 +398,7 @@ class AttachedMessageWindow:
         self.text.tag_configure("tree", font="TkFixedFont")
         frame.pack(fill="both", expand=True)
         replace_text(self.text, [(labels["attached_decoding"], TAG_MARKER)])
-        self._when_done(worker.submit(decoder.decode, attachment.data), self._show)
-
-    def _when_done(self, future: Future, then: Callable[[Future], None]) -> None:
-        if not self.window.winfo_exists():
-            return
-        if future.done():
-            then(future)
-        else:
-            self.window.after(40, self._when_done, future, then)
+        when_done(self.window, worker.submit(decoder.decode, attachment.data), self._show)
 
     def _show(self, future: Future) -> None:
         self.decoded = decoded = future.result()
@@ -404,8 +416,9 @@ class AttachedMessageWindow:
         box = picture_in_text_box(self.text)
         for attachment in decoded.attachments:
             if self.text.tag_ranges(picture_tag(attachment.part)):
-                self._when_done(self._worker.submit(decoder.thumbnail, attachment.data, box),
-                                lambda done, part=attachment.part: self._show_picture(part, done))
+                when_done(self.window,
+                          self._worker.submit(decoder.thumbnail, attachment.data, box),
+                          lambda done, part=attachment.part: self._show_picture(part, done))
 
     def _add_attachment_rows(self, attachments: Sequence[Any]) -> None:
         append_text(self.text, self.labels["attachments_count"].format(
@@ -437,6 +450,62 @@ class AttachedMessageWindow:
             return
         if show_picture_in_text(self.text, part, photo):
             self.photos.append(photo)
+
+
+def when_done(window: tk.Misc, future: Future, then: Callable[[Future], None]) -> None:
+    """Call ``then(future)`` on the Tk thread once the worker has finished ``future``, unless
+    ``window`` has been closed by then (a window of its own polls for its few jobs)."""
+    if not window.winfo_exists():
+        return
+    if future.done():
+        then(future)
+    else:
+        window.after(40, when_done, window, future, then)
+
+
+class PictureWindow:
+    """A picture opened large: a window of its own, titled with the file name, the picture
+    fitted to the screen's work area (aspect kept, never enlarged); Esc closes it. It is
+    scaled on the worker, as the thumbnails are."""
+
+    def __init__(self, root: tk.Misc, attachment: Any, labels: Labels,
+                 worker: ThreadPoolExecutor) -> None:
+        self.attachment = attachment
+        self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
+        self.window = tk.Toplevel(root, background="#202020")
+        self.window.title(display_line(attachment.filename))
+        (screen_width, _), _dpi = screen = screen_of(root)
+        area = gui_display.work_area(*screen)
+        image = attachment.image
+        self.size = fitted_size((image.width, image.height), area)
+        self.window.geometry("{}x{}+{}+0".format(*self.size, (screen_width - self.size[0]) // 2))
+        self.label = tk.Label(self.window, text=labels["image_loading"], background="#202020",
+                              foreground="#ffffff", borderwidth=0)
+        self.label.pack(fill="both", expand=True)
+        self.window.bind("<Escape>", lambda _e: self.close())
+        self._unreadable = labels["image_unreadable"]
+        when_done(self.window, worker.submit(decoder.thumbnail, attachment.data, self.size),
+                  self._show)
+        self.window.focus_set()  # for Esc
+
+    def _show(self, future: Future) -> None:
+        image = future.result() if future.exception() is None else None
+        try:
+            self.photo = None if image is None else ImageTk.PhotoImage(image, master=self.window)
+        except (tk.TclError, OSError, ValueError):
+            self.photo = None
+        if self.photo is None:
+            self.label.configure(text=self._unreadable)
+        else:
+            self.label.configure(image=self.photo, text="")
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.window.winfo_exists())
+
+    def close(self) -> None:
+        if self.is_open:
+            self.window.destroy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,11 +551,12 @@ class MessagePane:
         self._thumbnail_box: tuple[int, int] | None = None
         self._body_photos: list[ImageTk.PhotoImage] = []  # pictures inside the body text
         self.attached_windows: list[AttachedMessageWindow] = []
+        self.picture_windows: list[PictureWindow] = []  # the pictures opened large
         self._attachment_sash: int | None = None  # the body/attachments sash, while hidden
         self._attachment_sash_pending = False
         self.raw_box = self._build_raw(raw_parent)
         # The attachment area joins the body's pane only for a message that has attachments.
-        self.frame = ttk.PanedWindow(parent, orient="vertical")
+        self.frame = ttk.PanedWindow(parent, orient="horizontal")
         self.frame.add(self._build_body(self.frame), weight=2)
         self._build_attachments(self.frame)
         self.frame.bind("<Configure>", lambda _e: self._place_attachment_sash(), add=True)
@@ -636,8 +706,11 @@ class MessagePane:
             card.frame.destroy()
         self.attachment_cards = [
             AttachmentCard(self.attachment_area.inner, attachment, self.labels,
-                           self._save_attachment, self._open_attached)
+                           self._save_attachment, self._open_attached, self.open_picture)
             for attachment in attachments]
+        for card in self.attachment_cards:  # a click on the picture in the body opens it too
+            if card.wants_thumbnail:
+                self._bind_body_picture(card.attachment)
         self._body_photos = []
         title = "attachments_count" if attachments else "attachments"
         self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
@@ -646,12 +719,18 @@ class MessagePane:
         self.attachment_area.canvas.yview_moveto(0)
         self._request_thumbnails()
 
+    def _bind_body_picture(self, attachment: Any) -> None:
+        tag, text = picture_tag(attachment.part), self.body_text
+        text.tag_bind(tag, "<Button-1>", lambda _e: self.open_picture(attachment))
+        text.tag_bind(tag, "<Enter>", lambda _e: text.configure(cursor="hand2"))
+        text.tag_bind(tag, "<Leave>", lambda _e: text.configure(cursor=""))
+
     def _give_attachments_room(self, room: bool) -> None:
-        """Show the attachment area under the body, or give its room to the body."""
+        """Show the attachment area beside the body, or give its room to the body."""
         panes = self.frame
         shown = str(self.attachments_box) in map(str, panes.panes())
         if room and not shown:
-            panes.add(self.attachments_box, weight=3)
+            panes.add(self.attachments_box, weight=1)
             self._attachment_sash_pending = True
             self._place_attachment_sash()
         elif not room and shown:
@@ -660,27 +739,34 @@ class MessagePane:
             panes.forget(self.attachments_box)
 
     def _place_attachment_sash(self) -> None:
-        """Split the body and the attachments where the user last did, else in half; before
-        the pane has its size (the first message), once it has (its <Configure>)."""
+        """Split the body and the attachments where the user last did, else by
+        ATTACHMENTS_SHARE (of several pictures, ATTACHMENTS_SHARE_MANY); before the pane has its
+        size (the first message), once it has (its <Configure>)."""
         if not self._attachment_sash_pending:
             return
         panes = self.frame
         panes.update_idletasks()
-        if panes.winfo_height() > 1 and len(panes.panes()) > 1:
+        width = panes.winfo_width()
+        if width > 1 and len(panes.panes()) > 1:
             self._attachment_sash_pending = False
-            panes.sashpos(0, self._attachment_sash or panes.winfo_height() // 2)
+            share = ATTACHMENTS_SHARE if self._picture_count() <= 1 else ATTACHMENTS_SHARE_MANY
+            panes.sashpos(0, self._attachment_sash or round(width * (1 - share)))
             panes.update_idletasks()  # the area's size, for pictures scaled once, to fit it
             if self._thumbnail_box is None:
                 self._request_thumbnails()
 
     def _grid_attachment_cards(self) -> None:
-        """Lay the cards out in rows of picture_columns(pictures) cards."""
-        columns = picture_columns(self._picture_count())
+        """Lay the cards out in rows of as many cards as fit the area's width."""
+        columns = self._columns()
         for index, card in enumerate(self.attachment_cards):
             card.frame.grid(row=index // columns, column=index % columns, sticky="nw")
 
     def _picture_count(self) -> int:
         return sum(card.wants_thumbnail for card in self.attachment_cards)
+
+    def _columns(self) -> int:
+        width = self.attachment_area.canvas.winfo_width()
+        return picture_columns(self._picture_count(), width if width > 1 else None)
 
     def _current_thumbnail_box(self) -> tuple[int, int] | None:
         """The size pictures are scaled into; None while the area has no size yet."""
@@ -692,7 +778,7 @@ class MessagePane:
         # Leave room for the card padding, the caption (two lines) and the button under it.
         caption_height = tkfont.nametofont("TkDefaultFont", self._root).metrics("linespace") * 2
         button_height = self.save_message_button.winfo_reqheight()
-        return fit_box(cap, (canvas.winfo_width() // picture_columns(pictures) - 16,
+        return fit_box(cap, (canvas.winfo_width() // self._columns() - 16,
                              canvas.winfo_height() - caption_height - button_height - 16))
 
     def _request_thumbnails(self) -> None:
@@ -702,6 +788,7 @@ class MessagePane:
         self._thumbnail_box = self._current_thumbnail_box()
         if self._thumbnail_box is None:
             return
+        self._grid_attachment_cards()  # as many columns as the area's width holds now
         for card in self.attachment_cards:
             card.fit_caption(self._thumbnail_box[0])
         # The callback runs on the worker thread and must not hold the pane: the last
@@ -767,6 +854,13 @@ class MessagePane:
     def _save_attachment(self, attachment: Any) -> None:
         name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")
         _call(self._save_bytes, attachment.data, name, self.labels["save_attachment"])
+
+    def open_picture(self, attachment: Any) -> PictureWindow:
+        """Open a picture large, in a window of its own."""
+        self.picture_windows = [window for window in self.picture_windows if window.is_open]
+        self.picture_windows.append(PictureWindow(self._root, attachment, self.labels,
+                                                  self._worker))
+        return self.picture_windows[-1]
 
     def _open_attached(self, attachment: Any) -> None:
         """Open an attached mail in a window of its own."""

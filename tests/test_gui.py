@@ -435,26 +435,26 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
     card, = window.message_pane.attachment_cards
     area = window.message_pane.attachment_area.canvas
 
-    # The area made taller (the body keeps a quarter): on a screen up to 1024 px high the
-    # picture is fitted to the area's height, and it grows with it.
-    first, first_height = card.photo, area.winfo_height()
+    # The area beside the body made wider (the body keeps a quarter): the picture is fitted
+    # to the area's width, and it grows with it.
+    first, first_width = card.photo, area.winfo_width()
     body_and_area = window.message_pane.frame
-    body_and_area.sashpos(0, body_and_area.winfo_height() // 4)
-    assert pump_until(window, lambda: area.winfo_height() > first_height
+    body_and_area.sashpos(0, body_and_area.winfo_width() // 4)
+    assert pump_until(window, lambda: area.winfo_width() > first_width
                       and card.photo is not first and pictures_fitted(window))
-    taller = card.photo
-    assert taller.height() > first.height()
-    assert taller.width() <= area.winfo_width() and taller.height() <= area.winfo_height()
+    wider = card.photo
+    assert wider.width() > first.width()
+    assert wider.width() <= area.winfo_width() and wider.height() <= area.winfo_height()
 
     # The right column made narrower than the picture now is: it shrinks to the area's width,
     # never below THUMBNAIL_MIN (a pane narrower than that scrolls instead).
-    panes, taller_width = window.panes, area.winfo_width()
-    around_area = panes.winfo_width() - panes.sashpos(0) - taller_width
-    narrower = max(taller.width() // 2, gui_mail.THUMBNAIL_MIN[0] + 40)
+    panes, wider_width = window.panes, area.winfo_width()
+    around_area = panes.winfo_width() - panes.sashpos(0) - wider_width
+    narrower = max(wider.width() // 2, gui_mail.THUMBNAIL_MIN[0] + 40)
     panes.sashpos(0, panes.winfo_width() - around_area - narrower)
-    assert pump_until(window, lambda: area.winfo_width() < taller_width
-                      and card.photo is not taller and pictures_fitted(window))
-    assert card.photo.width() < taller.width()
+    assert pump_until(window, lambda: area.winfo_width() < wider_width
+                      and card.photo is not wider and pictures_fitted(window))
+    assert card.photo.width() < wider.width()
     assert card.photo.width() <= max(area.winfo_width(), gui_mail.THUMBNAIL_MIN[0])
     assert abs(card.photo.width() / card.photo.height() - 1000 / 750) < 0.02
 
@@ -462,9 +462,10 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
 def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
     pictures = [picture_attachment((400, 300)) for _ in range(6)]
     feed(window, events, message(decoded_message(attachments=pictures)))
-    # Until the area has its final size (the body gives it half the pane once it is laid
+    # Until the area has its final size (the body gives it its share once it is laid
     # out), the pictures are fitted again and the cards move under the pointer.
     assert pump_until(window, lambda: pictures_fitted(window))
+    window.root.update()  # the cards' new size with their pictures: what makes the area scroll
     area = window.message_pane.attachment_area.canvas
     turn_wheel(window.message_pane.attachment_cards[0].caption, down=True)
     assert wait_until(window.root, lambda: area.yview()[0] > 0)

@@ -26,7 +26,7 @@ import gui_list
 import gui_widgets
 import messages
 
-pytest_plugins = ["gui_plugin"]  # the fixtures lab_screens and xdisplay
+pytest_plugins = ["gui_plugin"]  # the fixtures screen_root and xdisplay
 
 TASKBAR_AND_TITLE_BAR = 70  # pixels Windows takes above and below the window; Xvfb draws none
 
@@ -291,7 +291,8 @@ def menu_command(root: tk.Tk, menu_label: str, item_label: str) -> None:
     """Choose ``menu_label`` > ``item_label`` in the window's menu bar, as a click does."""
     menubar = root.nametowidget(root["menu"])
     index = next(i for i in range(menubar.index("end") + 1)
-                 if menubar.type(i) == "cascade" and menubar.entrycget(i, "label") == menu_label)
+                 if menubar.type(i) == "cascade"
+                 and menubar.entrycget(i, "label").startswith(menu_label))  # zh: "视图(V)"
     menu = root.nametowidget(menubar.entrycget(index, "menu"))
     menu.invoke(item_label)
 
