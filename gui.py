@@ -51,6 +51,7 @@ import gui_console
 import gui_display
 import gui_list
 import gui_mail
+import gui_menus
 import gui_teaching
 import report
 from gui_list import ListedMessage, message_status, without_content
@@ -170,6 +171,7 @@ WORDS: dict[str, Text] = {
         "limit).",
         "连接 #{session} 的报告中有第 {numbers} 封邮件的对话，但没有它的内容：窗口已不再保存它"
         "（已删除，或因内存上限而释放）。"),
+    **gui_menus.WORDS,
     **gui_teaching.WORDS,
     **gui_list.WORDS,
 }
@@ -786,6 +788,8 @@ class ObserverWindow:
         self._xray_generation = 0
         self._temp_files: list[Path] = []
         self._sashes_placed = False
+        self._listening: Listening | None = None
+        self._tab_before_presenting: str | None = None
 
         root.report_callback_exception = self._report_callback_exception
         root.title(self.labels["title"])
@@ -795,6 +799,12 @@ class ObserverWindow:
                                for name in explain.SCENARIOS}
         self._build_widgets()
         self.zoom = gui_display.FontZoom(root, [self._bold_font], self._on_zoomed)
+        # Presenting: the dialogue, its explanation and the sequence view beside them.
+        self.presentation = gui_display.Presentation(
+            root, self.zoom, hidden=[self._right_column, self.message_pane.raw_box,
+                                     self.state_strip.frame, self.status_bar, self.fallback_banner],
+            added=[(self.panes, self.presentation_sequence.frame)],
+            on_change=self._on_presentation)
         if recording is not None:
             gui_console.mark_recording(self, recording)
         self._update_status()
@@ -812,7 +822,6 @@ class ObserverWindow:
         root.rowconfigure(2, weight=1)
         root.columnconfigure(0, weight=1)
         self._build_fonts()
-        self._build_menu()
 
         self.fallback_banner = tk.Label(root, anchor="w", justify="left", padx=8, pady=4,
                                         **BANNER_COLOURS)
@@ -821,7 +830,7 @@ class ObserverWindow:
         self.panes = ttk.PanedWindow(root, orient="horizontal")
         self.panes.grid(row=2, column=0, sticky="nsew", padx=4)
         left = ttk.PanedWindow(self.panes, orient="vertical")
-        right = ttk.PanedWindow(self.panes, orient="vertical")
+        right = self._right_column = ttk.PanedWindow(self.panes, orient="vertical")
         self.panes.add(left, weight=1)
         self.panes.add(right, weight=1)
 
@@ -831,6 +840,9 @@ class ObserverWindow:
         right.add(self._build_message_tabs(right, left), weight=5)
         left.add(self.message_pane.raw_box, weight=2)
         self._build_status_bar()
+        self._build_menu()
+        self.presentation_sequence = SequenceView(self.panes, self.labels)  # added when presenting
+        self.presentation_sequence.canvas.bind("<Configure>", self._on_sequence_resized, add=True)
         right.bind("<Configure>", lambda _e: self._place_first_sashes(right), add=True)
 
     def _place_first_sashes(self, right: ttk.PanedWindow) -> None:
@@ -849,7 +861,7 @@ class ObserverWindow:
 
     def _build_status_bar(self) -> None:
         labels = self.labels
-        status = ttk.Frame(self.root, padding=(6, 2))
+        status = self.status_bar = ttk.Frame(self.root, padding=(6, 2))
         status.grid(row=3, column=0, sticky="ew")
         self.address_label = ttk.Label(status, text=labels["status_starting"])
         self.connection_label = ttk.Label(status, text=labels["status_idle"])
@@ -868,28 +880,19 @@ class ObserverWindow:
         self.counts_label.pack(side="right")
 
     def _build_menu(self) -> None:
-        labels = self.labels
-        menubar = tk.Menu(self.root)
-        session_menu = tk.Menu(menubar, tearoff=False)
-        session_menu.add_command(label=labels["export_session"], command=self.export_session)
-        session_menu.add_command(label=labels["clear"], command=self.clear)
-        menubar.add_cascade(label=labels["menu_session"], menu=session_menu)
-        self.scenario_menu = tk.Menu(menubar, tearoff=False)
+        menubar = gui_menus.build_menus(self)
         # Without the server's set_scenarios the menu could change nothing: show it disabled.
         state = "normal" if self._set_scenarios is not None else "disabled"
         for name, variable in self._scenario_vars.items():
             self.scenario_menu.add_checkbutton(
                 label=explain.scenario_label(name, self.lang), variable=variable, state=state,
                 command=lambda name=name: self._on_scenario_toggled(name))
-        menubar.add_cascade(label=labels["menu_scenarios"], menu=self.scenario_menu)
-        view_menu = tk.Menu(menubar, tearoff=False)
-        for key, accelerator, command in (("zoom_in", "Ctrl++", lambda: self.zoom.zoom(+1)),
-                                          ("zoom_out", "Ctrl+-", lambda: self.zoom.zoom(-1)),
-                                          ("zoom_reset", "Ctrl+0", lambda: self.zoom.reset())):
-            view_menu.add_command(label=labels[key], accelerator=accelerator, command=command)
-        menubar.add_cascade(label=labels["menu_view"], menu=view_menu)
-        gui_console.extend_menus(self, menubar, session_menu)
         self.root.configure(menu=menubar)
+
+    @property
+    def bold_font(self) -> tkfont.Font:
+        """The window's bold text font (the zoom scales it with the named fonts)."""
+        return self._bold_font
 
     def _build_fonts(self) -> None:
         text_font = tkfont.nametofont("TkTextFont", self.root)
@@ -912,9 +915,25 @@ class ObserverWindow:
         self.list_pane.fit_columns()
         for pane in self.dialogues.values():
             pane.fit_to_font()
-        self.sequence_view.fit_to_font()
+        for view in (self.sequence_view, self.presentation_sequence):
+            view.fit_to_font()
         self._refresh_sequence()
         self._show_zoom_in_status()
+
+    def _on_presentation(self, presenting: bool) -> None:
+        """The dialogue, not the sequence view, in the dialogue's place while presenting (the
+        sequence view is beside it then); the tab the user had, after."""
+        tabs = self.dialogue_tabs
+        if presenting:
+            self._tab_before_presenting = tabs.select()
+            if tabs.select() == str(self.sequence_view.frame):
+                track = self._focus_track()
+                protocol = track.protocol if track is not None else PROTOCOL_SMTP
+                tabs.select(self.dialogues.get(protocol, self.dialogues[PROTOCOL_SMTP]).frame)
+        elif self._tab_before_presenting is not None:
+            tabs.select(self._tab_before_presenting)
+            self._tab_before_presenting = None
+        self._refresh_sequence()
 
     def _show_zoom_in_status(self) -> None:
         factor = self.zoom.factor
@@ -1057,6 +1076,7 @@ class ObserverWindow:
     # ---- event handlers (the dialogue line is already queued by handle_event)
 
     def on_listening(self, ev: Listening) -> None:
+        self._listening = ev
         for name, variable in self._scenario_vars.items():  # what the server really has
             variable.set(name in ev.scenarios)
         self._show_scenarios_in_status()
@@ -1168,6 +1188,15 @@ class ObserverWindow:
                                    tb: Any) -> None:
         log.error("error in a Tk callback", exc_info=(exc_type, exc, tb))
         self.report_error(self._internal_error_text(exc))
+
+    def client_setup_address(self) -> tuple[str, int, int | None]:
+        """The host, SMTP port and POP3 port (None: not served) a mail client on this PC is
+        given (Help › Setting up a mail client); the usual ones until the server listens."""
+        ev = self._listening
+        if ev is None:
+            return "127.0.0.1", 25, 110
+        host = "127.0.0.1" if ev.host in (*EVERY_INTERFACE, "", "localhost") else ev.host
+        return host, ev.port, ev.pop3_port
 
     # ---- status bar
 
@@ -1308,6 +1337,8 @@ class ObserverWindow:
         self._sequence_resize_id = None
         if self.dialogue_tabs.select() == str(self.sequence_view.frame):
             self.sequence_view.show(self._focus_track())
+        if self.presentation.active:
+            self.presentation_sequence.show(self._focus_track())
 
     def _on_sequence_resized(self, _event: tk.Event) -> None:
         """Draw again for the new width once a sash drag pauses: all 500 arrows take 25 ms."""

@@ -65,10 +65,8 @@ WORDS: dict[str, Text] = {
                        "正在输入邮件内容：单独一行“.”表示结束。"),
     "no_observer": Text("The observer is not listening yet; give HOST:PORT.",
                         "观察器尚未开始监听；请给出 主机:端口。"),
-    "menu_file": Text("File", "文件"),
     "open_session": Text("Open session…", "打开会话…"),
     "save_session": Text("Save session…", "保存会话…"),
-    "menu_help": Text("Help", "帮助"),
     "sample_sessions": Text("Sample sessions", "示例会话"),
     "filetype_session": Text("Saved sessions", "保存的会话"),
     "nothing_to_save": Text("There is no session to save yet.", "还没有可保存的会话。"),
@@ -465,20 +463,17 @@ def ask_student(window: Any) -> str | None:
     return None
 
 
-def extend_menus(window: Any, menubar: tk.Menu, session_menu: tk.Menu) -> None:
+def extend_menus(window: Any, file_menu: tk.Menu, session_menu: tk.Menu,
+                 help_menu: tk.Menu) -> None:
     """File › Open session…, Session › Save session… and Help › Sample sessions."""
     labels = LABELS[window.lang]
-    file_menu = tk.Menu(menubar, tearoff=False)
-    file_menu.add_command(label=labels["open_session"], command=lambda: ask_open(window))
-    menubar.insert_cascade(0, label=labels["menu_file"], menu=file_menu)
+    file_menu.insert_command(0, label=labels["open_session"], command=lambda: ask_open(window))
     session_menu.insert_command(0, label=labels["save_session"], command=lambda: ask_save(window))
-    help_menu = tk.Menu(menubar, tearoff=False)
     samples = tk.Menu(help_menu, tearoff=False)
     for path in sessions.reference_sessions():
         samples.add_command(label=_sample_label(path, window.lang),
                             command=lambda path=path: open_recording(window, path))
     help_menu.add_cascade(label=labels["sample_sessions"], menu=samples)
-    menubar.add_cascade(label=labels["menu_help"], menu=help_menu)
 
 
 def _sample_label(path: Path, lang: str) -> str:

@@ -13,7 +13,9 @@ import sys
 import tkinter as tk
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from tkinter import font as tkfont
+from tkinter import ttk
 
 LARGEST_FIRST_SIZE = (1280, 860)  # pixels: on a big screen, not a wall of empty panes
 SMALLEST_SIZE = (640, 400)  # pixels: below this the panes hold nothing readable
@@ -128,7 +130,7 @@ class FontZoom:
         return ZOOM_STEPS[self.step]
 
     def zoom(self, steps: int) -> str:
-        self._show(min(len(ZOOM_STEPS) - 1, max(0, self.step + steps)))
+        self.show_step(self.step + steps)
         return "break"
 
     def reset(self) -> str:
@@ -137,6 +139,10 @@ class FontZoom:
 
     def _on_wheel(self, event: tk.Event) -> str:
         return self.zoom(-wheel_direction(event))
+
+    def show_step(self, step: int) -> None:
+        """Scale to ZOOM_STEPS[step] (kept within the steps)."""
+        self._show(min(len(ZOOM_STEPS) - 1, max(0, step)))
 
     def _show(self, step: int) -> None:
         if step == self.step:
@@ -147,3 +153,118 @@ class FontZoom:
         on_change = self._on_change()
         if on_change is not None:
             on_change()
+
+
+# --------------------------------------------------------------------------------------------
+# Presentation mode: for the projector, what the class watches alone and larger
+
+PRESENTATION_ZOOM_STEPS = 2  # steps of ZOOM_STEPS up from the zoom in force (1.0 -> 1.3)
+
+
+@dataclass
+class _Layout:
+    """What presentation mode changes, as it was before: restored exactly on leaving."""
+
+    geometry: str
+    zoom_step: int
+    panes: dict[ttk.PanedWindow, list[tuple[str, int]]]  # each pane's name and weight
+    sashes: dict[ttk.PanedWindow, list[int]]
+    gridded: list[tk.Misc]  # the hidden widgets that were gridded (the others were not shown)
+
+
+class Presentation:
+    """F11 (or ``toggle``): only what a class watches, PRESENTATION_ZOOM_STEPS larger, the
+    window filling the screen; F11 or Esc: the window exactly as it was (panes, sashes, zoom,
+    size).
+
+    ``hidden``: widgets taken away; a pane of a ttk.PanedWindow is forgotten and put back at
+    its place with its weight, a gridded widget is grid_remove()d. ``added``: (paned window,
+    widget) panes that are there only while presenting. ``on_change(presenting)`` (a bound
+    method, held weakly) is called after each switch.
+    """
+
+    def __init__(self, root: tk.Tk, zoom: FontZoom, hidden: Sequence[tk.Misc],
+                 added: Sequence[tuple[ttk.PanedWindow, tk.Misc]],
+                 on_change: Callable[[bool], None]) -> None:
+        self._root = root
+        self._zoom = zoom
+        self._hidden = list(hidden)
+        self._added = list(added)
+        self._on_change = weakref.WeakMethod(on_change)
+        self._saved: _Layout | None = None
+        root.bind("<F11>", lambda _e: self.toggle(), add=True)
+        root.bind("<Escape>", lambda _e: self.leave(), add=True)
+
+    @property
+    def active(self) -> bool:
+        return self._saved is not None
+
+    def toggle(self) -> str:
+        if self.active:
+            self.leave()
+        else:
+            self.enter()
+        return "break"
+
+    def _paned_windows(self) -> list[ttk.PanedWindow]:
+        """Every paned window whose panes or sashes presenting changes, outermost first."""
+        found = [paned for paned, _widget in self._added]
+        found += [widget.master for widget in self._hidden
+                  if isinstance(widget.master, ttk.PanedWindow) and widget.master not in found]
+        return found
+
+    def enter(self) -> None:
+        if self.active:
+            return
+        root = self._root
+        panes = self._paned_windows()
+        self._saved = _Layout(
+            geometry=root.geometry(), zoom_step=self._zoom.step,
+            panes={paned: [(name, int(paned.pane(name, "weight"))) for name in paned.panes()]
+                   for paned in panes},
+            sashes={paned: [paned.sashpos(index) for index in range(len(paned.panes()) - 1)]
+                    for paned in panes},
+            gridded=[widget for widget in self._hidden if widget.winfo_manager() == "grid"])
+        for widget in self._hidden:
+            if widget.master in panes:
+                widget.master.forget(widget)
+            elif widget.winfo_manager() == "grid":
+                widget.grid_remove()
+        for paned, widget in self._added:
+            paned.add(widget, weight=1)
+        self._zoom.show_step(self._zoom.step + PRESENTATION_ZOOM_STEPS)
+        root.attributes("-fullscreen", True)
+        self._changed(True)
+
+    def leave(self) -> None:
+        saved = self._saved
+        if saved is None:
+            return
+        self._saved = None
+        root = self._root
+        root.attributes("-fullscreen", False)
+        for paned, widget in self._added:
+            paned.forget(widget)
+        for paned, entries in saved.panes.items():
+            for index, (name, weight) in enumerate(entries):
+                present = list(map(str, paned.panes()))
+                if name in present:
+                    continue
+                if index < len(present):
+                    paned.insert(index, name, weight=weight)
+                else:
+                    paned.add(name, weight=weight)
+        for widget in saved.gridded:
+            widget.grid()
+        self._zoom.show_step(saved.zoom_step)
+        root.geometry(saved.geometry)
+        root.update_idletasks()
+        for paned, positions in saved.sashes.items():
+            for index, position in enumerate(positions):
+                paned.sashpos(index, position)
+        self._changed(False)
+
+    def _changed(self, presenting: bool) -> None:
+        on_change = self._on_change()
+        if on_change is not None:
+            on_change(presenting)

@@ -1,5 +1,6 @@
 """The window's view of a message and of a lesson (issue 12): a picture opened large, the text
-of a mail before its attachments.
+of a mail before its attachments, presentation mode (F11), the menus with their mnemonics,
+shortcuts and Help windows, and the zoom reaching an attached mail's window.
 
 Each test opens the real window (Xvfb on Linux, Win32 Tk under Windows) and acts as a user
 does: a click, a key, a menu item.
@@ -7,17 +8,25 @@ does: a click, a key, a menu item.
 
 from __future__ import annotations
 
+import queue
+import time
 import tkinter as tk
 from email.message import EmailMessage
+from tkinter import font as tkfont
 
 import pytest
-from gui_fixtures import observed_window, pictures_shown, send, wait_until
-from test_gui_classroom import fully_visible_lines
+from gui_fixtures import feed, observed_window, pictures_shown, pump_until, send, wait_until
+from test_chinese_lab import english_words
+from test_gui_classroom import fully_visible_lines, menu_command
+from test_gui_teaching import pipelined_session, seed_message
 
 import gui
+import gui_console
 import gui_display
 import gui_mail
 import messages
+from events import Listening
+from version import VERSION
 
 pytest_plugins = ["gui_plugin"]  # the fixtures root, window, events and lab_screens
 
@@ -114,3 +123,187 @@ def test_with_one_picture_the_text_of_the_mail_comes_first(screen_root):
         assert card.picture.winfo_rootx() >= body.winfo_rootx() + body.winfo_width()
         assert (card.picture.winfo_rooty() + card.picture.winfo_height()
                 <= canvas.winfo_rooty() + canvas.winfo_height())
+
+
+# --------------------------------------------------------------------------------------------
+# Presentation mode
+
+
+def layout(window: gui.ObserverWindow) -> dict[str, object]:
+    left = window.root.nametowidget(window.panes.panes()[0])
+    return {"panes": window.panes.panes(), "left": left.panes(),
+            "sashes": (window.panes.sashpos(0), left.sashpos(0), left.sashpos(1)),
+            "zoom": window.zoom.step, "size": (window.root.winfo_width(),
+                                              window.root.winfo_height()),
+            "tab": window.dialogue_tabs.select()}
+
+
+def test_f11_presents_the_dialogue_its_explanation_and_the_sequence_then_restores(window,
+                                                                                   events):
+    root = window.root
+    feed(window, events, *pipelined_session(), seed_message())
+    window.select_dialogue_line(2)
+    window.zoom.zoom(+1)  # the teacher's own zoom is kept too
+    window.dialogue_tabs.select(window.sequence_view.frame)
+    root.update()
+    before = layout(window)
+    fixed = tkfont.nametofont("TkFixedFont", root)
+    size_before = abs(int(fixed.cget("size")))
+
+    press(root, window.dialogue_tabs, "<F11>")
+    assert window.presentation.active
+    for shown in (window.dialogue_text, window.explanation_text,
+                  window.presentation_sequence.canvas):
+        assert shown.winfo_viewable(), shown
+    for hidden in (window.message_list, window.message_pane.body_text,
+                   window.message_pane.raw_text, window.status_bar, window.state_strip.frame):
+        assert not hidden.winfo_viewable(), hidden
+    assert abs(int(fixed.cget("size"))) > size_before  # larger, for the back row
+    canvas = window.presentation_sequence.canvas
+    assert wait_until(root, lambda: canvas.find_withtag("arrow"))  # the session's arrows
+    assert window.explanation_text.get("1.0", "end").strip()  # the selected line's explanation
+
+    press(root, window.dialogue_text, "<F11>")
+    assert not window.presentation.active
+    root.update()
+    assert layout(window) == before
+    assert abs(int(fixed.cget("size"))) == size_before
+    assert window.message_list.winfo_viewable() and window.status_bar.winfo_viewable()
+
+    menu_command(root, gui.LABELS["en"]["menu_view"], gui.LABELS["en"]["presentation"])
+    assert window.presentation.active
+    press(root, window.dialogue_text, "<Escape>")  # Esc leaves it too
+    assert not window.presentation.active
+    root.update()
+    assert layout(window)["sashes"] == before["sashes"]
+
+
+# --------------------------------------------------------------------------------------------
+# Menus, shortcuts and Help
+
+
+def cascades(root: tk.Tk) -> dict[str, int]:
+    menubar = root.nametowidget(root["menu"])
+    return {menubar.entrycget(i, "label"): int(menubar.entrycget(i, "underline"))
+            for i in range(menubar.index("end") + 1) if menubar.type(i) == "cascade"}
+
+
+def test_menu_titles_carry_their_mnemonics(root, events):
+    window = gui.ObserverWindow(root, events, poll=False)
+    try:
+        assert cascades(root) == {"File": 0, "Session": 0, "Scenarios": 1, "View": 0, "Help": 0}
+    finally:
+        window.shutdown()
+
+
+def test_chinese_menu_titles_say_their_letter_as_chinese_programs_do(root, events):
+    window = gui.ObserverWindow(root, events, lang="zh", poll=False)
+    try:
+        titles = cascades(root)
+        assert titles == {"文件(F)": 3, "会话(S)": 3, "实验场景(C)": 5, "视图(V)": 3, "帮助(H)": 3}
+        for title, underline in titles.items():
+            assert title[underline] in "FSCVH"
+    finally:
+        window.shutdown()
+
+
+def test_the_shortcuts_save_export_and_clear(root, tmp_path, monkeypatch):
+    asked = []
+    paths = iter([tmp_path / "mail.eml", tmp_path / "session.html"])
+    monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
+                        lambda **options: asked.append(options["title"]) or str(next(paths)))
+    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "张三 2025001")
+    labels = gui.LABELS["en"]
+    with observed_window(root) as (window, server):
+        send(server.port, messages.gb2312_text_message("实验报告", "正文。\r\n"))
+        assert wait_until(root, lambda: window.shown_message is not None, timeout=10)
+        dialogue = window.dialogue_text
+        press(root, dialogue, "<Control-s>")
+        assert asked == [labels["save_message"]]
+        assert (tmp_path / "mail.eml").read_bytes() == window.shown_message.raw
+        press(root, dialogue, "<Control-e>")
+        assert asked[1] == labels["export_title"].format(session=1)
+        assert "张三 2025001" in (tmp_path / "session.html").read_text("utf-8")
+        press(root, window.message_list, "<Control-L>")  # Caps Lock on
+        assert window.message_list.get_children() == ()
+        assert window.dialogue_text.get("1.0", "end").strip() == ""
+    menus = root.nametowidget(root["menu"])
+    accelerators = {menu.entrycget(i, "accelerator")
+                    for menu in map(root.nametowidget, menus.winfo_children())
+                    for i in range(menu.index("end") + 1) if menu.type(i) == "command"}
+    assert {"Ctrl+S", "Ctrl+E", "Ctrl+L", "Ctrl++", "Ctrl+-", "Ctrl+0", "F11"} <= accelerators
+
+
+def help_text(top: tk.Toplevel) -> str:
+    texts = [widget for frame in top.winfo_children() for widget in frame.winfo_children()
+             if isinstance(widget, tk.Text)]
+    return texts[0].get("1.0", "end-1c")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_help_about_shows_the_version_and_the_other_help_windows(window_in, lang):
+    window, root, events = window_in(lang)
+    labels = gui.LABELS[lang]
+    help_menu = labels["menu_help"]
+    menu_command(root, help_menu, labels["help_about"])
+    about = window.help_windows[-1]
+    assert about.title() == labels["help_about"]
+    assert f"SMTP Observer {VERSION}" in help_text(about)
+    press(root, about, "<Escape>")
+    assert not about.winfo_exists()
+
+    menu_command(root, help_menu, labels["help_shortcuts"])
+    shortcuts = help_text(window.help_windows[-1])
+    for keys, what in [("Ctrl+S", labels["save_message"]), ("Ctrl+E", labels["export_session"]),
+                       ("Ctrl+L", labels["clear"]), ("F11", labels["presentation"])]:
+        assert f"{keys}\t{what}" in shortcuts
+
+    feed(window, events, Listening(session=0, time=time.time(), host="0.0.0.0", port=2525,
+                                   requested_port=None, fallback_reason=None,
+                                   hostname="observer.test", pop3_port=1110))
+    menu_command(root, help_menu, labels["help_client_setup"])
+    setup = help_text(window.help_windows[-1])
+    assert "127.0.0.1 -Port 2525" in setup  # the PowerShell line, for this PC
+    assert "1110" in setup.split("\n")[1] and "2525" in setup.split("\n")[2]
+    if lang == "zh":  # a Chinese lab reads no program-written English in them
+        for top in window.help_windows:
+            if top.winfo_exists():
+                assert english_words(help_text(top).replace(VERSION, "")) == [], top.title()
+
+
+@pytest.fixture
+def window_in(root, events):
+    opened = []
+
+    def open_window(lang: str) -> tuple[gui.ObserverWindow, tk.Tk, queue.Queue]:
+        opened.append(gui.ObserverWindow(root, events, lang=lang, poll=False))
+        return opened[-1], root, events
+
+    yield open_window
+    for window in opened:
+        window.shutdown()
+
+
+# --------------------------------------------------------------------------------------------
+# The zoom reaches an attached mail's window
+
+
+def test_the_zoom_reaches_the_attached_mail_window(root):
+    with observed_window(root) as (window, server):
+        send(server.port, messages.bounce_message())
+        assert wait_until(root, lambda: window.message_pane.attachment_cards, timeout=10)
+        card = next(card for card in window.message_pane.attachment_cards if card.open_button)
+        card.open_button.invoke()
+        attached, = window.message_pane.attached_windows
+        text = attached.text
+        assert pump_until(window, lambda: attached.decoded is not None)
+        bold = tkfont.Font(root=root, name=text.tag_cget(gui.TAG_HEADER_NAME, "font"),
+                           exists=True)
+        plain = tkfont.nametofont("TkTextFont", root)
+        sizes = abs(int(bold.cget("size"))), abs(int(plain.cget("size")))
+        window.zoom.zoom(+3)
+        assert abs(int(bold.cget("size"))) > sizes[0]
+        assert abs(int(plain.cget("size"))) > sizes[1]
+        assert bold.cget("weight") == "bold"
+        window.zoom.reset()
+        assert (abs(int(bold.cget("size"))), abs(int(plain.cget("size")))) == sizes
