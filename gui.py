@@ -5,9 +5,15 @@ encoding X-ray and the lab scenarios.
 ``run(events, stop_server=...)`` opens the window; the server thread only puts events on
 ``events`` and this module drains the queue on the Tk thread with ``after()`` in bounded
 batches. The events are those of events.py, dispatched on ``ev.event``; it never imports
-smtp_observer (run as a script that module is ``__main__``). It imports decoder (pure) for ``decoder.thumbnail`` and
-``decoder.part_xray``, which run on a worker thread for large inputs; only
-``ImageTk.PhotoImage`` is made on the Tk thread.
+smtp_observer (run as a script that module is ``__main__``).
+
+The window is made of panes, each in a module of its own or a class here: the dialogue
+(``DialoguePane``), the message shown (gui_mail.py: raw content, body, pictures,
+attachments), the encoding X-ray (gui_xray.py), the sequence view; gui_menus.py makes the
+menus and the Help windows, gui_display.py fits the window to the screen and zooms it. Each
+pane shows, clears and closes itself; the window hands them events and loops over them. The
+panes scale pictures and X-ray large parts on the window's one worker thread (decoder is
+pure); only ``ImageTk.PhotoImage`` is made on the Tk thread.
 
 Nothing received is written anywhere unless the user asks: the Save buttons, "Export
 session…" (report.py writes the report) and the "open HTML" button (a temporary file, removed
@@ -34,7 +40,7 @@ import traceback
 import weakref
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from tkinter import filedialog, messagebox, ttk
@@ -42,7 +48,6 @@ from tkinter import font as tkfont
 from typing import Any
 
 
-import decoder
 import explain
 from events import (POP3_OK, POP3_STATES, PROTOCOL_POP3, PROTOCOL_SMTP, CommandReceived,
                     Connected, Disconnected, Listening, MessageReceived, ServerEvent, states_of)
@@ -53,14 +58,14 @@ import gui_list
 import gui_mail
 import gui_menus
 import gui_teaching
+import gui_xray
 import report
 from gui_list import ListedMessage, message_status, without_content
 from words import Labels, disconnect_reason, note_text
-from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep, XrayPanes, XrayRow
+from gui_teaching import DialogueEntry, Explanation, SessionTrack, WireStep
 from gui_widgets import (COLOURS, TAG_CHARACTER_WRAP, TAG_CLIENT, TAG_ENCRYPTED, TAG_ERROR,
                          TAG_HEADER_NAME, TAG_MARKER, TAG_NOTE, TAG_REMARK, TAG_SELECTED,
-                         TAG_SERVER, TAG_TIME, TAG_TLS, display_line,
-                         display_text, format_clock, format_size, replace_text, screen_of,
+                         TAG_SERVER, TAG_TIME, TAG_TLS, display_text, format_clock, format_size, replace_text, screen_of,
                          scrolled_text, wrap_tags)
 
 POP3_UPDATE = POP3_STATES[2]  # after QUIT in TRANSACTION: the marked messages are removed
@@ -81,7 +86,6 @@ BODY_SHARE = 0.55  # of the right column's height at least: the message, at firs
 EVERY_INTERFACE = ("0.0.0.0", "::")  # listening addresses that serve the whole network
 STOP_SERVER_TIMEOUT = 5.0  # seconds the window waits for stop_server before it goes anyway
 ELAPSED_WIDTH = 8  # columns of the dialogue's "+12.345" (seconds since the session began)
-XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
 
 BANNER_COLOURS = {"background": "#fff3cd", "foreground": "#664d03"}
 BACKGROUNDS = {TAG_ENCRYPTED: "#e3f4f1", TAG_SELECTED: "#cfe2ff"}
@@ -421,6 +425,14 @@ class SequenceView:
         if new_steps and following:
             self.canvas.yview_moveto(1.0)
 
+    def clear(self) -> None:
+        """No session: the drawing says so."""
+        self._start(None, self._width)
+
+    def close(self) -> None:
+        """Let go of the session drawn (its track holds the session's events)."""
+        self._track = None
+
     @property
     def _client_x(self) -> int:
         return self._time_width + 30
@@ -493,106 +505,6 @@ class SequenceView:
                                text=self.labels["sequence_capped"].format(
                                    shown=self._drawn, count=steps))
         canvas.configure(scrollregion=(0, 0, self._width, bottom + 2 * self._line_height))
-
-
-class XrayView:
-    """The encoding X-ray: the MIME tree and the encoded headers of the shown message, over
-    three panes side by side: as sent, the bytes after transfer decoding, and the text."""
-
-    PANES = ("encoded", "octets", "text")  # the fields of gui_teaching.XrayPanes, in order
-
-    def __init__(self, parent: tk.Misc, labels: Labels) -> None:
-        self.frame = ttk.Frame(parent)
-        split = ttk.PanedWindow(self.frame, orient="vertical")
-        split.pack(fill="both", expand=True)
-        split.add(self._build_tree(split, labels), weight=1)
-        split.add(self._build_panes(split), weight=2)
-
-    def _build_tree(self, parent: tk.Misc, labels: Labels) -> ttk.Frame:
-        frame = ttk.Frame(parent)
-        # "encoding" is wide enough for its zh heading, the textbook's 内容传送编码.
-        widths = {"type": 140, "charset": 135, "encoding": 95, "disposition": 80, "name": 80,
-                  "sizes": 120}
-        self.tree = ttk.Treeview(frame, columns=gui_teaching.XRAY_COLUMNS, height=6,
-                                 selectmode="browse")
-        self.tree.heading("#0", text=labels["xray_col_part"], anchor="w")
-        self.tree.column("#0", width=90, minwidth=50, stretch=False)
-        for column in gui_teaching.XRAY_COLUMNS:
-            self.tree.heading(column, text=labels[f"xray_col_{column}"], anchor="w")
-            self.tree.column(column, width=widths[column], minwidth=40, stretch=column == "name")
-        vertical = ttk.Scrollbar(frame, orient="vertical", command=self.tree.yview)
-        horizontal = ttk.Scrollbar(frame, orient="horizontal", command=self.tree.xview)
-        self.tree.configure(yscrollcommand=vertical.set, xscrollcommand=horizontal.set)
-        self.tree.grid(row=0, column=0, sticky="nsew")
-        vertical.grid(row=0, column=1, sticky="ns")
-        horizontal.grid(row=1, column=0, sticky="ew")
-        frame.rowconfigure(0, weight=1)
-        frame.columnconfigure(0, weight=1)
-        return frame
-
-    def _build_panes(self, parent: tk.Misc) -> ttk.Frame:
-        frame = ttk.Frame(parent)
-        self.summary_label = ttk.Label(frame, anchor="w", justify="left",
-                                       foreground=COLOURS[TAG_NOTE])
-        self.summary_label.pack(fill="x", pady=(2, 2))
-        # Keep the summary wrapped to the width it has, however the window is sized.
-        self.summary_label.bind("<Configure>", lambda e: self.summary_label.configure(
-            wraplength=max(e.width - 8, 100)))
-        side_by_side = ttk.PanedWindow(frame, orient="horizontal")
-        side_by_side.pack(fill="both", expand=True)
-        self.titles: dict[str, ttk.Label] = {}
-        self.texts: dict[str, tk.Text] = {}
-        for name in self.PANES:
-            box = ttk.Frame(side_by_side)
-            self.titles[name] = ttk.Label(box, anchor="w", justify="left")
-            self.titles[name].pack(fill="x")
-            self.titles[name].bind("<Configure>", lambda e, label=self.titles[name]:
-                                   label.configure(wraplength=max(e.width - 4, 60)))
-            font = "TkTextFont" if name == "text" else "TkFixedFont"
-            text_frame, self.texts[name] = scrolled_text(
-                box, wrap="word" if name == "text" else "char", font=font, width=24, height=8)
-            self.texts[name].tag_configure(TAG_NOTE, foreground=COLOURS[TAG_NOTE])
-            text_frame.pack(fill="both", expand=True)
-            side_by_side.add(box, weight=1)
-        return frame
-
-    def show_tree(self, rows: Sequence[XrayRow]) -> None:
-        self.tree.delete(*self.tree.get_children())
-        for row in rows:
-            values = [display_line(value) if isinstance(value, str) else value
-                      for value in row.values]
-            self.tree.insert(row.parent, "end", iid=row.iid, text=display_line(row.text),
-                             values=values, open=True)
-
-    def selected(self) -> str | None:
-        selection = self.tree.selection()
-        return selection[0] if selection else None
-
-    def show_panes(self, panes: XrayPanes) -> None:
-        for name in self.PANES:
-            pane = getattr(panes, name)
-            self.titles[name].configure(text=pane.title)
-            segments = [(display_text(pane.text), "")]
-            if pane.note:
-                segments.append(("\n" + pane.note, TAG_NOTE))
-            replace_text(self.texts[name], segments)
-        self.summary_label.configure(text=panes.summary)
-
-    def show_note(self, note: str) -> None:
-        """Empty panes with ``note`` above them (a hint, or "Decoding…")."""
-        empty = gui_teaching.XrayPane("", "")
-        self.show_panes(XrayPanes(empty, empty, empty, note))
-
-
-
-
-@dataclass(frozen=True, slots=True)
-class _PartXray:
-    """A finished X-ray of a large part, handed from the worker thread to the Tk thread."""
-
-    generation: int  # which selection in the X-ray tree asked for it; older ones are dropped
-    part: Any
-    future: Future
 
 
 class DialoguePane:
@@ -746,6 +658,11 @@ class DialoguePane:
             if entry is not None and entry.event is old:
                 self.rows[index] = replaced.setdefault(id(entry), replace(entry, event=new))
 
+    def close(self) -> None:
+        """Drop the lines not inserted yet."""
+        self._pending.clear()
+        self._pending_rows.clear()
+
 
 class ObserverWindow:
     """The observer's window, built into ``root``; fed by the server's event queue.
@@ -784,8 +701,6 @@ class ObserverWindow:
         self._counts = {"connections": 0, "commands": 0, "messages": 0}
         # Scales pictures and X-rays large parts, off the Tk thread.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="window-worker")
-        self._xrays: queue.Queue[_PartXray] = queue.Queue()
-        self._xray_generation = 0
         self._temp_files: list[Path] = []
         self._sashes_placed = False
         self._listening: Listening | None = None
@@ -988,11 +903,10 @@ class ObserverWindow:
             save_bytes=self._save_bytes, open_html=self._open_html,
             report_error=self._report_worker_error)
         self.message_tabs.add(self.message_pane.frame, text=self.labels["message_tab"])
-        self.xray = XrayView(self.message_tabs, self.labels)
-        self.xray.show_note(self.labels["xray_hint"])
-        self.xray.tree.bind("<<TreeviewSelect>>", self._on_xray_selected)
+        self.xray = gui_xray.XrayPane(self.message_tabs, self.labels, self._worker,
+                                      report_error=self._report_worker_error)
         self.message_tabs.add(self.xray.frame, text=self.labels["xray_tab"])
-        self.message_tabs.bind("<<NotebookTabChanged>>", self._on_message_tab_changed)
+        self.message_tabs.bind("<<NotebookTabChanged>>", lambda _e: self.xray.on_tab_shown())
         return self.message_tabs
 
     # ---- the event loop
@@ -1031,8 +945,8 @@ class ObserverWindow:
         if self._newest_to_show is not None:
             self._show_message(self._newest_to_show)
             self._newest_to_show = None
-        self.message_pane.take_results(deadline)
-        self._take_xrays()
+        for pane in (self.message_pane, self.xray):
+            pane.take_results(deadline)
         if handled:
             self._update_status()
             self._refresh_session_views()
@@ -1345,82 +1259,6 @@ class ObserverWindow:
         self._cancel(self._sequence_resize_id)
         self._sequence_resize_id = self.root.after(100, self._refresh_sequence)
 
-    # ---- encoding X-ray
-
-    def _show_xray_tree(self, ev: MessageReceived | None, without: str) -> None:
-        """The MIME tree of ``ev``; without one, the label ``without`` says why."""
-        self._xray_generation += 1
-        decoded = ev.decoded if ev is not None else None
-        if decoded is None:
-            self.xray.show_tree([])
-            self.xray.show_note(self.labels["xray_undecodable" if ev is not None else without])
-            return
-        self.xray.show_tree(gui_teaching.part_rows(decoded.parts)
-                            + gui_teaching.header_rows(decoded.headers, self.labels))
-        self.xray.show_note(self.labels["xray_hint"])
-        if self.message_tabs.select() == str(self.xray.frame):
-            self._select_first_text_part()
-
-    def _on_message_tab_changed(self, _event: tk.Event) -> None:
-        if self.message_tabs.select() == str(self.xray.frame) and self.xray.selected() is None:
-            self._select_first_text_part()
-
-    def _select_first_text_part(self) -> None:
-        """Start the X-ray where a student looks first: the text a reader sees."""
-        ev = self.shown_message
-        if ev is None or ev.decoded is None or not ev.decoded.parts:
-            return
-        parts = ev.decoded.parts
-        first = next((part for part in parts if part.charset_used is not None), parts[0])
-        self.select_xray_row(gui_teaching.part_iid(first.path))
-
-    def select_xray_row(self, iid: str) -> None:
-        """Select a row of the X-ray tree ("part:1.1.1", "header:2"), as a click does."""
-        self.xray.tree.selection_set(iid)
-        self.xray.tree.see(iid)
-
-    def _on_xray_selected(self, _event: tk.Event) -> None:
-        self._xray_generation += 1
-        iid, ev = self.xray.selected(), self.shown_message
-        if iid is None or ev is None or ev.decoded is None:
-            return
-        kind, _, key = iid.partition(":")
-        if kind == "header":
-            self.xray.show_panes(gui_teaching.header_panes(ev.decoded.headers[int(key)],
-                                                           self.labels))
-        elif kind == "part":
-            part = next(part for part in ev.decoded.parts if part.path == key)
-            self._show_part_xray(ev.raw, part)
-        else:
-            self.xray.show_note(self.labels["xray_hint"])
-
-    def _show_part_xray(self, raw: bytes, part: Any) -> None:
-        if part.encoded_size <= XRAY_WORKER_THRESHOLD:
-            self.xray.show_panes(gui_teaching.part_panes(part, decoder.part_xray(raw, part),
-                                                         self.labels))
-        else:  # a 15 MB picture takes tens of milliseconds to decode: not on the Tk thread
-            self.xray.show_note(self.labels["xray_loading"])
-            finished = self._xrays  # the callback must not hold the window (see thumbnails)
-            future = self._worker.submit(decoder.part_xray, raw, part)
-            job = _PartXray(self._xray_generation, part, future)
-            future.add_done_callback(lambda _f: finished.put(job))
-
-    def _take_xrays(self) -> None:
-        while True:
-            try:
-                job = self._xrays.get_nowait()
-            except queue.Empty:
-                return
-            if job.generation != self._xray_generation or job.future.cancelled():
-                continue
-            error = job.future.exception()
-            if error is not None:
-                self.report_error(self._internal_error_text(error))
-                self.xray.show_note("")
-            else:
-                self.xray.show_panes(gui_teaching.part_panes(job.part, job.future.result(),
-                                                             self.labels))
-
     # ---- showing one message
 
     def _on_message_selected(self, listed: ListedMessage) -> None:
@@ -1447,8 +1285,8 @@ class ObserverWindow:
             self.message_pane.show_note(self.labels["released_note"].format(
                 number=listed.number, limit=format_size(self.store.budget)),
                 self.labels["released_raw"])
-        self._show_xray_tree(listed.event if listed is not None else None,
-                             "xray_hint" if listed is None else "released_raw")
+        self.xray.show(listed.event if listed is not None else None,
+                       "xray_hint" if listed is None else "released_raw")
 
     @property
     def shown_message(self) -> MessageReceived | None:
@@ -1546,17 +1384,25 @@ class ObserverWindow:
         """Forget the messages, the dialogue and the sessions received so far (nothing is
         stored elsewhere)."""
         self.store.clear()
-        self.list_pane.clear()
         self._newest_to_show = None
         self._message_session = None
-        self._show_message(None)
-        for pane in self.dialogues.values():
+        self._shown = None
+        for pane in self._panes():
             pane.clear()
         self._tracks.clear()
         self._received.clear()
         self._clear_selection()
         self._counts.update(connections=0, commands=0, messages=0)
         self._update_status()
+
+    def _panes(self) -> list[Any]:
+        """Every pane of the window: each clears and closes itself."""
+        return [self.list_pane, *self.dialogues.values(), self.message_pane, self.xray,
+                self.sequence_view, self.presentation_sequence]
+
+    def select_xray_row(self, iid: str) -> None:
+        """Select a row of the X-ray tree ("part:1.1.1", "header:2"), as a click does."""
+        self.xray.select_row(iid)
 
     # ---- closing
 
@@ -1572,8 +1418,8 @@ class ObserverWindow:
         for after_id in (self._poll_id, self._sequence_resize_id):
             self._cancel(after_id)
         self._poll_id = self._sequence_resize_id = None
-        self.message_pane.close()
-        self.list_pane.close()
+        for pane in self._panes():
+            pane.close()
         self._worker.shutdown(wait=False, cancel_futures=True)
         if self.console is not None:
             self.console.close()
