@@ -165,7 +165,6 @@ PRESENTATION_ZOOM_STEPS = 2  # steps of ZOOM_STEPS up from the zoom in force (1.
 class _Layout:
     """What presentation mode changes, as it was before: restored exactly on leaving."""
 
-    geometry: str
     zoom_step: int
     panes: dict[ttk.PanedWindow, list[tuple[str, int]]]  # each pane's name and weight
     sashes: dict[ttk.PanedWindow, list[int]]
@@ -173,9 +172,9 @@ class _Layout:
 
 
 class Presentation:
-    """F11 (or ``toggle``): only what a class watches, PRESENTATION_ZOOM_STEPS larger, the
-    window filling the screen; F11 or Esc: the window exactly as it was (panes, sashes, zoom,
-    size).
+    """F11 (or ``toggle``): only what a class watches, PRESENTATION_ZOOM_STEPS larger (the
+    window keeps its size and place: the teacher has maximised it for the projector, or not);
+    F11 or Esc: the window exactly as it was (panes, sashes, zoom).
 
     ``hidden``: widgets taken away; a pane of a ttk.PanedWindow is forgotten and put back at
     its place with its weight, a gridded widget is grid_remove()d. ``added``: (paned window,
@@ -216,10 +215,9 @@ class Presentation:
     def enter(self) -> None:
         if self.active:
             return
-        root = self._root
         panes = self._paned_windows()
         self._saved = _Layout(
-            geometry=root.geometry(), zoom_step=self._zoom.step,
+            zoom_step=self._zoom.step,
             panes={paned: [(name, int(paned.pane(name, "weight"))) for name in paned.panes()]
                    for paned in panes},
             sashes={paned: [paned.sashpos(index) for index in range(len(paned.panes()) - 1)]
@@ -233,7 +231,6 @@ class Presentation:
         for paned, widget in self._added:
             paned.add(widget, weight=1)
         self._zoom.show_step(self._zoom.step + PRESENTATION_ZOOM_STEPS)
-        root.attributes("-fullscreen", True)
         self._changed(True)
 
     def leave(self) -> None:
@@ -241,8 +238,6 @@ class Presentation:
         if saved is None:
             return
         self._saved = None
-        root = self._root
-        root.attributes("-fullscreen", False)
         for paned, widget in self._added:
             paned.forget(widget)
         for paned, entries in saved.panes.items():
@@ -257,8 +252,7 @@ class Presentation:
         for widget in saved.gridded:
             widget.grid()
         self._zoom.show_step(saved.zoom_step)
-        root.geometry(saved.geometry)
-        root.update_idletasks()
+        self._root.update_idletasks()  # the panes' sizes, before their sashes go back
         for paned, positions in saved.sashes.items():
             for index, position in enumerate(positions):
                 paned.sashpos(index, position)

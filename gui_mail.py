@@ -483,6 +483,9 @@ class PictureWindow:
                               foreground="#ffffff", borderwidth=0)
         self.label.pack(fill="both", expand=True)
         self.window.bind("<Escape>", lambda _e: self.close())
+        # Its picture goes with it, while Tk is alive: a PhotoImage freed later, by a garbage
+        # collection after the root is gone, calls into a deleted Tcl interpreter.
+        self.window.bind("<Destroy>", self._on_destroy)
         self._unreadable = labels["image_unreadable"]
         when_done(self.window, worker.submit(decoder.thumbnail, attachment.data, self.size),
                   self._show)
@@ -498,6 +501,11 @@ class PictureWindow:
             self.label.configure(text=self._unreadable)
         else:
             self.label.configure(image=self.photo, text="")
+
+    def _on_destroy(self, event: tk.Event) -> None:
+        if event.widget is self.window:
+            self.label.configure(image="")
+            self.photo = None
 
     @property
     def is_open(self) -> bool:
@@ -650,7 +658,17 @@ class MessagePane:
                 return
 
     def close(self) -> None:
+        """Stop its timers and let go of its pictures while Tk is alive (a PhotoImage freed
+        after the root is gone calls into a deleted Tcl interpreter)."""
         self._cancel_timers()
+        for window in self.picture_windows:
+            window.close()
+        for card in self.attachment_cards:
+            card.frame.destroy()
+        self.attachment_cards = []
+        self._body_photos = []
+        for attached in self.attached_windows:
+            attached.photos.clear()
 
     def _cancel_timers(self) -> None:
         for after_id in (self._raw_loader_id, self._refit_id):

@@ -460,13 +460,14 @@ def test_pictures_are_fitted_again_when_a_sash_is_dragged(window, events):
 
 
 def test_the_mouse_wheel_scrolls_the_attachment_area(window, events):
-    pictures = [picture_attachment((400, 300)) for _ in range(6)]
+    pictures = [picture_attachment((400, 300)) for _ in range(12)]
     feed(window, events, message(decoded_message(attachments=pictures)))
     # Until the area has its final size (the body gives it its share once it is laid
     # out), the pictures are fitted again and the cards move under the pointer.
     assert pump_until(window, lambda: pictures_fitted(window))
-    window.root.update()  # the cards' new size with their pictures: what makes the area scroll
     area = window.message_pane.attachment_area.canvas
+    inner = window.message_pane.attachment_area.inner
+    assert wait_until(window.root, lambda: inner.winfo_height() > area.winfo_height())  # it scrolls
     turn_wheel(window.message_pane.attachment_cards[0].caption, down=True)
     assert wait_until(window.root, lambda: area.yview()[0] > 0)
     turn_wheel(window.message_pane.body_text, down=False)
