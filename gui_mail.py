@@ -50,6 +50,7 @@ HEADER_SEPARATOR = "    "  # between From, To, Cc and Date on their one line
 PICTURE_IN_TEXT_MAX = (480, 360)  # pixels: a picture shown inside the body text
 TAG_GAP = "gap"  # the thin line between the header block and the text
 TAG_PICTURE = "picture"  # a picture's place in the body text, until its thumbnail is there
+TAG_PICTURE_SHOWN = "picture-shown"  # a picture in the body text: a click opens it large
 
 WORDS: dict[str, Text] = {
     "raw": Text("Received content", "接收的邮件内容"),
@@ -217,7 +218,8 @@ def show_picture_in_text(text: tk.Text, part: str, photo: ImageTk.PhotoImage) ->
     text.configure(state="normal")
     text.delete(marked[0], marked[1])
     text.image_create(marked[0], image=photo, padx=2, pady=4)
-    text.tag_add(picture_tag(part), marked[0])  # a click on the picture opens it large
+    for tag in (TAG_PICTURE_SHOWN, picture_tag(part)):  # a click on it opens it large
+        text.tag_add(tag, marked[0])
     text.configure(state="disabled")
     return True
 
@@ -470,7 +472,6 @@ class PictureWindow:
 
     def __init__(self, root: tk.Misc, attachment: Any, labels: Labels,
                  worker: ThreadPoolExecutor) -> None:
-        self.attachment = attachment
         self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
         self.window = tk.Toplevel(root, background="#202020")
         self.window.title(display_line(attachment.filename))
@@ -603,6 +604,12 @@ class MessagePane:
         self.body_text.tag_configure(TAG_GAP, font=self._gap_font)
         for tag in (TAG_MARKER, TAG_NOTE):
             self.body_text.tag_configure(tag, foreground=COLOURS[tag])
+        # Bound once, on the tag every shown picture has: a binding per message would keep
+        # each message's attachments alive in Tk's table of Python callbacks.
+        body = self.body_text
+        body.tag_bind(TAG_PICTURE_SHOWN, "<Button-1>", self._on_body_picture_clicked)
+        body.tag_bind(TAG_PICTURE_SHOWN, "<Enter>", lambda _e: body.configure(cursor="hand2"))
+        body.tag_bind(TAG_PICTURE_SHOWN, "<Leave>", lambda _e: body.configure(cursor=""))
         frame.pack(fill="both", expand=True, pady=(2, 0))
         return box
 
@@ -726,9 +733,6 @@ class MessagePane:
             AttachmentCard(self.attachment_area.inner, attachment, self.labels,
                            self._save_attachment, self._open_attached, self.open_picture)
             for attachment in attachments]
-        for card in self.attachment_cards:  # a click on the picture in the body opens it too
-            if card.wants_thumbnail:
-                self._bind_body_picture(card.attachment)
         self._body_photos = []
         title = "attachments_count" if attachments else "attachments"
         self.attachments_box.configure(text=self.labels[title].format(count=len(attachments)))
@@ -737,11 +741,13 @@ class MessagePane:
         self.attachment_area.canvas.yview_moveto(0)
         self._request_thumbnails()
 
-    def _bind_body_picture(self, attachment: Any) -> None:
-        tag, text = picture_tag(attachment.part), self.body_text
-        text.tag_bind(tag, "<Button-1>", lambda _e: self.open_picture(attachment))
-        text.tag_bind(tag, "<Enter>", lambda _e: text.configure(cursor="hand2"))
-        text.tag_bind(tag, "<Leave>", lambda _e: text.configure(cursor=""))
+    def _on_body_picture_clicked(self, event: tk.Event) -> None:
+        """Open the picture clicked in the body large (its card's attachment)."""
+        tags = self.body_text.tag_names(f"@{event.x},{event.y}")
+        card = next((card for card in self.attachment_cards
+                     if card.wants_thumbnail and picture_tag(card.attachment.part) in tags), None)
+        if card is not None:
+            self.open_picture(card.attachment)
 
     def _give_attachments_room(self, room: bool) -> None:
         """Show the attachment area beside the body, or give its room to the body."""
