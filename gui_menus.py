@@ -36,6 +36,9 @@ WORDS: dict[str, Text] = {
                                         "退出演示模式；在工作日志中：重新跟随最新的行"),
     "shortcut_dialogue_lines": Text("In the dialogue: the previous or next line, explained",
                                     "在工作日志中：选中并解释上一行或下一行"),
+    "shortcut_search": Text("Search the message list", "搜索邮件列表"),
+    "shortcut_delete": Text("In the message list: delete the selected message",
+                            "在邮件列表中：删除选中的邮件"),
     "shortcut_zoom_wheel": Text("Larger or smaller text", "放大或缩小文字"),
     "key_ctrl_wheel": Text("Ctrl+wheel", "Ctrl+滚轮"),
     "shortcut_menus": Text("Open a menu by its underlined letter", "按菜单名后的字母打开该菜单"),
@@ -176,6 +179,8 @@ def help_window(window: Any, title: str, segments: Sequence[tuple[str, str]],
 def show_shortcuts(window: Any) -> tk.Toplevel:
     labels = window.labels
     rows = [*window.shortcuts,
+            ("Ctrl+F", labels["shortcut_search"]),  # bound by the window for its list
+            ("Delete", labels["shortcut_delete"]),  # the list's own key
             ("Esc", labels["shortcut_presentation_leave"]),
             ("↑  ↓", labels["shortcut_dialogue_lines"]),
             (labels["key_ctrl_wheel"], labels["shortcut_zoom_wheel"]),

@@ -53,7 +53,7 @@ LOWER_NAMES = frozenset({
 # word is English (a sentence starts with one: "Listening on ...").
 CAPITALISED_NAMES = frozenset({
     "Outlook", "Foxmail", "Thunderbird", "Microsoft", "Windows", "Linux", "Python", "Pillow",
-    "Tk", "Tcl", "Wine", "Ctrl", "Alt", "Esc", "Enter", "Postfix", "Exchange", "Gmail", "Base64",
+    "Tk", "Tcl", "Wine", "Ctrl", "Alt", "Esc", "Enter", "Delete", "Postfix", "Exchange", "Gmail", "Base64",
     "From", "To", "Cc", "Bcc", "Subject", "Date", "Sender", "Received", "Return", "Path",
     "Reply", "Content", "Type", "Transfer", "Encoding", "Disposition", "Message", "Id",
     "Mime", "Version", "Smtp", "Observer", "SMTP", "QQ", "Express", "Username", "Password",

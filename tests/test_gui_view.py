@@ -229,7 +229,8 @@ def test_help_about_shows_the_version_and_the_other_help_windows(window_in, lang
     menu_command(root, help_menu, labels["help_shortcuts"])
     shortcuts = help_text(window.help_windows[-1])
     for keys, what in [("Ctrl+S", labels["save_message"]), ("Ctrl+E", labels["export_session"]),
-                       ("Ctrl+L", labels["clear"]), ("F11", labels["presentation"])]:
+                       ("Ctrl+L", labels["clear"]), ("F11", labels["presentation"]),
+                       ("Ctrl+F", labels["shortcut_search"])]:
         assert f"{keys}\t{what}" in shortcuts
 
     feed(window, events, Listening(session=0, time=time.time(), host="0.0.0.0", port=2525,
