@@ -1118,7 +1118,7 @@ class ObserverServer(socketserver.TCPServer):
             # it ignores it, and ends when stop() says so, without a KeyboardInterrupt traceback.
             self._child_decoder = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=ignore_stop_signals)
+                initializer=start_child_decoder)
         return self._child_decoder
 
     def _close_child_decoder(self) -> None:
@@ -1127,10 +1127,21 @@ class ObserverServer(socketserver.TCPServer):
             self._child_decoder = None
 
 
-def ignore_stop_signals() -> None:
-    """In the child decoder: Ctrl+C is its parent's business (see _start_child_decoder)."""
+def start_child_decoder() -> None:
+    """In the child decoder: Ctrl+C is its parent's business (see _start_child_decoder), and
+    it ends when its parent does, however that ends. An observer killed (Task Manager, a crash,
+    Ctrl+Break before its handler is in place) closes nothing that the pool's worker waits on:
+    it would wait for work for ever, a python.exe left behind on the lab PC."""
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent,), daemon=True).start()
+
+
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # its process handle on Windows, the end of a pipe elsewhere
+    os._exit(0)
 
 
 def _abort(connection: socket.socket) -> None:

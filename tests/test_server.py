@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import smtplib
 import socket
+import subprocess
+import sys
 import threading
 import time
 import types
 from concurrent.futures.process import BrokenProcessPool
 
+import psutil
 import pytest
 
 import decoder
 import messages
 import smtp_observer
-from conftest import remark_text
+from conftest import ROOT, remark_text
 
 
 def raw_client(port: int) -> socket.socket:
@@ -325,6 +328,42 @@ def test_a_crashed_child_costs_no_message_and_is_replaced(make_observer):
     send_seed_message(observer.port)
     assert observer.wait_for("message", 2)[1].decoded == first.decoded
     assert observer.server.messages_decoded_in_child == 1
+
+
+def test_the_child_decoder_ends_when_the_observer_is_killed():
+    """Killed (Task Manager, a crash, Ctrl+Break before its handler is in place), the observer
+    leaves no decoder behind: a python.exe on the lab PC waiting for work for ever."""
+    observer = ("import os, queue, smtp_observer as so\n"
+                "config = so.ServerConfig(hostname='observer.test', port=0,"
+                " decode_in_child_from=1)\n"
+                "server = so.start_server(config, queue.Queue())\n"
+                "print(server._start_child_decoder().submit(os.getpid).result(), flush=True)\n"
+                "input()\n")  # until it is killed
+    process = subprocess.Popen([sys.executable, "-c", observer], cwd=ROOT,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        pid = process.stdout.readline()
+        assert pid.strip().isdigit(), pid
+        child = psutil.Process(int(pid))
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not running(child)
+    finally:  # failed, the test leaves no decoder behind either
+        if running(child):
+            child.kill()
+
+
+def running(process: psutil.Process) -> bool:
+    """True while ``process`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_main_decodes_large_messages_in_a_child_only_for_the_window(monkeypatch):
