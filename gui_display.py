@@ -221,7 +221,7 @@ class Presentation:
             panes={paned: [(name, int(paned.pane(name, "weight"))) for name in paned.panes()]
                    for paned in panes},
             sashes={paned: [paned.sashpos(index) for index in range(len(paned.panes()) - 1)]
-                    for paned in panes},
+                    for paned in _all_paned_windows(self._root)},
             gridded=[widget for widget in self._hidden if widget.winfo_manager() == "grid"])
         for widget in self._hidden:
             if widget.master in panes:
@@ -252,9 +252,17 @@ class Presentation:
         for widget in saved.gridded:
             widget.grid()
         self._zoom.show_step(saved.zoom_step)
-        self._root.update_idletasks()  # the panes' sizes, before their sashes go back
-        for paned, positions in saved.sashes.items():
-            for index, position in enumerate(positions):
+        # The panes put back get their sizes over a few layout passes, nested ones last (the
+        # message's body and attachments in a tab of the right column): set the sashes again
+        # after each pass until they stay.
+        for _attempt in range(4):
+            self._root.update_idletasks()
+            moved = [(paned, index, position) for paned, positions in saved.sashes.items()
+                     for index, position in enumerate(positions)
+                     if paned.sashpos(index) != position]
+            if not moved:
+                break
+            for paned, index, position in moved:
                 paned.sashpos(index, position)
         self._changed(False)
 
@@ -262,3 +270,15 @@ class Presentation:
         on_change = self._on_change()
         if on_change is not None:
             on_change(presenting)
+
+
+def _all_paned_windows(widget: tk.Misc) -> list[ttk.PanedWindow]:
+    """The ttk paned windows in ``widget``, outermost first: a pane taken away and put back
+    (the right column) lays out the paned windows inside it anew, so all their sashes are
+    kept, not only those of the panes presenting changes."""
+    found = []
+    for child in widget.winfo_children():
+        if isinstance(child, ttk.PanedWindow):
+            found.append(child)
+        found += _all_paned_windows(child)
+    return found

@@ -504,8 +504,7 @@ class PictureWindow:
             self.label.configure(image=self.photo, text="")
 
     def _on_destroy(self, event: tk.Event) -> None:
-        if event.widget is self.window:
-            self.label.configure(image="")
+        if event.widget is self.window:  # its label is gone already
             self.photo = None
 
     @property
