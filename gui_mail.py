@@ -31,8 +31,8 @@ import gui_display
 from events import MessageReceived
 from explain import Text
 from gui_widgets import (COLOURS, TAG_ERROR, TAG_HEADER_NAME, TAG_MARKER, TAG_NOTE,
-                         ScrollableFrame, append_text, display_line, display_text, format_size,
-                         replace_text, screen_of, scrolled_text)
+                         ScrollableFrame, append_text, call_weakly, current_jobs, display_line,
+                         display_text, format_size, replace_text, screen_of, scrolled_text)
 from words import Labels, refusal
 
 RAW_VIEW_LIMIT = 256 * 1024  # bytes of raw content inserted at once (2-3 ms)
@@ -594,7 +594,7 @@ class MessagePane:
         bar.pack(fill="x")
         ttk.Label(bar, text=self.labels["body"], font=self._bold_font).pack(side="left")
         self.open_html_button = ttk.Button(bar, text=self.labels["open_html"],
-                                           command=lambda: _call(self._open_html),
+                                           command=lambda: call_weakly(self._open_html),
                                            state="disabled")
         self.open_html_button.pack(side="right")
         frame, self.body_text = scrolled_text(box, wrap="word", font="TkTextFont",
@@ -653,13 +653,8 @@ class MessagePane:
 
     def take_results(self, deadline: float) -> None:
         """Show finished thumbnails: at least one per call, more while time is left."""
-        while True:
-            try:
-                job = self._thumbnails.get_nowait()
-            except queue.Empty:
-                return
-            if job.generation == self._thumbnail_generation and not job.future.cancelled():
-                self._show_thumbnail(self.attachment_cards[job.card_index], job.future)
+        for job in current_jobs(self._thumbnails, self._thumbnail_generation):
+            self._show_thumbnail(self.attachment_cards[job.card_index], job.future)
             if time.perf_counter() >= deadline:
                 return
 
@@ -828,7 +823,7 @@ class MessagePane:
         error = future.exception()
         image = future.result() if error is None else None
         if error is not None:
-            _call(self._report_error, error)
+            call_weakly(self._report_error, error)
         if image is None:
             card.show_unreadable(self.labels)
             return
@@ -836,7 +831,7 @@ class MessagePane:
             card.show_photo(ImageTk.PhotoImage(image, master=self._root))
             self._show_body_picture(card.attachment.part, image)
         except (tk.TclError, OSError, ValueError) as exc:
-            _call(self._report_error, exc)
+            call_weakly(self._report_error, exc)
             card.show_unreadable(self.labels)
 
     def _show_body_picture(self, part: str, image: Any) -> None:
@@ -871,12 +866,12 @@ class MessagePane:
     def save_message(self) -> None:
         ev = self.message
         if ev is not None:
-            _call(self._save_bytes, ev.raw, f"message-{ev.number}.eml",
+            call_weakly(self._save_bytes, ev.raw, f"message-{ev.number}.eml",
                   self.labels["save_message"])
 
     def _save_attachment(self, attachment: Any) -> None:
         name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")
-        _call(self._save_bytes, attachment.data, name, self.labels["save_attachment"])
+        call_weakly(self._save_bytes, attachment.data, name, self.labels["save_attachment"])
 
     def open_picture(self, attachment: Any) -> PictureWindow:
         """Open a picture large, in a window of its own."""
@@ -891,9 +886,3 @@ class MessagePane:
             self._root, attachment, self.labels, self._worker, self._save_attachment,
             self._bold_font))
 
-
-def _call(method: weakref.WeakMethod, *args: Any) -> None:
-    """Call a weakly held callback, unless its object is gone."""
-    function = method()
-    if function is not None:
-        function(*args)

@@ -7,10 +7,12 @@ gui.py (the window) and its panes (gui_mail.py...) import it; it imports no pane
 
 from __future__ import annotations
 
+import queue
 import re
 import time
 import tkinter as tk
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
 from tkinter import ttk
 from typing import Any
 
@@ -187,3 +189,26 @@ class ScrollableFrame:
         if under != str(self.frame) and not under.startswith(f"{self.frame}."):
             return
         self.canvas.yview_scroll(2 * gui_display.wheel_direction(event), "units")
+
+
+# --------------------------------------------------------------------------------------------
+# What the panes share with the window's worker thread
+
+
+def current_jobs(finished: queue.Queue, generation: int) -> Iterator[Any]:
+    """The jobs waiting in ``finished`` that ``generation`` asked for and that ran (each has
+    ``generation`` and ``future``); jobs of an older display are dropped."""
+    while True:
+        try:
+            job = finished.get_nowait()
+        except queue.Empty:
+            return
+        if job.generation == generation and not job.future.cancelled():
+            yield job
+
+
+def call_weakly(method: weakref.WeakMethod, *args: Any) -> None:
+    """Call a weakly held callback (a pane's way back to the window), unless it is gone."""
+    function = method()
+    if function is not None:
+        function(*args)

@@ -21,7 +21,8 @@ import decoder
 import gui_teaching
 from events import MessageReceived
 from gui_teaching import XrayPanes, XrayRow
-from gui_widgets import COLOURS, TAG_NOTE, display_line, display_text, replace_text, scrolled_text
+from gui_widgets import (COLOURS, TAG_NOTE, call_weakly, current_jobs, display_line, display_text,
+                         replace_text, scrolled_text)
 from words import Labels
 
 XRAY_WORKER_THRESHOLD = 256 * 1024  # encoded bytes; a larger part is X-rayed on the worker
@@ -172,18 +173,10 @@ class XrayPane:
 
     def take_results(self, _deadline: float) -> None:
         """Show the X-ray of a large part once the worker has made it (one at a time)."""
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job.generation != self._generation or job.future.cancelled():
-                continue
+        for job in current_jobs(self._jobs, self._generation):
             error = job.future.exception()
             if error is not None:
-                report_error = self._report_error()
-                if report_error is not None:
-                    report_error(error)
+                call_weakly(self._report_error, error)
                 self.show_note("")
             else:
                 self.show_panes(gui_teaching.part_panes(job.part, job.future.result(),
