@@ -59,6 +59,7 @@ import gui_mail
 import gui_menus
 import gui_teaching
 import gui_xray
+import html_page
 import report
 from gui_list import ListedMessage, message_status, without_content
 from words import Labels, disconnect_reason, note_text
@@ -1339,16 +1340,20 @@ class ObserverWindow:
         self._write_file(path, data)
 
     def _open_html(self) -> None:
-        """Write the HTML body to a temporary file (only now, on request) and open a browser."""
+        """Write the HTML body as a safe page (html_page.py: no script, nothing remote) to a
+        temporary file (only now, on request) and open a browser."""
         ev = self.shown_message
         if ev is None or ev.decoded is None or not ev.decoded.html:
             return
+        page = html_page.safe_page(ev.decoded.html,
+                                   html_page.pictures_by_content_id(ev.decoded.attachments),
+                                   self.lang)
         try:
             with tempfile.NamedTemporaryFile("wb", prefix="smtp-observer-", suffix=".html",
                                              delete=False) as file:
                 self._temp_files.append(Path(file.name))
                 # A UTF-8 BOM outranks the HTML's own <meta charset> (e.g. gb2312) in browsers.
-                file.write(codecs.BOM_UTF8 + ev.decoded.html.encode("utf-8", "replace"))
+                file.write(codecs.BOM_UTF8 + page.encode("utf-8", "replace"))
             opened = open_in_browser(Path(file.name))
         except OSError as exc:
             self._report_html_failed(exc.strerror or str(exc))

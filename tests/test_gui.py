@@ -33,6 +33,7 @@ import explain
 import gui
 import gui_widgets
 import gui_mail
+import html_page
 import messages
 import smtp_observer as so
 
@@ -580,7 +581,10 @@ def test_open_html_writes_a_temporary_file_only_on_click(window, events, monkeyp
     assert opened == []
     window.message_pane.open_html_button.invoke()
     path, = opened
-    assert path.read_bytes() == b"\xef\xbb\xbf" + html.encode()
+    page = path.read_bytes()
+    assert page.startswith(b"\xef\xbb\xbf")  # outranks the mail's gb2312: the text is Unicode
+    assert page.decode("utf-8-sig") == html_page.safe_page(html, {}, "en")  # tests/test_html_page
+    assert "你好" in page.decode("utf-8-sig")
     window.shutdown()
     assert not path.exists()
 

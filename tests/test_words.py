@@ -11,12 +11,14 @@ import pytest
 import events
 import explain
 import gui
+import html_page
 import report
 import words
 from conftest import remark_text
 from test_protocol import Dialogue
 
 TABLES = {"remarks": words.REMARKS, "window": gui.WORDS, "report": report.LABELS,
+          "html page": html_page.WORDS,
           "scenarios": {f"{name}.{aspect}": getattr(info, aspect)
                         for name, info in explain.SCENARIOS.items()
                         for aspect in ("what", "expect")}}
