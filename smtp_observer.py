@@ -47,6 +47,7 @@ import explain_pop3
 import pop3
 import preflight
 import sasl
+import stopping
 import words
 from events import (AUTH_CHALLENGE, PROTOCOL_POP3, PROTOCOL_SMTP, STATE_DONE, CommandReceived,
                     Connected, DataReceived, Disconnected, DisconnectReason, Envelope, Listening,
@@ -94,10 +95,6 @@ DEFAULT_DELAY = 3.0
 WINDOW_DECODE_IN_CHILD_FROM = 1024 * 1024
 # How long stop() waits for the server thread to end after it has cut off the client.
 STOP_WAIT = 5.0
-# What stops the observer like Ctrl+C: on Windows also Ctrl+Break and closing the console
-# window, which Python reports as SIGBREAK (its default would end the process at once).
-STOP_SIGNALS = (signal.SIGINT, signal.SIGBREAK) if hasattr(signal, "SIGBREAK") \
-    else (signal.SIGINT,)
 TOO_LARGE_SCENARIO_SIZE = 10240  # the SIZE the "too-large" scenario advertises
 DROP_IN_DATA_AFTER = 1024  # octets of DATA the "drop-in-data" scenario reads before it hangs up
 
@@ -1132,8 +1129,7 @@ def start_child_decoder() -> None:
     it ends when its parent does, however that ends. An observer killed (Task Manager, a crash,
     Ctrl+Break before its handler is in place) closes nothing that the pool's worker waits on:
     it would wait for work for ever, a python.exe left behind on the lab PC."""
-    for number in STOP_SIGNALS:
-        signal.signal(number, signal.SIG_IGN)
+    stopping.ignore_console_signals()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_after, args=(parent,), daemon=True).start()
@@ -1620,7 +1616,7 @@ def run_headless(server: ObserverServer, events: queue.Queue,
     # of showing an event: that event was lost, or its JSON line cut in two.
     interrupted = threading.Event()
     previous_handlers = {number: signal.signal(number, lambda *_: interrupted.set())
-                         for number in STOP_SIGNALS}
+                         for number in stopping.STOP_SIGNALS}
     try:
         with _until_the_reader_goes_away():
             while not interrupted.is_set():
@@ -1983,20 +1979,22 @@ def main(argv: list[str] | None = None) -> int:
         if gui is not None:
             gui.show_fatal(text, lang)
         return 2
-    if gui is not None:
-        try:
-            return gui.run(events, stop_server=server.stop, lang=lang,
-                           set_scenarios=server.set_scenarios, scenarios=config.scenarios,
-                           stop_signals=STOP_SIGNALS, memory_limit=args.memory_limit * MIB)
-        except gui.WindowUnavailable as error:
-            if sys.stdout is None:
-                server.stop()
-                return _refuse_without_console(NO_CONSOLE_NO_WINDOW(lang).format(reason=error),
-                                               lang)
-            print(words.note_text(Note(RemarkKind.WINDOW_UNAVAILABLE, {"error": str(error)}),
-                                  lang))
-            _prepare_stdout(jsonl=False)
-    return run_headless(server, events, _headless_consumer(args, lang))
+    with stopping.console_close_held():
+        if gui is not None:
+            try:
+                return gui.run(events, stop_server=server.stop, lang=lang,
+                               set_scenarios=server.set_scenarios, scenarios=config.scenarios,
+                               stop_signals=stopping.STOP_SIGNALS,
+                               memory_limit=args.memory_limit * MIB)
+            except gui.WindowUnavailable as error:
+                if sys.stdout is None:
+                    server.stop()
+                    return _refuse_without_console(
+                        NO_CONSOLE_NO_WINDOW(lang).format(reason=error), lang)
+                print(words.note_text(Note(RemarkKind.WINDOW_UNAVAILABLE,
+                                           {"error": str(error)}), lang))
+                _prepare_stdout(jsonl=False)
+        return run_headless(server, events, _headless_consumer(args, lang))
 
 
 if __name__ == "__main__":
