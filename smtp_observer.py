@@ -1545,13 +1545,19 @@ class SessionReports:
         self._lang = lang
         self._student = student
         self._listening: list[ServerEvent] = []
-        self._sessions: dict[int, list[ServerEvent]] = {}
+        # each session's events so far, a message as its report.ReportedMessage
+        self._sessions: dict[int, list] = {}
 
     def __call__(self, event: ServerEvent) -> None:
         if isinstance(event, Listening):
             self._listening = [event]
         if event.session == 0:
             return
+        if isinstance(event, MessageReceived):
+            import report  # only when reports were asked for
+
+            # Kept as its report, not as the message: memory holds one message at a time.
+            event = report.reported_message(event, self._lang)
         self._sessions.setdefault(event.session, []).append(event)
         if isinstance(event, Disconnected):
             self._write(self._listening + self._sessions.pop(event.session))
