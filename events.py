@@ -345,6 +345,8 @@ class Listening(ServerEvent):
     pop3_port: int | None = None  # None when POP3 is not served
     pop3_fallback_reason: Note | None = None  # why port 110 could not be used, when we fell back
     pop3_unavailable: Note | None = None  # why POP3 could not listen at all (no --pop3-port)
+    # What students type as the server in class mode (lan.addresses_to_type); () on loopback.
+    lan_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

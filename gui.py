@@ -229,7 +229,8 @@ def reply_wire_lines(ev: ServerEvent, labels: Labels) -> list[str]:
 
 
 def listening_address(ev: Listening) -> str:
-    return f"{ev.host}:{ev.port}"
+    """Where clients connect: in class mode the addresses students type (lan.py)."""
+    return ", ".join(f"{host}:{ev.port}" for host in ev.lan_addresses or (ev.host,))
 
 
 # Each entry turns one event into (tag, text) for the dialogue; text may span lines.

@@ -44,6 +44,7 @@ from pathlib import Path
 import command_line
 import explain
 import explain_pop3
+import lan
 import pop3
 import preflight
 import sasl
@@ -1395,7 +1396,8 @@ def start_server(config: ServerConfig, events: queue.Queue,
                           requested_port=config.port, fallback_reason=fallback_reason,
                           hostname=config.hostname, scenarios=config.scenarios,
                           pop3_port=pop3_port, pop3_fallback_reason=pop3_fallback_reason,
-                          pop3_unavailable=pop3_unavailable))
+                          pop3_unavailable=pop3_unavailable,
+                          lan_addresses=lan.addresses_to_type(config.host)))
     server.start()
     return server
 
@@ -1416,6 +1418,9 @@ def listening_lines(event: Listening, lang: str = "en") -> list[str]:
     lines += pop3_listening_lines(event, said)
     if event.host in ("0.0.0.0", "::"):
         lines.append(said["every_interface_pop3" if event.pop3_port else "every_interface"])
+    if event.lan_addresses:
+        lines.append(said["lan_addresses"].format(
+            addresses=said["or"].join(event.lan_addresses), port=event.port))
     lines += [said["scenario"].format(name=name, what=explain.SCENARIOS[name].what(lang))
               for name in event.scenarios]
     return lines

@@ -562,6 +562,10 @@ TERMINAL_WORDS: dict[str, Text] = {
         "can connect and send mail to the observer, and read that mail by POP3.",
         "警告：正在所有网络接口上监听：能访问这台计算机的任何人都可以连接并向观察器发送邮件，"
         "还能用 POP3 读取这些邮件。"),
+    "lan_addresses": Text("Students set the SMTP server in their mail client to {addresses}, "
+                          "port {port}.",
+                          "学生在邮件客户端中把 SMTP 服务器设为 {addresses}，端口 {port}。"),
+    "or": Text(" or ", " 或 "),
     "scenario": Text("Lab scenario {name}: {what}", "实验场景 {name}：{what}"),
     "press_ctrl_c": Text("Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
     "connected": Text("--- session {session}{protocol}: {peer} connected at {clock} ---",
