@@ -1761,6 +1761,9 @@ OPTION_HELP: dict[str, Text] = {
 # Usage errors of our own (argparse's are in command_line.py).
 TLS_PAIR_ERROR = Text("--tls-cert and --tls-key go together",
                       "--tls-cert 和 --tls-key 必须一起使用")
+# Without --jsonl it would do nothing: a user who asked for the passwords is told so.
+JSONL_PASSWORDS_ERROR = Text("--jsonl-passwords works only with --jsonl",
+                             "--jsonl-passwords 只能与 --jsonl 一起使用")
 NEGATIVE_DELAY_ERROR = Text("--delay must not be negative", "--delay 不能是负数")
 PORT_RANGE_ERROR = Text("{option} must be between 0 and 65535", "{option} 必须在 0 到 65535 之间")
 NOT_POSITIVE_ERROR = Text("--max-size and --timeout must be positive",
@@ -1803,6 +1806,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.fail(TLS_PAIR_ERROR)
+    if args.jsonl_passwords and not args.jsonl:
+        parser.fail(JSONL_PASSWORDS_ERROR)
     if args.delay < 0:
         parser.fail(NEGATIVE_DELAY_ERROR)
     for name, port in (("--port", args.port), ("--pop3-port", args.pop3_port)):

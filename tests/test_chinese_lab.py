@@ -263,6 +263,7 @@ def test_help_writes_no_english(capsys):
     (["--port", "70000"], "错误：--port 必须在 0 到 65535 之间"),
     (["--tls-cert", "a.pem"], "错误：--tls-cert 和 --tls-key 必须一起使用"),
     (["--delay", "-1"], "错误：--delay 不能是负数"),
+    (["--no-gui", "--jsonl-passwords"], "错误：--jsonl-passwords 只能与 --jsonl 一起使用"),
     (["--timeout", "0"], "错误：--max-size 和 --timeout 必须是正数"),
 ], ids=str)
 def test_usage_errors_are_chinese(capsys, monkeypatch, argv, said):

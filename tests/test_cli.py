@@ -126,7 +126,8 @@ def test_listening_on_every_interface_warns(start):
     stop(process)
 
 
-@pytest.mark.parametrize("args", [["--port", "70000"], ["--timeout", "0"], ["--lang", "fr"]])
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--timeout", "0"], ["--lang", "fr"],
+                                  ["--jsonl-passwords"]])  # without --jsonl it would do nothing
 def test_bad_arguments_are_usage_errors(args):
     done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--no-gui", *args],
                           capture_output=True, timeout=30)
