@@ -1936,7 +1936,8 @@ def open_recording(args: argparse.Namespace, lang: str) -> int:
         except StartupError as error:
             print(f"smtp_observer: {error}", file=sys.stderr)
             return 2
-    printer = print_jsonl if args.jsonl else Transcript(lang, explain=args.explain)
+    printer = (JsonLines(include_passwords=args.jsonl_passwords) if args.jsonl
+               else Transcript(lang, explain=args.explain))
     reports = SessionReports(args.report, lang, args.student) if args.report is not None else None
     for event in recording.events:
         # "Listening on ..." would read as live: the banner above says what this is instead

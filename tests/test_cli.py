@@ -141,3 +141,14 @@ def test_without_a_display_the_observer_runs_headless(start_observer):
     assert process.stdout.readline().startswith(b"The window cannot open (")
     assert process.stdout.readline().startswith(b"Listening on 127.0.0.1:")
     stop(process)
+
+
+def test_a_recording_is_printed_as_json_lines():
+    """--open FILE --jsonl (it ended in a NameError)."""
+    done = subprocess.run([sys.executable, str(ROOT / "smtp_observer.py"), "--open",
+                           str(ROOT / "assets" / "sessions" / "foxmail-7.2.jsonl"), "--jsonl"],
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert records[0]["event"] == "listening"
+    assert "message" in {record["event"] for record in records}
