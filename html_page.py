@@ -7,8 +7,9 @@ Content-Security-Policy meta is the first element of the page's own head, before
 mail's markup, so it governs all of it: no script runs, and nothing but data: pictures and
 inline styles loads. What a policy cannot stop is taken out of the mail's markup: meta refresh
 (a navigation, not a fetch), <link> (dns-prefetch and preconnect reach the network before
-any policy applies) and frames (Chromium connects to a frame's site before it blocks it). Pictures sent inside the mail (``cid:`` URLs, RFC 2392) become data: URIs.
-A banner at the top says what was blocked, in the session's language.
+any policy applies) and frames (Chromium connects to a frame's site before it blocks it).
+Pictures sent inside the mail (``cid:`` URLs, RFC 2392) become data: URIs. A banner at the
+top says what was blocked, in the session's language.
 
 The mail's markup is put after the page's head and banner as it is: a browser merges the mail's
 own <html>, <head> and <body> into the page's (their attributes apply; the mail's <title>,

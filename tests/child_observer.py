@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import runpy
 import signal
+import smtplib
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 OBSERVER = Path(__file__).resolve().parents[1] / "smtp_observer.py"
@@ -60,6 +63,24 @@ def end(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
         process.communicate(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def connect(port: int, timeout: float = 30) -> smtplib.SMTP:
+    """An SMTP client connected to the observer on ``port`` once it listens."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return smtplib.SMTP("127.0.0.1", port, timeout=120)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _run_observer_until_stdin_closes() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import struct
 import zlib
+from email.message import EmailMessage
 
 from PIL import Image, ImageDraw
 
@@ -249,3 +251,18 @@ def bounce_message() -> bytes:
         "Content-Type: message/rfc822", "", original, "",
         f"--{boundary}--", "",
     ]).encode("ascii")
+
+
+def big_mail_with_a_picture() -> bytes:
+    """Over 1 MiB (so the window decodes it in its child process): 3 MiB of noise attached,
+    and a picture a screenshot can find."""
+    message = EmailMessage()
+    message["Subject"] = "big mail"
+    message["From"] = "a@example.com"
+    message["To"] = "b@example.com"
+    message.set_content("a campus photo and the raw data")
+    message.add_attachment(sample_picture("PNG", (600, 400)), maintype="image",
+                           subtype="png", filename="campus.png")
+    message.add_attachment(os.urandom(3 * 2**20), maintype="application",
+                           subtype="octet-stream", filename="data.bin")
+    return message.as_bytes()

@@ -155,7 +155,8 @@ def test_every_refresh_and_link_is_gone_and_the_picture_is_a_data_uri(hostile_me
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", "Blocked in this mail: 3 script(s), 9 piece(s) of remote content (pictures, style "
            "sheets, fonts, frames), 2 automatic refresh(es)."),
-    ("zh", "这封邮件中已阻止：脚本 3 个，远程内容（图片、样式表、字体、框架）9 处，自动刷新（跳转）2 个。")])
+    ("zh", "这封邮件中已阻止：脚本 3 个，远程内容（图片、样式表、字体、框架）9 处，"
+           "自动刷新（跳转）2 个。")])
 def test_the_banner_counts_what_was_blocked_in_the_session_language(hostile_message, lang,
                                                                      expected):
     # scripts: two <script> and an onload; remote: the style sheet, the preconnect, @import,

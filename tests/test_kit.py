@@ -188,21 +188,6 @@ def test_without_pillow_the_program_says_to_run_install_cmd(kit):
     assert f"请双击文件夹 {kit.resolve()} 中的 install.cmd" in done.stderr
 
 
-def big_mail_with_a_picture() -> bytes:
-    """Over 1 MiB (so the window decodes it in its child process): 3 MiB of noise attached,
-    and a picture a screenshot can find."""
-    message = EmailMessage()
-    message["Subject"] = "big mail"
-    message["From"] = "a@example.com"
-    message["To"] = "b@example.com"
-    message.set_content("a campus photo and the raw data")
-    message.add_attachment(messages.sample_picture("PNG", (600, 400)), maintype="image",
-                           subtype="png", filename="campus.png")
-    message.add_attachment(os.urandom(3 * 2**20), maintype="application",
-                           subtype="octet-stream", filename="data.bin")
-    return message.as_bytes()
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -258,7 +243,7 @@ def test_the_window_from_the_kit_decodes_a_big_mail_in_its_child(kit, x_server, 
         before = settled_cpu_time(child)
         assert red_building_pixels(x_server) == 0
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
-            client.sendmail("a@example.com", ["b@example.com"], big_mail_with_a_picture())
+            client.sendmail("a@example.com", ["b@example.com"], messages.big_mail_with_a_picture())
         deadline = time.monotonic() + 30
         while red_building_pixels(x_server) < 1000 and time.monotonic() < deadline:
             time.sleep(0.3)

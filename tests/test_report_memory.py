@@ -6,8 +6,6 @@ set size, read from the system, never timed."""
 from __future__ import annotations
 
 import os
-import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -42,20 +40,9 @@ def big_mail() -> bytes:
     return mail.as_bytes()
 
 
-def connect(port: int) -> smtplib.SMTP:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return smtplib.SMTP("127.0.0.1", port, timeout=120)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def send_session(port: int, mail: bytes, count: int, reports: Path, written: int) -> None:
     """One session of ``count`` messages; back once its report is written."""
-    with connect(port) as client:
+    with child_observer.connect(port) as client:
         for _ in range(count):
             client.sendmail("a@lab.example", ["b@lab.example"], mail)
     deadline = time.monotonic() + 300  # Windows CPython under Wine decodes slowly
@@ -65,9 +52,7 @@ def send_session(port: int, mail: bytes, count: int, reports: Path, written: int
 
 
 def test_the_peak_does_not_grow_with_the_number_of_messages_in_a_session(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = child_observer.free_port()
     # No POP3: its maildrop keeps messages (up to pop3.MAILDROP_OCTETS) for its clients.
     # Its transcript is not read: in a pipe it would fill the pipe and stop the observer.
     process = subprocess.Popen(

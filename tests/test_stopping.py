@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import smtplib
-import socket
 import subprocess
 import sys
 import time
-from email.message import EmailMessage
 from pathlib import Path
 
 import child_observer
@@ -27,36 +24,6 @@ CONSOLE_CLOSE_OBSERVER = Path(__file__).with_name("console_close_observer.py")
 no_sigterm_on_windows = pytest.mark.skipif(
     os.name == "nt", reason="Windows sends no SIGTERM to another process: os.kill(pid, SIGTERM) "
                             "is TerminateProcess; closing the console is tested below instead")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def connect(port: int, timeout: float = 30) -> smtplib.SMTP:
-    """A client connected to the observer once it listens."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return smtplib.SMTP("127.0.0.1", port, timeout=30)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def big_mail_with_a_picture() -> bytes:
-    """Over 1 MiB, so that the window decodes it in its child process."""
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = "a@lab.example", "b@lab.example", "photo"
-    mail.set_content("a photo and some data")
-    mail.add_attachment(messages.sample_picture("PNG", (600, 400)), maintype="image",
-                        subtype="png", filename="campus.png")
-    mail.add_attachment(os.urandom(2 * 2**20), maintype="application",
-                        subtype="octet-stream", filename="data.bin")
-    return mail.as_bytes()
 
 
 def children_once_started(process: psutil.Process, count: int) -> list[psutil.Process]:
@@ -94,7 +61,7 @@ def ended_cleanly(process: subprocess.Popen, timeout: float = 20) -> str:
 @no_sigterm_on_windows
 @pytest.mark.gui
 def test_sigterm_closes_the_window_and_its_child_decoder_and_resource_tracker(x_server):
-    port = free_port()
+    port = child_observer.free_port()
     process = child_observer.start("--port", str(port), "--no-pop3", "--lang", "en",
                                    env={**os.environ, "DISPLAY": x_server})
     observer = psutil.Process(process.pid)
@@ -102,8 +69,8 @@ def test_sigterm_closes_the_window_and_its_child_decoder_and_resource_tracker(x_
     children = children_once_started(observer, 2)
     assert any("resource_tracker" in " ".join(child.cmdline()) for child in children)
     decoder_child, = (child for child in children if "spawn_main" in " ".join(child.cmdline()))
-    with connect(port) as client:
-        client.sendmail("a@lab.example", ["b@lab.example"], big_mail_with_a_picture())
+    with child_observer.connect(port) as client:
+        client.sendmail("a@lab.example", ["b@lab.example"], messages.big_mail_with_a_picture())
     deadline = time.monotonic() + 30
     while sum(decoder_child.cpu_times()[:2]) < 0.05 and time.monotonic() < deadline:
         time.sleep(0.2)  # the child decodes the mail (its imports alone take less)
@@ -117,10 +84,10 @@ def test_sigterm_closes_the_window_and_its_child_decoder_and_resource_tracker(x_
 
 @no_sigterm_on_windows
 def test_sigterm_ends_the_headless_observer_and_writes_the_open_session_report(tmp_path):
-    port = free_port()
+    port = child_observer.free_port()
     process = child_observer.start("--port", str(port), "--no-pop3", "--lang", "en", "--no-gui",
                                    "--report", str(tmp_path))
-    client = connect(port)
+    client = child_observer.connect(port)
     client.ehlo("lab-pc")  # the session is still open when SIGTERM comes
     process.send_signal(signal.SIGTERM)
     err = ended_cleanly(process)
@@ -132,12 +99,12 @@ def test_sigterm_ends_the_headless_observer_and_writes_the_open_session_report(t
 
 def test_closing_the_console_stops_the_observer_before_the_process_ends(tmp_path):
     """What Windows does when the console window is closed (see console_close_observer.py)."""
-    port = free_port()
+    port = child_observer.free_port()
     process = subprocess.Popen(
         [sys.executable, str(CONSOLE_CLOSE_OBSERVER), str(child_observer.OBSERVER),
          "--port", str(port), "--no-pop3", "--lang", "en", "--no-gui", "--report", str(tmp_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    client = connect(port)
+    client = child_observer.connect(port)
     client.ehlo("lab-pc")
     err = ended_cleanly(process)  # closes its stdin: the console window is closed
     client.close()
