@@ -53,6 +53,7 @@ _BANNER_STYLE = ("all: initial; display: block !important; visibility: visible !
 _WHITESPACE = " \t\n\r\f"
 _DOCTYPE = re.compile(r"\A\s*(<!doctype\b[^>]*>)", re.IGNORECASE)
 _TAG_START = re.compile(r"<([a-zA-Z][^\s/>]*)")
+_RISKY_TAG_START = re.compile(r"<(meta|link|iframe|frame)(?=[\s/>])", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))""", re.IGNORECASE)
 _CSS_IMPORT_STRING = re.compile(r"""@import\s*["']""", re.IGNORECASE)
@@ -62,7 +63,8 @@ _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+")
 _FETCHING = frozenset({"src", "srcset", "background", "poster", "data", "lowsrc", "dynsrc",
                        "xlink:href"})
 _LOCAL_URL = ("data:", "cid:", "#")
-# Taken out: Chromium connects to a frame's site although the policy then blocks the frame.
+# Taken out (see _RISKY_TAG_START): Chromium connects to a frame's site although the policy
+# then blocks the frame.
 _REMOVED_TAGS = frozenset({"link", "iframe", "frame"})
 
 
@@ -117,11 +119,40 @@ def _banner(blocked: Blocked, lang: str) -> str:
 def _defused(markup: str) -> tuple[str, Blocked]:
     """The mail's markup without its <meta http-equiv=refresh>, <link>, <iframe> and <frame>
     tags, and what the page blocks in it."""
+    kept, refresh = _without_risky_tags(markup)
+    scripts, remote = _counted(markup)
+    return kept, Blocked(scripts, remote, refresh)
+
+
+def _without_risky_tags(markup: str) -> tuple[str, int]:
+    """The markup without the tags a policy cannot stop, and how many were refreshes. Every
+    "<meta" counts, wherever it stands (a comment or a style sheet may not be one to a
+    browser): one whose tag holds "refresh" or another tag's "<" goes, with all it spans."""
     kept: list[str] = []
-    scripts = remote = refresh = 0
-    position = 0
+    refresh = position = 0
+    for match in _RISKY_TAG_START.finditer(markup):
+        if match.start() < position:  # inside a tag taken out
+            continue
+        end = tag_end(markup, match.end())
+        tag = markup[match.start():end]
+        if match.group(1).lower() == "meta":
+            if "refresh" in html.unescape(tag).lower():
+                refresh += 1
+            elif "<" not in tag[1:]:
+                continue  # a charset, a viewport: harmless
+        # A space where the tag was: what stood on either side cannot join into a new tag.
+        kept += [markup[position:match.start()], " "]
+        position = end
+    kept.append(markup[position:])
+    return "".join(kept), refresh
+
+
+def _counted(markup: str) -> tuple[int, int]:
+    """Scripts (elements, event handlers, javascript: URLs) and remote pictures, style sheets,
+    fonts and frames in the markup, as the banner counts them."""
+    scripts = remote = end = 0
     for match in _TAG_START.finditer(markup):
-        if match.start() < position:  # inside a tag taken out before
+        if match.start() < end:  # inside the tag before (in a quoted value): text, no tag
             continue
         name = match.group(1).lower()
         end = tag_end(markup, match.end())
@@ -129,22 +160,12 @@ def _defused(markup: str) -> tuple[str, Blocked]:
         scripts += (name == "script") + sum(
             key.startswith("on") or value.lstrip().lower().startswith("javascript:")
             for key, value in attributes)
-        remote += sum(key in _FETCHING and _is_remote(value) for key, value in attributes)
-        if name in _REMOVED_TAGS:
-            remote += any(key == "href" and _is_remote(value) for key, value in attributes)
-        elif name == "meta" and "refresh" in html.unescape(markup[match.start():end]).lower():
-            refresh += 1
-        else:  # another meta (a charset, a viewport) does no harm
-            continue
-        # A space where the tag was: what stood on either side cannot join into a new tag.
-        kept += [markup[position:match.start()], " "]
-        position = end
-    kept.append(markup[position:])
+        remote += sum((key in _FETCHING or key == "href" and name in _REMOVED_TAGS)
+                      and _is_remote(value) for key, value in attributes)
     remote += sum(not value.lower().startswith(_LOCAL_URL) and bool(value.strip())
                   for value in (next(filter(None, found), "")
                                 for found in _CSS_URL.findall(markup)))
-    remote += len(_CSS_IMPORT_STRING.findall(markup))
-    return "".join(kept), Blocked(scripts, remote, refresh)
+    return scripts, remote + len(_CSS_IMPORT_STRING.findall(markup))
 
 
 def tag_end(markup: str, index: int) -> int:
