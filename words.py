@@ -321,98 +321,95 @@ REMARKS: dict[RemarkKind, Text] = {
         "header, never decoded",
         "{width}x{height} 像素超过了 Pillow 的解压炸弹限制：只从图片首部读取尺寸，从不解码"),
     K.DEFECT_NO_BOUNDARY: Text(
-        "multipart without a boundary parameter, so it cannot be split into parts [{name}]",
-        "多部分主体没有 boundary 参数，因此无法拆分成各个部分 [{name}]"),
+        "multipart without a boundary parameter, so it cannot be split into parts",
+        "多部分主体没有 boundary 参数，因此无法拆分成各个部分"),
     K.DEFECT_START_BOUNDARY: Text(
-        "its boundary line never appears, so it is one block [{name}]",
-        "它的边界行从未出现，因此整体作为一块 [{name}]"),
+        "its boundary line never appears, so it is one block",
+        "它的边界行从未出现，因此整体作为一块"),
     K.DEFECT_CLOSE_BOUNDARY: Text(
-        "the closing boundary line is missing (cut off?) [{name}]", "缺少结束边界行（被截断了？）[{name}]"),
+        "the closing boundary line is missing (cut off?)", "缺少结束边界行（被截断了？）"),
     K.DEFECT_FIRST_LINE: Text(
-        "the first header line starts with whitespace [{name}]", "第一行首部以空白字符开头 [{name}]"),
+        "the first header line starts with whitespace", "第一行首部以空白字符开头"),
     K.DEFECT_ENVELOPE_LINE: Text(
-        "a 'From ' envelope line among the headers [{name}]", "首部中夹着一行“From ”信封行 [{name}]"),
+        "a 'From ' envelope line among the headers", "首部中夹着一行“From ”信封行"),
     K.DEFECT_NO_SEPARATOR: Text(
         "no blank line after the headers; the body starts at the first line that is not a "
-        "header [{name}]",
-        "首部之后没有空行；主体从第一个不是首部的行开始 [{name}]"),
+        "header",
+        "首部之后没有空行；主体从第一个不是首部的行开始"),
     K.DEFECT_NO_PARTS: Text(
-        "declared multipart but it has no parts [{name}]", "声明为多部分主体，但没有任何部分 [{name}]"),
+        "declared multipart but it has no parts", "声明为多部分主体，但没有任何部分"),
     K.DEFECT_MULTIPART_CTE: Text(
         "a multipart must be 7bit, 8bit or binary, but declares another "
-        "Content-Transfer-Encoding [{name}]",
-        "多部分主体的内容传送编码只能是 7bit、8bit 或 binary，但它声明了别的 Content-Transfer-Encoding [{name}]"),
-    K.DEFECT_UNDECODABLE: Text("bytes that cannot be decoded [{name}]", "有无法解码的字节 [{name}]"),
-    K.DEFECT_BASE64_PADDING: Text("bad base64 padding (repaired) [{name}]", "base64 填充有误（已修复）[{name}]"),
+        "Content-Transfer-Encoding",
+        "多部分主体的内容传送编码只能是 7bit、8bit 或 binary，但它声明了别的 Content-Transfer-Encoding"),
+    K.DEFECT_UNDECODABLE: Text("bytes that cannot be decoded", "有无法解码的字节"),
+    K.DEFECT_BASE64_PADDING: Text("bad base64 padding (repaired)", "base64 填充有误（已修复）"),
     K.DEFECT_BASE64_CHARACTERS: Text(
-        "characters outside the base64 alphabet (skipped) [{name}]", "有 base64 字母表以外的字符（已跳过）[{name}]"),
+        "characters outside the base64 alphabet (skipped)", "有 base64 字母表以外的字符（已跳过）"),
     K.DEFECT_BASE64_LENGTH: Text(
-        "base64 text of impossible length (cut off?); the incomplete last group was dropped [{name}]",
-        "base64 文本的长度不可能（被截断了？）；丢弃了不完整的最后一组 [{name}]"),
-    # The header defects of email.headerregistry, in words a student reads; "[name]" is the
-    # email package's name for the problem, to look it up.
+        "base64 text of impossible length (cut off?); the incomplete last group was dropped",
+        "base64 文本的长度不可能（被截断了？）；丢弃了不完整的最后一组"),
+    # The header defects of email.headerregistry, in words a student reads. The email
+    # package's class name is no word a student reads: it stays in the note's values ("name"
+    # in JSON Lines), to look it up.
     K.DEFECT_MALFORMED_HEADER: Text(
-        "a header line that is not \"Name: value\" [{name}]",
-        "有一行首部不是“名字: 值”的格式 [{name}]"),
+        "a header line that is not \"Name: value\"",
+        "有一行首部不是“名字: 值”的格式"),
     K.DEFECT_HEADER_MISSING_VALUE: Text(
-        "the field is empty, but it needs a value [{name}]",
-        "这个首部字段是空的，但它必须有值 [{name}]"),
+        "the field is empty, but it needs a value",
+        "这个首部字段是空的，但它必须有值"),
     K.DEFECT_INVALID_DATE: Text(
-        "the date is not in the RFC 5322 form (as in \"Tue, 1 Dec 2026 17:30:00 +0800\") "
-        "[{name}]",
-        "日期不符合 RFC 5322 规定的格式（星期、日、月、年、时间和时区）[{name}]"),
+        "the date is not in the RFC 5322 form (as in \"Tue, 1 Dec 2026 17:30:00 +0800\")",
+        "日期不符合 RFC 5322 规定的格式（星期、日、月、年、时间和时区）"),
     K.DEFECT_NON_ASCII_LOCAL_PART: Text(
         "the part of the address before @ is not ASCII, which only SMTPUTF8 mail allows "
-        "(RFC 6532) [{name}]",
-        "地址中 @ 之前的部分含有非 ASCII 字符，只有 SMTPUTF8 邮件才允许（RFC 6532）[{name}]"),
+        "(RFC 6532)",
+        "地址中 @ 之前的部分含有非 ASCII 字符，只有 SMTPUTF8 邮件才允许（RFC 6532）"),
     K.DEFECT_NON_PRINTABLE: Text(
         "the field holds control characters (non-printable ASCII), which RFC 5322 does not "
-        "allow in a header [{name}]",
-        "这个首部字段中含有控制字符（不可打印的 ASCII 字符），RFC 5322 不允许首部中出现它们 [{name}]"),
+        "allow in a header",
+        "这个首部字段中含有控制字符（不可打印的 ASCII 字符），RFC 5322 不允许首部中出现它们"),
     K.DEFECT_OBSOLETE_HEADER: Text(
         "the field uses an old syntax that RFC 5322 section 4 still accepts but no longer "
-        "writes [{name}]",
-        "这个首部字段使用了旧的语法，RFC 5322 第 4 节仍然接受，但已不再这样写 [{name}]"),
+        "writes",
+        "这个首部字段使用了旧的语法，RFC 5322 第 4 节仍然接受，但已不再这样写"),
     K.DEFECT_INVALID_HEADER: Text(
-        "the field does not follow the syntax of RFC 5322 or MIME; it is shown as received "
-        "[{name}]",
-        "这个首部字段不符合 RFC 5322 或 MIME 的语法；按收到的原样显示 [{name}]"),
+        "the field does not follow the syntax of RFC 5322 or MIME; it is shown as received",
+        "这个首部字段不符合 RFC 5322 或 MIME 的语法；按收到的原样显示"),
     K.DEFECT_NO_DOMAIN: Text(
         "an address without \"@domain\": perhaps the whole field was written as one RFC 2047 "
         "encoded word (as Python's email package does with a non-ASCII name), which hides "
-        "the address inside the encoding [{name}]",
+        "the address inside the encoding",
         "地址没有“@域名”部分：可能整个字段被写成了一个 RFC 2047 编码字（Python 的 email 包遇到"
-        "非 ASCII 的名字时就会这样），地址因此藏在了编码里 [{name}]"),
+        "非 ASCII 的名字时就会这样），地址因此藏在了编码里"),
     K.DEFECT_BAD_ADDRESS: Text(
-        "one of the addresses is not a valid address [{name}]",
-        "其中有一个地址不是合法的地址 [{name}]"),
+        "one of the addresses is not a valid address",
+        "其中有一个地址不是合法的地址"),
     K.DEFECT_NO_CLOSING_BRACKET: Text(
-        "an address or id opens \"<\" but never closes it with \">\" [{name}]",
-        "地址或标识以“<”开始，却没有用“>”结束 [{name}]"),
+        "an address or id opens \"<\" but never closes it with \">\"",
+        "地址或标识以“<”开始，却没有用“>”结束"),
     K.DEFECT_UNCLOSED: Text(
-        "the field ends inside a quoted string, a comment or a group that was never closed "
-        "[{name}]",
-        "首部字段在引号串、注释或地址组内部就结束了，它们没有闭合 [{name}]"),
+        "the field ends inside a quoted string, a comment or a group that was never closed",
+        "首部字段在引号串、注释或地址组内部就结束了，它们没有闭合"),
     K.DEFECT_LOCAL_PART_DOTS: Text(
-        "the part of the address before @ has a dot at its start or end, or two dots in a row "
-        "[{name}]",
-        "地址中 @ 之前的部分以点开头或结尾，或者有两个相连的点 [{name}]"),
+        "the part of the address before @ has a dot at its start or end, or two dots in a row",
+        "地址中 @ 之前的部分以点开头或结尾，或者有两个相连的点"),
     K.DEFECT_ENCODED_WORD_SPACING: Text(
         "an RFC 2047 encoded word is not separated from the words around it by a space, or "
-        "holds a space itself [{name}]",
-        "RFC 2047 编码字与前后的词之间没有空格分隔，或者编码字内部含有空格 [{name}]"),
+        "holds a space itself",
+        "RFC 2047 编码字与前后的词之间没有空格分隔，或者编码字内部含有空格"),
     K.DEFECT_BAD_MESSAGE_ID: Text(
-        "the id is not in the form <left@right> of RFC 5322 [{name}]",
-        "这个标识不是 RFC 5322 规定的 <左部@右部> 形式 [{name}]"),
+        "the id is not in the form <left@right> of RFC 5322",
+        "这个标识不是 RFC 5322 规定的 <左部@右部> 形式"),
     K.DEFECT_BAD_PARAMETER: Text(
-        "a parameter (such as the charset or the file name) is written wrongly [{name}]",
-        "有一个参数（如字符集或文件名）写法有误 [{name}]"),
+        "a parameter (such as the charset or the file name) is written wrongly",
+        "有一个参数（如字符集或文件名）写法有误"),
     K.DEFECT_HEADER_OTHER: Text(
-        "the email package found a problem in this field [{name}]",
-        "email 包在这个首部字段中发现了问题 [{name}]"),
+        "the email package found a problem in this field",
+        "email 包在这个首部字段中发现了问题"),
     K.DEFECT_OTHER: Text(
-        "the email package found a problem in the message's structure [{name}]",
-        "email 包在邮件的结构中发现了问题 [{name}]"),
+        "the email package found a problem in the message's structure",
+        "email 包在邮件的结构中发现了问题"),
     K.SUBSTITUTION: Text("{labelled}, decoded as {codec} ({reason})",
                          "{labelled}，按 {codec} 解码（{reason}）"),
     K.LABELLED: Text("labelled {charset}", "标为 {charset}"),

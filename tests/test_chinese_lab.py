@@ -13,6 +13,7 @@ import email.errors
 import email.message
 import html
 import io
+import json
 import os
 import re
 import socket
@@ -383,25 +384,27 @@ def _defect_classes() -> list[type]:
 
 @pytest.mark.parametrize("cls", _defect_classes(), ids=lambda cls: cls.__name__)
 def test_every_email_defect_reads_in_plain_words_in_both_languages(cls):
-    """Every defect class of email.errors gets our words, not the library's English prose; the
-    class name stays, in brackets, as a name to look up."""
+    """Every defect class of email.errors gets our words, not the library's English prose nor
+    its class name; the name stays in the note's values (JSON Lines), to look it up."""
     prose = "the library says something in english here"
     note = decoder._readable_defect(cls(prose))
     chinese, english = words.note_text(note, "zh"), words.note_text(note, "en")
     assert english_words(chinese) == [], chinese
     assert re.search(r"[\u4e00-\u9fff]", chinese), chinese
-    assert f"[{cls.__name__}]" in chinese and f"[{cls.__name__}]" in english
+    assert cls.__name__ not in chinese + english
+    assert note.to_json()["values"] == {"name": cls.__name__}
     assert "library says" not in chinese + english
 
 
-def test_an_unknown_defect_class_falls_back_to_a_generic_sentence_and_its_name():
+def test_an_unknown_defect_class_falls_back_to_a_generic_sentence():
     class FutureDefect(email.errors.MessageDefect):
         pass
 
     note = decoder._readable_defect(FutureDefect("a sentence a newer Python may write"))
-    assert words.note_text(note, "zh") == "email 包在邮件的结构中发现了问题 [FutureDefect]"
+    assert words.note_text(note, "zh") == "email 包在邮件的结构中发现了问题"
     assert words.note_text(note, "en") == (
-        "the email package found a problem in the message's structure [FutureDefect]")
+        "the email package found a problem in the message's structure")
+    assert note.to_json()["values"] == {"name": "FutureDefect"}
 
 
 def test_a_from_written_as_one_encoded_word_is_explained_in_chinese():
@@ -418,7 +421,7 @@ def test_a_from_written_as_one_encoded_word_is_explained_in_chinese():
     from_texts = [text for text in texts if "From" in text]
     assert from_texts == ["首部 From：地址没有“@域名”部分：可能整个字段被写成了一个 "
                           "RFC 2047 编码字（Python 的 email 包遇到非 ASCII 的名字时就会这样），"
-                          "地址因此藏在了编码里 [InvalidHeaderDefect]。"], texts
+                          "地址因此藏在了编码里。"], texts
     assert all(english_words(text) == [] for text in texts), texts
 
 
@@ -426,5 +429,20 @@ def test_control_characters_in_a_header_are_explained_in_chinese():
     raw = (b"From: a\x01b <a@example.com>\r\nTo: b@example.com\r\nSubject: x\r\n"
            b"Date: Tue, 1 Dec 2026 17:30:00 +0800\r\nMessage-ID: <1@example.com>\r\n\r\nhi\r\n")
     texts = decoder.decode(raw).remark_texts("zh")
-    assert any("含有控制字符" in text and "[NonPrintableDefect]" in text for text in texts), texts
+    assert any("含有控制字符" in text for text in texts), texts
+    assert all("Defect" not in text for text in texts), texts
     assert all("non-printables" not in text for text in texts), texts
+
+
+def test_a_boundary_that_never_appears_is_said_in_words_and_named_only_in_json_lines():
+    raw = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\n"
+           b"Date: Tue, 1 Dec 2026 17:30:00 +0800\r\nMessage-ID: <1@example.com>\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"zzz\"\r\n\r\n"
+           b"--other\r\nContent-Type: text/plain\r\n\r\nhi\r\n--other--\r\n")
+    result = decoder.decode(raw)
+    texts = result.remark_texts("zh")
+    assert any(text.endswith("它的边界行从未出现，因此整体作为一块。") for text in texts), texts
+    assert all(english_words(text) == [] and "Defect" not in text for text in texts), texts
+    remarks = result.to_json()["remarks"]
+    assert '"name": "StartBoundaryNotFoundDefect"' in json.dumps(remarks)  # to look it up
+    assert all("Defect" not in remark["text"] for remark in remarks), remarks
