@@ -228,16 +228,17 @@ def reply_wire_lines(ev: ServerEvent, labels: Labels) -> list[str]:
     return ["S: " + line for line in ev.wire_lines(body)]
 
 
-def listening_address(ev: Listening) -> str:
-    """Where clients connect: in class mode the addresses students type (lan.py)."""
-    return ", ".join(f"{host}:{ev.port}" for host in ev.lan_addresses or (ev.host,))
+def listening_address(ev: Listening, port: int | None = None) -> str:
+    """Where clients connect (to ``port``, else SMTP's): in class mode the addresses students
+    type (lan.py)."""
+    return ", ".join(f"{host}:{port or ev.port}" for host in ev.lan_addresses or (ev.host,))
 
 
 # Each entry turns one event into (tag, text) for the dialogue; text may span lines.
 _DIALOGUE_FORMATS: dict[str, Callable[[ServerEvent, Labels], tuple[str, str]]] = {
     "listening": lambda ev, t: (TAG_MARKER, "\n".join(
         [t["mark_listening"].format(address=listening_address(ev), hostname=ev.hostname)]
-        + ([t["mark_listening_pop3"].format(address=f"{ev.host}:{ev.pop3_port}")]
+        + ([t["mark_listening_pop3"].format(address=listening_address(ev, ev.pop3_port))]
            if ev.pop3_port is not None else []))),
     "connect": lambda ev, t: (TAG_MARKER, t["mark_connect"].format(
         session=ev.session, peer=ev.peer)),

@@ -69,10 +69,13 @@ def test_the_window_title_and_status_bar_show_what_students_type(root, events, l
     try:
         feed(window, events, so.Listening(
             session=0, time=0.0, host="0.0.0.0", port=2626, requested_port=2626,
-            fallback_reason=None, hostname="teacher-pc", pop3_port=None,
+            fallback_reason=None, hostname="teacher-pc", pop3_port=1110,
             lan_addresses=("192.168.1.23", "192.168.56.1")))
         shown = "192.168.1.23:2626, 192.168.56.1:2626"
         assert window.root.title().endswith(shown)
-        assert window.address_label.cget("text").endswith(shown)
+        assert shown in window.address_label.cget("text")
+        # the dialogue's first lines too, POP3's with its own port
+        dialogue = window.dialogue_text.get("1.0", "end")
+        assert shown in dialogue and "192.168.1.23:1110, 192.168.56.1:1110" in dialogue
     finally:
         window.shutdown()
