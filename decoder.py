@@ -182,7 +182,9 @@ class DecodedMessage:
     cc: str | None = None
     date: str | None = None
     message_id: str | None = None
-    text: str | None = None  # every text piece of `body`, in order; line ends are "\n"
+    # every text piece of `body`, in order; line ends are "\n"; a picture of an HTML body
+    # without alt text is words.PICTURE_MARK, which the renderers put in words
+    text: str | None = None
     html: str | None = None
     text_from_html: bool = False  # True when `text` holds a rendering of an HTML body
     body: list[BodyPiece] = field(default_factory=list)  # what a reader sees, in order
@@ -774,11 +776,12 @@ class _HTMLText(HTMLParser):
             self._pre_depth += 1
 
     def _emit_image(self, attrs: dict[str, str | None]) -> None:
-        """A reader sees the picture: show it as [alt text], but skip tracking pixels."""
+        """A reader sees the picture: show it as [alt text], else as words.PICTURE_MARK (the
+        renderers say "picture" in the reader's language), but skip tracking pixels."""
         if attrs.get("width") in ("0", "1") or attrs.get("height") in ("0", "1"):
             return
         alt = (attrs.get("alt") or "").strip()
-        self._emit(f"[{alt or 'image'}]")
+        self._emit(f"[{alt}]" if alt else words.PICTURE_MARK)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _INVISIBLE_TAGS:
@@ -2183,7 +2186,8 @@ def format_report(decoded: DecodedMessage, lang: str = "en") -> str:
     if decoded.outlook_test:
         head.append(" " * 12 + said["outlook_test"])
     head += ["", said["text_from_html" if decoded.text_from_html else "text"]]
-    text = decoded.text.rstrip() if decoded.text is not None else said["no_text"]
+    text = (words.pictures_said(decoded.text.rstrip(), lang) if decoded.text is not None
+            else said["no_text"])
     tail = ["", said["attachments"].format(count=len(decoded.attachments))]
     tail += [_describe_attachment(attachment, said) for attachment in decoded.attachments]
     tail += ["", said["mime_tree"]] + [describe_part(part, lang) for part in decoded.parts]

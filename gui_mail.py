@@ -33,7 +33,7 @@ from explain import Text
 from gui_widgets import (COLOURS, TAG_ERROR, TAG_HEADER_NAME, TAG_MARKER, TAG_NOTE,
                          ScrollableFrame, append_text, call_weakly, current_jobs, display_line,
                          display_text, format_size, replace_text, screen_of, scrolled_text)
-from words import Labels, refusal
+from words import Labels, pictures_said, refusal
 
 RAW_VIEW_LIMIT = 256 * 1024  # bytes of raw content inserted at once (2-3 ms)
 BODY_VIEW_LIMIT = 256 * 1024  # characters of decoded body text shown
@@ -183,7 +183,7 @@ def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
     if not decoded.text:
         return [(labels["no_text_body"], TAG_MARKER)]
     shown = decoded.text[:BODY_VIEW_LIMIT]
-    segments = [(display_text(shown), "")]
+    segments = [(display_text(pictures_said(shown, labels.lang)), "")]
     hidden = len(decoded.text) - len(shown)
     if hidden:
         segments.append(("\n" + labels["body_truncated"].format(count=hidden), TAG_NOTE))
@@ -202,7 +202,7 @@ def _body_piece_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
             segments += [(marker, f"{TAG_PICTURE} {picture_tag(piece.part)}"), ("\n\n", "")]
             continue
         text = piece.text.rstrip("\n")
-        segments.append((display_text(text[:room]) + "\n\n", ""))
+        segments.append((display_text(pictures_said(text[:room], labels.lang)) + "\n\n", ""))
         room -= min(room, len(text))
         if room == 0:
             segments.append((labels["body_truncated"].format(count=len(text)), TAG_NOTE))

@@ -30,7 +30,7 @@ import decoder
 from events import PROTOCOL_POP3, Envelope, ServerEvent
 from explain import SCENARIOS, Text
 from explain_pop3 import explain_command_event, explain_reply_event
-from words import disconnect_reason, note_text, refusal, state_name
+from words import disconnect_reason, note_text, pictures_said, refusal, state_name
 
 BODY_LIMIT = 256 * 1024  # characters of message text in a report, as the window shows
 RAW_LIMIT = 64 * 1024  # octets of a message's raw source in a report (pictures make it long)
@@ -304,7 +304,8 @@ def _envelope_items(envelope: Envelope) -> list[tuple[str, str]]:
 
 def _shown_text(decoded: decoder.DecodedMessage, lang: str) -> tuple[str, str | None]:
     """The message text for a report (at most BODY_LIMIT characters), and a note if cut."""
-    text = decoded.text.rstrip() if decoded.text is not None else label("no_text", lang)
+    text = (pictures_said(decoded.text.rstrip(), lang) if decoded.text is not None
+            else label("no_text", lang))
     if len(text) <= BODY_LIMIT:
         return text, None
     return text[:BODY_LIMIT], label("text_cut", lang, length=f"{len(text):,}",
@@ -551,7 +552,7 @@ def _html_body_piece(piece: decoder.BodyPiece, attachments: dict[str, decoder.At
                      lang: str) -> str:
     """A text of the body, or a picture where it stands between them."""
     if piece.kind != "picture":
-        return f'<pre class="text">{escape(piece.text.rstrip())}</pre>'
+        return f'<pre class="text">{escape(pictures_said(piece.text.rstrip(), lang))}</pre>'
     attachment = attachments.get(piece.part)
     uri = _thumbnail_uri(attachment.data) if attachment is not None else None
     if uri is None:

@@ -464,6 +464,19 @@ class Labels(dict[str, str]):
         self.lang = lang
 
 
+# Where a picture of an HTML body without alt text stands in the decoded text: U+FFFC OBJECT
+# REPLACEMENT CHARACTER, Unicode's mark for an object in running text (the decoder speaks no
+# language; JSON Lines keep the mark). What a person reads says "picture", as Foxmail's and QQ
+# Mail's text views do ([图片]).
+PICTURE_MARK = "\ufffc"
+PICTURE_WORD = Text("[picture]", "［图片］")
+
+
+def pictures_said(text: str, lang: str) -> str:
+    """`text` with each PICTURE_MARK as the word "picture" in `lang`."""
+    return text.replace(PICTURE_MARK, PICTURE_WORD(lang))
+
+
 def note_text(note: Note, lang: str) -> str:
     """A remark in words, in ``lang``; values that are remarks themselves are put in words too."""
     return REMARKS[note.kind](lang).format_map(_shown_values(note.values, lang))

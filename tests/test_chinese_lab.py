@@ -446,3 +446,41 @@ def test_a_boundary_that_never_appears_is_said_in_words_and_named_only_in_json_l
     remarks = result.to_json()["remarks"]
     assert '"name": "StartBoundaryNotFoundDefect"' in json.dumps(remarks)  # to look it up
     assert all("Defect" not in remark["text"] for remark in remarks), remarks
+
+
+def html_mail_with_pictures(*, inline_photo: bool) -> events.MessageReceived:
+    """An HTML mail whose <img> has no alt text (Outlook's pasted pictures), maybe followed
+    by a photo shown where it stands (the window's other way of laying out the body)."""
+    html_part = ("Content-Type: text/html; charset=utf-8\r\n\r\n"
+                 '<p>老师好：<img src="cid:image001.png@01DA">见图。</p>\r\n').encode("utf-8")
+    if inline_photo:
+        from messages import sample_picture
+
+        photo = base64.b64encode(sample_picture("PNG", (4, 4))).decode("ascii")
+        body = (b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n' + html_part
+                + b"--b\r\nContent-Type: image/png\r\nContent-Disposition: inline\r\n"
+                  b"Content-Transfer-Encoding: base64\r\n\r\n" + photo.encode("ascii")
+                + b"\r\n--b--\r\n")
+    else:
+        body = html_part
+    raw = (f"From: 学生 <a@example.com>\r\nSubject: {SUBJECT}\r\nMIME-Version: 1.0\r\n"
+           ).encode("utf-8") + body
+    envelope = events.Envelope("a@example.com", ("b@example.com",))
+    return events.MessageReceived(
+        session=1, time=0.0, number=1, envelope=envelope, raw=raw, complete=True, accepted=True, reason=None, decoded=decoder.decode(raw))
+
+
+@pytest.mark.parametrize("inline_photo", [False, True], ids=["text", "text-and-photo"])
+def test_a_picture_without_alt_text_is_named_in_chinese_in_the_window_and_reports(inline_photo):
+    message = html_mail_with_pictures(inline_photo=inline_photo)
+    assert [piece.kind for piece in message.decoded.body] == (
+        ["html", "picture"] if inline_photo else ["html"])
+    shown = {
+        "window": "".join(chars for chars, _ in gui_mail.body_segments(message, ZH)),
+        "report": report.session_text([message], lang="zh"),
+        "page": html.unescape(report.session_html([message], lang="zh")),
+        "decoder": decoder.format_report(message.decoded, "zh"),
+    }
+    for where, text in shown.items():
+        assert "老师好：［图片］见图。" in text, where
+        assert "\ufffc" not in text and "[image]" not in text and "[picture]" not in text, where

@@ -640,11 +640,25 @@ def test_odd_inputs_decode(raw):
     ("<p class=MsoNormal>line 1<o:p></o:p></p><p class=MsoNormal>line 2</p>", "line 1\nline 2"),
     ("<div>  lots   of\n spaces </div><div>next</div>", "lots of spaces\nnext"),
     ('<img src="cid:x" alt="Logo"><img src="t.gif" width="1" height="1">', "[Logo]"),
+    # no alt text: a mark, not a word; the renderers say "picture" in the reader's language
+    ('<p>Hi <img src="cid:image001.png@01DA"><img alt=" "></p>', "Hi \ufffc\ufffc"),
     ("<pre>  keep\n   this</pre>", "keep\n   this"),
     ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"),
 ])
 def test_html_to_text(html, text):
     assert decoder.html_to_text(html) == text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "[picture]"), ("zh", "［图片］")])
+def test_a_picture_without_alt_text_is_named_in_the_readers_language(lang, word):
+    raw = wire("From: a@example.com", "Subject: logo", "MIME-Version: 1.0",
+               'Content-Type: text/html; charset="utf-8"', "Content-Transfer-Encoding: 8bit", "",
+               '<p>Our school<img src="cid:logo@x"> and <img src="cid:badge@x" alt="校徽"></p>'
+               .encode("utf-8"))
+    decoded = decoder.decode(raw)
+    assert decoded.text == "Our school\ufffc and [校徽]"  # decode() speaks no language
+    assert decoded.to_json()["text"] == decoded.text
+    assert f"Our school{word} and [校徽]" in decoder.format_report(decoded, lang)
 
 
 def test_html_to_text_keeps_the_text_before_a_section_the_parser_rejects():
