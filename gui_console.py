@@ -18,7 +18,7 @@ import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from tkinter import filedialog, messagebox, simpledialog, ttk
+from tkinter import filedialog, messagebox, ttk
 from typing import Any
 
 import console
@@ -55,6 +55,8 @@ WORDS: dict[str, Text] = {
                        "要编码的文本（用户名或密码）："),
     "ask_user": Text("User name:", "用户名："),
     "ask_password": Text("Password:", "密码："),
+    "ok": Text("OK", "确定"),
+    "cancel": Text("Cancel", "取消"),
     "state_idle": Text("Not connected. Choose a server and press Connect.",
                        "未连接。请选择服务器，然后单击“连接”。"),
     "state_connecting": Text("Connecting…", "正在连接…"),
@@ -345,8 +347,8 @@ class ConsolePane:
     # -- helper buttons
 
     def insert_base64(self) -> None:
-        text = simpledialog.askstring(self.labels["ask_base64_title"], self.labels["ask_base64"],
-                                      parent=self.root)
+        text = ask_text(self.root, self.lang, self.labels["ask_base64_title"],
+                        self.labels["ask_base64"])
         if text is not None:
             self._note(console.Note("base64_of", {"text": text,
                                                   "encoded": console.base64_of(text)}))
@@ -354,11 +356,11 @@ class ConsolePane:
             self.entry.insert(0, console.base64_of(text))
 
     def insert_auth_plain(self) -> None:
-        user = simpledialog.askstring("AUTH PLAIN", self.labels["ask_user"], parent=self.root)
+        user = ask_text(self.root, self.lang, "AUTH PLAIN", self.labels["ask_user"])
         if user is None:
             return
-        password = simpledialog.askstring("AUTH PLAIN", self.labels["ask_password"], show="*",
-                                          parent=self.root)
+        password = ask_text(self.root, self.lang, "AUTH PLAIN", self.labels["ask_password"],
+                            show="*")
         if password is not None:
             self.entry.delete(0, "end")
             self.entry.insert(0, console.auth_plain_command(user, password))
@@ -447,6 +449,67 @@ class ConsolePane:
 
 
 # --------------------------------------------------------------------------------------------
+# A line of text asked in the window's language
+
+
+def ask_text(parent: tk.Misc, lang: str, title: str, prompt: str, *, initial: str = "",
+             show: str = "") -> str | None:
+    """The line the user types in a small modal dialog; None when they cancel.
+
+    Not ``simpledialog.askstring``: its buttons say "OK" and "Cancel" in a zh session too.
+    Enter is OK, Esc and the window's close box are Cancel; the dialog stays on the screen.
+    """
+    labels = LABELS[lang]
+    dialog = tk.Toplevel(parent)
+    dialog.withdraw()
+    dialog.title(title)
+    dialog.resizable(False, False)
+    dialog.transient(parent.winfo_toplevel())
+    answer: list[str] = []
+    screen_width, screen_height = parent.winfo_screenwidth(), parent.winfo_screenheight()
+    frame = ttk.Frame(dialog, padding=12)
+    frame.pack(fill="both", expand=True)
+    ttk.Label(frame, text=prompt, wraplength=min(420, screen_width - 60),
+              justify="left").pack(anchor="w")
+    entry = ttk.Entry(frame, width=40, show=show)
+    entry.insert(0, initial)
+    entry.select_range(0, "end")
+    entry.pack(fill="x", pady=(6, 10))
+    buttons = ttk.Frame(frame)
+    buttons.pack(anchor="e")
+
+    def close(ok: bool) -> None:
+        if ok:
+            answer.append(entry.get())
+        dialog.grab_release()
+        dialog.destroy()
+
+    ok_button = ttk.Button(buttons, text=labels["ok"], default="active",
+                           command=lambda: close(True))
+    cancel_button = ttk.Button(buttons, text=labels["cancel"], command=lambda: close(False))
+    ok_button.pack(side="left", padx=(0, 6))
+    cancel_button.pack(side="left")
+    dialog.bind("<Return>", lambda _e: close(True))
+    dialog.bind("<KP_Enter>", lambda _e: close(True))
+    dialog.bind("<Escape>", lambda _e: close(False))
+    dialog.protocol("WM_DELETE_WINDOW", lambda: close(False))
+    dialog.update_idletasks()
+    width = min(dialog.winfo_reqwidth(), screen_width)
+    height = min(dialog.winfo_reqheight(), screen_height)
+    top = parent.winfo_toplevel()
+    x = top.winfo_rootx() + (top.winfo_width() - width) // 2
+    y = top.winfo_rooty() + (top.winfo_height() - height) // 3
+    dialog.geometry(f"+{max(0, min(x, screen_width - width))}"
+                    f"+{max(0, min(y, screen_height - height))}")
+    dialog.deiconify()
+    dialog.wait_visibility()
+    dialog.grab_set()
+    entry.focus_force()
+    dialog.wait_window()
+    return answer[0] if answer else None
+
+
+# --------------------------------------------------------------------------------------------
 # Saved sessions in the window
 
 
@@ -454,9 +517,8 @@ def ask_student(window: Any) -> str | None:
     """The student's name and number for a report (remembered for the next export); None when
     the student cancels, "" when they leave it empty."""
     labels = LABELS[window.lang]
-    answer = simpledialog.askstring(labels["student_title"], labels["student_prompt"],
-                                    initialvalue=getattr(window, "student", ""),
-                                    parent=window.root)
+    answer = ask_text(window.root, window.lang, labels["student_title"], labels["student_prompt"],
+                      initial=getattr(window, "student", ""))
     if answer is not None:
         window.student = answer.strip()
         return window.student

@@ -382,7 +382,7 @@ def test_an_older_message_brings_up_its_session_and_esc_follows_again(root, tmp_
                             str(tmp_path / "session.html"))
         import gui_console  # the export asks for the student's name and number first
 
-        monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "")
+        monkeypatch.setattr(gui_console, "ask_text", lambda *_a, **_k: "")
         window.export_session()
         assert saved == [labels["export_title"].format(session=1)]
         assert "第一封" in (tmp_path / "session.html").read_text("utf-8")

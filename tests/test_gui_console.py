@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import tkinter as tk
+from tkinter import ttk
+
 import pytest
 from gui_fixtures import observed_window, wait_until
 
@@ -114,3 +118,48 @@ def test_a_console_to_a_closed_port_says_so_and_the_window_lives_on(root):
         pane.other_entry.insert(0, "nonsense")
         pane.connect_button.invoke()
         assert "Give the server as PORT or HOST:PORT" in pane.transcript_text()
+
+
+def _answer_the_dialog(root, typed, key, seen):
+    """Runs inside the dialog's own event loop: notes what it shows, types, presses ``key``."""
+    def answer(tries=100):
+        shown = [w for w in root.winfo_children() if isinstance(w, tk.Toplevel)
+                 and w.winfo_viewable()]
+        focus = root.focus_get()
+        if tries and not (shown and focus and str(focus).startswith(str(shown[-1]))):
+            root.after(100, answer, tries - 1)  # not on the screen, or not focused, yet
+            return
+        dialog = shown[-1]
+        widgets, todo = [], [dialog]
+        while todo:
+            widget = todo.pop()
+            widgets.append(widget)
+            todo.extend(widget.winfo_children())
+        seen["buttons"] = [w.cget("text") for w in widgets if isinstance(w, ttk.Button)]
+        seen["focus"] = root.focus_get()
+        seen["entry"] = next(w for w in widgets if isinstance(w, ttk.Entry))
+        seen["initial"] = seen["entry"].get()
+        seen["fits"] = (dialog.winfo_rootx() >= 0 and dialog.winfo_rooty() >= 0
+                        and dialog.winfo_rootx() + dialog.winfo_width() <= root.winfo_screenwidth()
+                        and dialog.winfo_rooty() + dialog.winfo_height()
+                        <= root.winfo_screenheight())
+        seen["entry"].delete(0, "end")
+        seen["entry"].insert(0, typed)
+        seen["entry"].event_generate(key)
+    root.after(100, answer)
+
+
+@pytest.mark.parametrize("lang, buttons", [("zh", ["确定", "取消"]), ("en", ["OK", "Cancel"])])
+def test_the_report_asks_the_student_in_the_window_language(root, lang, buttons):
+    window = gui.ObserverWindow(root, queue.Queue(), lang=lang, poll=False)
+    try:
+        seen = {}
+        _answer_the_dialog(root, "  张三 2025001 ", "<Return>", seen)
+        assert gui_console.ask_student(window) == "张三 2025001"  # Enter is OK
+        assert sorted(seen["buttons"]) == sorted(buttons) and seen["fits"]
+        assert seen["focus"] == seen["entry"] and seen["initial"] == ""
+        _answer_the_dialog(root, "李四", "<Escape>", seen)
+        assert gui_console.ask_student(window) is None  # Esc cancels, the name given stays
+        assert seen["initial"] == "张三 2025001" and window.student == "张三 2025001"
+    finally:
+        window.shutdown()

@@ -260,7 +260,7 @@ def test_released_rows_are_marked_and_say_so_when_chosen(root, events, monkeypat
         kept = [ev for ev in window._received if ev.event == "message"]
         assert [len(ev.raw) > 0 for ev in kept] == [False, False, True, True]
         # Export says that the report lacks what the window no longer holds.
-        monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "")
+        monkeypatch.setattr(gui_console, "ask_text", lambda *_a, **_k: "")
         monkeypatch.setattr(gui.filedialog, "asksaveasfilename", lambda **_: "")
         window.export_session()
         assert "连接 #1 的报告中有第 1, 2 封邮件的对话，但没有它的内容" in text_of(

@@ -619,11 +619,11 @@ def test_export_writes_the_session_report_only_when_asked(window, events, monkey
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename", ask)
     students = []  # the export asks for the student's name and number first
 
-    def ask_student(title, prompt, **options):
-        students.append(options.get("initialvalue"))
+    def ask_student(parent, lang, title, prompt, **options):
+        students.append(options.get("initial"))
         return "张三 2024001"
 
-    monkeypatch.setattr(gui_console.simpledialog, "askstring", ask_student)
+    monkeypatch.setattr(gui_console, "ask_text", ask_student)
     assert list(tmp_path.iterdir()) == []
     window.state_strip.export_button.invoke()
     assert asked[0]["initialfile"].endswith(".html")
@@ -641,7 +641,7 @@ def test_export_writes_the_session_report_only_when_asked(window, events, monkey
     assert "张三 2024001" in report_html
     assert students == ["", "张三 2024001"]  # the second export offers the name given before
 
-    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: None)
+    monkeypatch.setattr(gui_console, "ask_text", lambda *_a, **_k: None)
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename", lambda **_: pytest.fail("asked"))
     window.state_strip.export_button.invoke()  # cancelling the name cancels the export
 

@@ -192,7 +192,7 @@ def test_the_shortcuts_save_export_and_clear(root, tmp_path, monkeypatch):
     paths = iter([tmp_path / "mail.eml", tmp_path / "session.html"])
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
                         lambda **options: asked.append(options["title"]) or str(next(paths)))
-    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "张三 2025001")
+    monkeypatch.setattr(gui_console, "ask_text", lambda *_a, **_k: "张三 2025001")
     labels = gui.LABELS["en"]
     with observed_window(root) as (window, server):
         send(server.port, messages.gb2312_text_message("实验报告", "正文。\r\n"))

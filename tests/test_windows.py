@@ -123,7 +123,7 @@ def test_the_exported_text_report_is_utf8_with_bom_and_crlf(window, events, monk
     monkeypatch.setattr(gui.filedialog, "asksaveasfilename",
                         lambda **_: str(tmp_path / "报告.txt"))
     # the export asks for the student's name and number first (gui_console.ask_student)
-    monkeypatch.setattr(gui_console.simpledialog, "askstring", lambda *_a, **_k: "张三 2024001")
+    monkeypatch.setattr(gui_console, "ask_text", lambda *_a, **_k: "张三 2024001")
     window.state_strip.export_button.invoke()
     data = (tmp_path / "报告.txt").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
