@@ -367,9 +367,10 @@ ATTACHED_WINDOW_OFFSET = 32  # pixels right of and below the main window's corne
 
 class AttachedMessageWindow:
     """An attached mail opened as a message of its own (as Thunderbird opens an .eml): its
-    headers, its text with its pictures where they stand, its attachments (each saves, and an
-    attached mail in it opens in turn) and its MIME tree. It is decoded and its pictures scaled
-    on the window's worker; this window polls for them."""
+    headers, its text with its pictures where they stand, its attachments (a picture shown, a
+    click opens it large; each saves, and an attached mail in it opens in turn) and its MIME
+    tree; Esc closes it, as it closes a picture. It is decoded and its pictures scaled on the
+    window's worker; this window polls for them."""
 
     def __init__(self, root: tk.Tk, attachment: Any, labels: Labels, worker: ThreadPoolExecutor,
                  on_save: Callable[[Any], None], bold_font: tkfont.Font) -> None:
@@ -398,9 +399,16 @@ class AttachedMessageWindow:
         for tag in (TAG_MARKER, TAG_NOTE):
             self.text.tag_configure(tag, foreground=COLOURS[tag])
         self.text.tag_configure("tree", font="TkFixedFont")
+        text = self.text  # a picture in it opens large on a click, as in the main window
+        text.tag_bind(TAG_PICTURE_SHOWN, "<Button-1>", self._on_picture_clicked)
+        text.tag_bind(TAG_PICTURE_SHOWN, "<Enter>", lambda _e: text.configure(cursor="hand2"))
+        text.tag_bind(TAG_PICTURE_SHOWN, "<Leave>", lambda _e: text.configure(cursor=""))
+        self.picture_windows: list[PictureWindow] = []
         frame.pack(fill="both", expand=True)
+        self.window.bind("<Escape>", lambda _e: self.window.destroy())  # as a picture window
         replace_text(self.text, [(labels["attached_decoding"], TAG_MARKER)])
         when_done(self.window, worker.submit(decoder.decode, attachment.data), self._show)
+        self.window.focus_set()  # for Esc
 
     def _show(self, future: Future) -> None:
         self.decoded = decoded = future.result()
@@ -427,6 +435,13 @@ class AttachedMessageWindow:
             count=len(attachments)) + "\n")
         self.text.configure(state="normal")
         for attachment in attachments:
+            if attachment.image is not None and not self.text.tag_ranges(
+                    picture_tag(attachment.part)):  # shown here, as on the main window's cards
+                self.text.insert("end", "  ")
+                self.text.insert("end", self.labels["picture_in_text"].format(
+                    name=display_line(attachment.filename)),
+                    f"{TAG_PICTURE} {picture_tag(attachment.part)}")
+                self.text.insert("end", "\n")
             self.text.insert("end", "  " + attachment_caption(attachment) + "  ")
             self.text.window_create("end", window=ttk.Button(
                 self.text, text=self.labels["save_attachment"],
@@ -441,6 +456,17 @@ class AttachedMessageWindow:
     def open(self, attachment: Any) -> None:
         self.opened.append(AttachedMessageWindow(self._root, attachment, self.labels,
                                                  self._worker, self._on_save, self._bold_font))
+
+    def _on_picture_clicked(self, event: tk.Event) -> None:
+        """Open the picture clicked large, in a window of its own."""
+        tags = self.text.tag_names(f"@{event.x},{event.y}")
+        attachment = next((attachment for attachment in self.decoded.attachments
+                           if attachment.image is not None
+                           and picture_tag(attachment.part) in tags), None)
+        if attachment is not None:
+            self.picture_windows = [window for window in self.picture_windows if window.is_open]
+            self.picture_windows.append(PictureWindow(self._root, attachment, self.labels,
+                                                      self._worker))
 
     def _show_picture(self, part: str, future: Future) -> None:
         image = future.result() if future.exception() is None else None

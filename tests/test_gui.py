@@ -814,6 +814,38 @@ def test_bounce_shows_its_status_and_opens_the_returned_mail(window, events):
     opened.window.destroy()
 
 
+def test_the_attached_mail_shows_its_pictures_a_click_opens_one_and_esc_closes_it(window,
+                                                                                  events):
+    inner = messages.picture_message(messages.sample_picture("PNG", (200, 150)), "photo.png")
+    raw = ("From: a@example.com\r\nTo: b@example.com\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+           'Content-Type: multipart/mixed; boundary="o"\r\n\r\n'
+           "--o\r\nContent-Type: text/plain\r\n\r\nforwarded\r\n"
+           '--o\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; '
+           'filename="fwd.eml"\r\n\r\n').encode() + inner + b"\r\n--o--\r\n"
+    feed(window, events, message(decoder.decode(raw), raw=raw))
+    [card] = window.message_pane.attachment_cards
+    card.open_button.invoke()
+    [opened] = window.message_pane.attached_windows
+    assert pump_until(window, lambda: opened.text.image_names())
+    [image] = opened.text.image_names()  # the picture itself, not a line to save it
+    assert "[picture:" not in text_of(opened.text)
+    assert int(opened.text.tk.call("image", "width", opened.text.image_cget(image, "image"))) > 100
+    opened.text.see(image)
+    window.root.update()
+    x, y, width, height = opened.text.bbox(image)
+    opened.text.event_generate("<Motion>", x=x + width // 2, y=y + height // 2)  # Win32 Tk
+    opened.text.event_generate("<Button-1>", x=x + width // 2, y=y + height // 2)
+    [large] = opened.picture_windows
+    assert pump_until(window, lambda: large.photo is not None)
+    assert large.window.title() == "photo.png"
+    large.close()
+    opened.text.focus_force()
+    assert wait_until(window.root, lambda: window.root.focus_get() is opened.text)
+    opened.text.event_generate("<Escape>")
+    window.root.update()
+    assert not opened.window.winfo_exists()
+
+
 # --------------------------------------------------------------------------------------------
 # Control characters a decoded field carries are shown, never obeyed (issue 14.6 for the window)
 
