@@ -1264,7 +1264,11 @@ class ObserverWindow:
 
     # ---- showing one message
 
-    def _on_message_selected(self, listed: ListedMessage) -> None:
+    def _on_message_selected(self, listed: ListedMessage | None) -> None:
+        """Show the message chosen in the list; None: the search hid it and found none."""
+        if listed is None:
+            self._show_message(None)
+            return
         if listed not in (self._shown, self._newest_to_show):
             self._show_message(listed)
         following = self.list_pane.following
@@ -1372,6 +1376,7 @@ class ObserverWindow:
         """Delete a message from the window (not from the POP3 maildrop: a client can still
         fetch it); its dialogue stays, without the content, as for a released message."""
         self.store.delete(listed.key)
+        self.message_pane.close_windows(listed.session, listed.number)  # its pictures too
         self._forget_content(listed)
         self.list_pane.delete(listed)  # selects the row taking its place, if any
         if self._shown is listed:  # none did
@@ -1394,6 +1399,7 @@ class ObserverWindow:
         self._newest_to_show = None
         self._message_session = None
         self._shown = None
+        self.message_pane.close_windows()  # the pictures and attached mails opened from them
         for pane in self._panes():
             pane.clear()
         self._tracks.clear()

@@ -459,7 +459,7 @@ class MessageListPane:
         self.following = listed is self.store.newest()
         self._call("select", listed)
 
-    def _call(self, name: str, listed: ListedMessage) -> None:
+    def _call(self, name: str, listed: ListedMessage | None) -> None:
         method = self._callbacks[name]()
         if method is not None:
             method(listed)
@@ -516,8 +516,17 @@ class MessageListPane:
         query = self.search_entry.get().strip().casefold()
         self._query = query or None
         self._shown_keys = self.store.matching(query) if query else None
+        selected = self.tree.selection()
         self._lay_out()
         self._show_count()
+        rows = self.tree.get_children()
+        if selected and selected[0] not in rows:  # the message shown is hidden: not shown on
+            self.tree.selection_remove(*selected)
+            if rows:  # the first match is, or nothing
+                self.tree.selection_set(rows[0])
+                self.tree.see(rows[0])
+            else:
+                self._call("select", None)
 
     def sort_by(self, column: str) -> None:
         """Sort by ``column``; the same column again reverses the order."""

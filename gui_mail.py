@@ -382,6 +382,7 @@ class AttachedMessageWindow:
         self.decoded: Any = None
         self.photos: list[ImageTk.PhotoImage] = []  # kept here: Tk drops unreferenced ones
         self.opened: list[AttachedMessageWindow] = []
+        self.owner: tuple[int, int] | None = None  # the message it was opened from
         self.window = tk.Toplevel(root)
         self.window.title(labels["attached_title"].format(
             name=display_line(attachment.filename)))
@@ -499,6 +500,7 @@ class PictureWindow:
     def __init__(self, root: tk.Misc, attachment: Any, labels: Labels,
                  worker: ThreadPoolExecutor) -> None:
         self.photo: ImageTk.PhotoImage | None = None  # kept here: Tk drops an unreferenced one
+        self.owner: tuple[int, int] | None = None  # the message it was opened from
         self.window = tk.Toplevel(root, background="#202020")
         self.window.title(display_line(attachment.filename))
         (screen_width, _), _dpi = screen = screen_of(root)
@@ -899,11 +901,16 @@ class MessagePane:
         name = safe_filename(attachment.filename, fallback=f"attachment-{attachment.part}")
         call_weakly(self._save_bytes, attachment.data, name, self.labels["save_attachment"])
 
+    def _owner(self) -> tuple[int, int] | None:
+        """The message (session, number) a window opened now comes from."""
+        return None if self.message is None else (self.message.session, self.message.number)
+
     def open_picture(self, attachment: Any) -> PictureWindow:
         """Open a picture large, in a window of its own."""
         self.picture_windows = [window for window in self.picture_windows if window.is_open]
         self.picture_windows.append(PictureWindow(self._root, attachment, self.labels,
                                                   self._worker))
+        self.picture_windows[-1].owner = self._owner()
         return self.picture_windows[-1]
 
     def _open_attached(self, attachment: Any) -> None:
@@ -911,4 +918,16 @@ class MessagePane:
         self.attached_windows.append(AttachedMessageWindow(
             self._root, attachment, self.labels, self._worker, self._save_attachment,
             self._bold_font))
+        self.attached_windows[-1].owner = self._owner()
+
+    def close_windows(self, session: int | None = None, number: int | None = None) -> None:
+        """Close the pictures and attached mails opened from message ``number`` of
+        ``session`` (deleted), or from any message (all cleared)."""
+        for window in (*self.picture_windows, *self.attached_windows):
+            if session is None or window.owner == (session, number):
+                if window.window.winfo_exists():
+                    window.window.destroy()
+        self.picture_windows = [window for window in self.picture_windows if window.is_open]
+        self.attached_windows = [window for window in self.attached_windows
+                                 if window.window.winfo_exists()]
 

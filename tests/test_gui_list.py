@@ -350,3 +350,42 @@ def test_thirty_mails_with_a_10_mb_picture_keep_the_window_under_450_mb(xdisplay
     # The peak adds the mail in flight: received, decoded in the child and sent back, its
     # picture scaled (Linux 392 MB, Windows CPython under Wine 445 MB).
     assert int(measured["peak"]) < 450_000_000 + PEAK_ALLOWANCE
+
+
+def test_deleting_a_message_closes_its_pictures_and_clear_closes_all(zh_window, events):
+    window = zh_window
+    feed(window, events, mail(1, "一", attachments=[picture_attachment((200, 150))]),
+         mail(2, "二", attachments=[picture_attachment((200, 150))]))
+    tree, pane = window.message_list, window.message_pane
+    tree.selection_set(tree.get_children()[0])
+    window.root.update()
+    first = pane.open_picture(pane.message.decoded.attachments[0])
+    tree.selection_set(tree.get_children()[1])
+    window.root.update()
+    second = pane.open_picture(pane.message.decoded.attachments[0])
+    tree.selection_set(tree.get_children()[0])
+    window.root.update()
+    press(tree, "<Delete>")  # message 1: its picture goes with it, not message 2's
+    assert not first.is_open and second.is_open
+    window.clear_button.invoke()
+    window.root.update()
+    assert not second.is_open
+
+
+def test_a_search_that_hides_the_shown_message_shows_the_first_match_or_nothing(zh_window,
+                                                                               events):
+    window = zh_window
+    feed(window, events, mail(1, "实验报告", text="第一次实验"), mail(2, "问题", text="端口"),
+         mail(3, "端口问题", text="端口"))
+    tree, pane = window.message_list, window.list_pane
+    tree.selection_set(tree.get_children()[0])
+    window.root.update()
+    assert "第一次实验" in text_of(window.message_pane.body_text)
+    pane.search("端口")
+    window.root.update()
+    assert listed_subjects(window) == ["问题", "端口问题"]
+    assert window.shown_message.number == 2 and "第一次实验" not in text_of(
+        window.message_pane.body_text)
+    pane.search("没有这个词")
+    window.root.update()
+    assert window.shown_message is None and text_of(window.message_pane.body_text) == ""
