@@ -324,3 +324,28 @@ def test_with_one_picture_the_text_of_the_mail_comes_first(screen_root):
         assert card.picture.winfo_rootx() >= body.winfo_rootx() + body.winfo_width()
         assert (card.picture.winfo_rooty() + card.picture.winfo_height()
                 <= canvas.winfo_rooty() + canvas.winfo_height())
+
+
+@pytest.mark.parametrize("screen_root", [(1366, 768)], indirect=True)
+def test_after_f11_and_back_the_list_shows_as_many_rows_as_before(screen_root):
+    """An acceptance tester saw 6 rows of the message list before F11 and 5 after."""
+    root = screen_root
+    with observed_window(root, lang="zh") as (window, server):
+        for number in range(8):
+            send(server.port, messages.gb2312_text_message(f"作业 {number}", "正文。\r\n"))
+        send(server.port, one_picture_mail(30))
+        assert wait_until(root, lambda: pictures_shown(window), timeout=20)
+        tree = window.message_list
+
+        def rows_in_view() -> int:
+            root.update()
+            return sum(1 for row in tree.get_children() if tree.bbox(row))
+
+        before = rows_in_view()
+        assert before >= 5
+        for _ in range(2):
+            press(root, window.dialogue_tabs, "<F11>")
+            assert window.presentation.active
+            press(root, window.dialogue_text, "<F11>")
+            assert not window.presentation.active
+            assert [rows_in_view() for _ in range(3)] == [before] * 3
