@@ -91,6 +91,21 @@ def wheel_direction(event: tk.Event) -> int:
     return -1 if event.num == 4 or event.delta > 0 else 1
 
 
+# The largest zoom keeps two rows of the list and two lines of the dialogue and the body in
+# view, and the status bar's buttons, at this factor on a screen this high (1366x768: 2.5;
+# measured): a lower screen gets a smaller largest zoom, in proportion (911x512: 1.5).
+LARGEST_ZOOM_AT = (2.5, 768)
+
+
+def largest_zoom_step(screen_height: int) -> int:
+    """The largest of ZOOM_STEPS that leaves the window usable on a screen this high (never
+    below 1.0: the window as it is made)."""
+    factor, height = LARGEST_ZOOM_AT
+    usable = factor * screen_height / height
+    return max([ZOOM_STEPS.index(1.0)]
+               + [step for step, scale in enumerate(ZOOM_STEPS) if scale <= usable])
+
+
 def scaled_size(size: int, factor: float) -> int:
     """A Tk font size times ``factor``: points when positive, pixels when negative."""
     scaled = max(1, round(abs(size) * factor))
@@ -101,7 +116,8 @@ class FontZoom:
     """Scales Tk's named fonts, and the window's own ``fonts``, by one factor, so that every
     widget that names them (dialogue, explanation, lists, body, raw content, X-ray, sequence
     view, menus) grows together; ``on_change`` then fits what is measured from them (row
-    heights, indents, drawings). Ctrl+plus, Ctrl+minus, Ctrl+0 and Ctrl+wheel on ``root``."""
+    heights, indents, drawings). Ctrl+plus, Ctrl+minus, Ctrl+0 and Ctrl+wheel on ``root``.
+    It stops at the largest zoom that leaves the window usable on the screen."""
 
     def __init__(self, root: tk.Tk, fonts: Sequence[tkfont.Font],
                  on_change: Callable[[], None]) -> None:
@@ -113,6 +129,7 @@ class FontZoom:
         # collection on whatever thread runs it, and Tcl aborts off its own thread.
         self._on_change = weakref.WeakMethod(on_change)
         self.step = ZOOM_STEPS.index(1.0)
+        self.largest_step = largest_zoom_step(root.winfo_screenheight())
         bindings = ((ZOOM_IN_SEQUENCES, lambda _e: self.zoom(+1)),
                     (ZOOM_OUT_SEQUENCES, lambda _e: self.zoom(-1)),
                     (ZOOM_RESET_SEQUENCES, lambda _e: self.reset()),
@@ -141,8 +158,8 @@ class FontZoom:
         return self.zoom(-wheel_direction(event))
 
     def show_step(self, step: int) -> None:
-        """Scale to ZOOM_STEPS[step] (kept within the steps)."""
-        self._show(min(len(ZOOM_STEPS) - 1, max(0, step)))
+        """Scale to ZOOM_STEPS[step] (kept within the steps this screen allows)."""
+        self._show(min(self.largest_step, max(0, step)))
 
     def _show(self, step: int) -> None:
         if step == self.step:

@@ -349,3 +349,33 @@ def test_after_f11_and_back_the_list_shows_as_many_rows_as_before(screen_root):
             press(root, window.dialogue_text, "<F11>")
             assert not window.presentation.active
             assert [rows_in_view() for _ in range(3)] == [before] * 3
+
+
+@pytest.mark.parametrize("screen_root", [(911, 512)], indirect=True)
+def test_the_largest_zoom_leaves_the_window_usable_on_a_small_screen(screen_root):
+    """At 911x512 the largest zoom left the dialogue, the list and the body no line in view
+    and cut the 清空 button off."""
+    root = screen_root
+    with observed_window(root, lang="zh") as (window, server):
+        for number in range(4):
+            send(server.port, messages.gb2312_text_message(f"作业 {number}", "正文。\r\n"))
+        send(server.port, one_picture_mail(30))
+        assert wait_until(root, lambda: pictures_shown(window), timeout=20)
+        for _ in range(len(gui_display.ZOOM_STEPS)):
+            press(root, window.dialogue_text, "<Control-plus>")
+        assert window.zoom.factor > 1.0  # it does zoom, up to what the screen allows
+        for _ in range(3):
+            root.update()
+        tree = window.message_list
+
+        def lines_in_view(text: tk.Text) -> int:  # whole display lines in the text's height
+            linespace = tkfont.Font(root=root, font=text.cget("font")).metrics("linespace")
+            return (text.winfo_height() - 2 * int(text.cget("pady"))) // linespace
+
+        assert sum(1 for row in tree.get_children() if tree.bbox(row)) >= 2
+        assert lines_in_view(window.dialogue_text) >= 2
+        assert lines_in_view(window.message_pane.body_text) >= 2
+        button = window.clear_button
+        assert button.winfo_viewable()
+        assert (button.winfo_rootx() + button.winfo_width()
+                <= root.winfo_rootx() + root.winfo_width())
