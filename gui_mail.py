@@ -122,7 +122,9 @@ def format_addresses(addresses: Sequence[str]) -> str:
 
 
 def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
-    """The body view of a message event as (text, tag) pieces: headers, notes, then the text."""
+    """The body view of a message event as (text, tag) pieces: headers, notes, the text, then
+    the decoder's remarks (at 1366x768 they pushed the text of a mail with a picture down to
+    the body's eleventh line)."""
     decoded = ev.decoded
     segments = header_segments(decoded, labels) if decoded is not None else []
     envelope = labels["envelope"].format(mail_from=format_addresses([ev.envelope.mail_from]),
@@ -131,6 +133,10 @@ def body_segments(ev: MessageReceived, labels: Labels) -> list[tuple[str, str]]:
     segments += [(f"• {note}\n", TAG_NOTE) for note in message_notes(ev, labels)]
     segments.append(("\n", TAG_GAP))
     segments += _body_text_segments(decoded, labels)
+    remarks = decoder_notes(decoded, labels)
+    if remarks:
+        segments.append(("\n\n", ""))
+        segments += [(f"• {remark}\n", TAG_NOTE) for remark in remarks]
     return segments
 
 
@@ -170,9 +176,15 @@ def message_notes(ev: MessageReceived, labels: Labels) -> list[str]:
         notes.append(labels["outlook_test"])
     if decoded.text_from_html:
         notes.append(labels["body_from_html"])
-    notes += [labels["decoder_remark"].format(remark=remark)
-              for remark in decoded.remark_texts(labels.lang)]
     return notes
+
+
+def decoder_notes(decoded: Any, labels: Labels) -> list[str]:
+    """What the decoder remarked (repairs, guesses): shown after the mail's text."""
+    if decoded is None:
+        return []
+    return [labels["decoder_remark"].format(remark=remark)
+            for remark in decoded.remark_texts(labels.lang)]
 
 
 def _body_text_segments(decoded: Any, labels: Labels) -> list[tuple[str, str]]:
@@ -415,8 +427,8 @@ class AttachedMessageWindow:
         self.decoded = decoded = future.result()
         labels = self.labels
         segments = header_segments(decoded, labels) + [("\n", "")]
-        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remark_texts(labels.lang)]
         segments += _body_text_segments(decoded, labels) + [("\n", "")]
+        segments += [(f"• {remark}\n", TAG_NOTE) for remark in decoded.remark_texts(labels.lang)]
         replace_text(self.text, segments)
         self._add_attachment_rows(decoded.attachments)
         tree = "\n".join(decoder.describe_part(part, labels.lang) for part in decoded.parts)

@@ -195,7 +195,7 @@ def test_an_unknown_event_is_shown_not_dropped():
     assert (line.text, line.tag) == ("Unknown event from the server: starttls", gui.TAG_ERROR)
 
 
-def test_body_segments_put_headers_envelope_and_notes_above_the_text():
+def test_body_segments_put_headers_envelope_and_notes_above_the_text_and_remarks_below():
     ev = message(decoded_message(remarks=[Note(RemarkKind.BASE64_REPAIRED)]))
     segments = gui_mail.body_segments(ev, EN)
     text = "".join(chars for chars, _tag in segments)
@@ -208,7 +208,9 @@ def test_body_segments_put_headers_envelope_and_notes_above_the_text():
     chinese = gui_mail.body_segments(ev, gui.LABELS["zh"])
     assert any(chars.startswith("• ") and "base64 的填充或长度有误" in chars
                for chars, _tag in chinese)
-    assert text.endswith("\n老师您好：\n这是正文。\n")
+    # The mail's text first, the decoder's remarks after it.
+    assert text.index("老师您好：\n这是正文。\n") < text.index("• Decoder: bad base64")
+    assert text.endswith("• Decoder: bad base64 padding or length (cut off?), repaired\n")
     assert ("Subject: ", gui.TAG_HEADER_NAME) in segments
 
 

@@ -379,3 +379,22 @@ def test_the_largest_zoom_leaves_the_window_usable_on_a_small_screen(screen_root
         assert button.winfo_viewable()
         assert (button.winfo_rootx() + button.winfo_width()
                 <= root.winfo_rootx() + root.winfo_width())
+
+
+@pytest.mark.parametrize("screen_root", [(1366, 768)], indirect=True)
+def test_the_text_of_a_mail_with_a_picture_comes_before_the_decoders_remarks(screen_root):
+    """At 1366x768 the header block and the remarks put the text on the body's 11th line."""
+    root = screen_root
+    raw = one_picture_mail(30)
+    raw = b"\r\n".join(line for line in raw.split(b"\r\n")
+                       if not line.startswith((b"Date:", b"Message-ID:")))  # two remarks
+    with observed_window(root, lang="zh") as (window, server):
+        send(server.port, raw)
+        assert wait_until(root, lambda: pictures_shown(window), timeout=10)
+        root.update()
+        body = window.message_pane.body_text
+        shown = body.get("1.0", "end")
+        assert shown.index("老师您好") < shown.index("解码提示：邮件没有 Date 首部")
+        linespace = tkfont.Font(root=root, font=body.cget("font")).metrics("linespace")
+        line_top = body.dlineinfo(body.search("老师您好", "1.0"))[1]
+        assert line_top < 5 * linespace  # after Subject/Date, From/To and the envelope
