@@ -23,10 +23,11 @@ import smtp_observer
 
 
 @contextmanager
-def virtual_display() -> Iterator[str]:
-    """A private Xvfb as $DISPLAY for the duration; raises FileNotFoundError without Xvfb."""
+def virtual_display(size: tuple[int, int] = (1280, 1024)) -> Iterator[str]:
+    """A private Xvfb of ``size`` as $DISPLAY for the duration; raises FileNotFoundError
+    without Xvfb."""
     previous = os.environ.get("DISPLAY")
-    with xvfb_display() as display:
+    with xvfb_display((size,)) as display:
         os.environ["DISPLAY"] = display
         try:
             yield display

@@ -7,10 +7,12 @@ arrived through the real server, and its teaching views.
 VIEW is one of: window (assets/screenshot.png), explain (the explanation of the EHLO reply's
 PIPELINING line, assets/explain.png), xray (the X-ray of the text part, assets/xray.png),
 sequence (the sequence view of the session, assets/sequence.png), scenarios (the Scenarios
-menu with each scenario's caption, assets/scenarios.png) and console (the "Type SMTP" tab
-after a few typed lines, assets/console.png); --all makes them all.
-Without $DISPLAY it starts a private Xvfb (Linux); on Windows the window opens on the
-desktop. The message comes from tests/messages.py, the same one the screenshot test sends.
+menu with each scenario's caption, assets/scenarios.png), console (the "Type SMTP" tab
+after a few typed lines, assets/console.png), zoomed (the window two zoom steps larger,
+assets/zoomed.png) and presentation (F11, assets/presentation.png); --all makes them all.
+Without $DISPLAY it starts a private Xvfb (Linux) of the size --screen WxH (default 1366x768,
+a lab PC's screen; 911x512 is what a 1366x768 screen at 150 % gives a program); on Windows
+the window opens on the desktop. The message comes from tests/messages.py, the same one the screenshot test sends.
 """
 
 from __future__ import annotations
@@ -112,6 +114,23 @@ def console_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
     return window_view(root, window)
 
 
+def zoomed_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """The window two zoom steps larger (Ctrl+plus twice), as read from the back row."""
+    window.zoom.zoom(2)
+    root.update()
+    return window_view(root, window)
+
+
+def presentation_view(root: tk.Tk, window: gui.ObserverWindow) -> Image.Image:
+    """Presentation mode (F11): the dialogue, its explanation and the sequence view, large,
+    with the EHLO reply's PIPELINING line explained."""
+    window.presentation.toggle()
+    root.update()
+    window.select_dialogue_line(dialogue_line_number(window, "250-PIPELINING"))
+    root.update()
+    return window_view(root, window)
+
+
 VIEWS: dict[str, tuple[Callable[[tk.Tk, gui.ObserverWindow], Image.Image], str]] = {
     "window": (window_view, "screenshot.png"),
     "explain": (explain_view, "explain.png"),
@@ -119,6 +138,8 @@ VIEWS: dict[str, tuple[Callable[[tk.Tk, gui.ObserverWindow], Image.Image], str]]
     "sequence": (sequence_view, "sequence.png"),
     "scenarios": (scenarios_view, "scenarios.png"),
     "console": (console_view, "console.png"),
+    "zoomed": (zoomed_view, "zoomed.png"),
+    "presentation": (presentation_view, "presentation.png"),
 }
 
 
@@ -137,6 +158,14 @@ def take_screenshot(view: str, output: Path, lang: str) -> None:
     print(f"wrote {output}")
 
 
+def screen_size(text: str) -> tuple[int, int]:
+    width, _, height = text.partition("x")
+    try:
+        return int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not WxH: {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
@@ -145,13 +174,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="what to show (default: the whole window)")
     parser.add_argument("--output", type=Path, help="where to save it (default: in assets/)")
     parser.add_argument("--all", action="store_true", help="make every view, in assets/")
+    parser.add_argument("--screen", default="1366x768", type=screen_size,
+                        help="the private Xvfb's size WxH (default: 1366x768, a lab PC's)")
     args = parser.parse_args(argv)
     if args.all and args.output:
         parser.error("--all writes to assets/; leave out --output")
     views = tuple(VIEWS) if args.all else (args.view,)
     with ExitStack() as stack:
         if not os.environ.get("DISPLAY") and sys.platform != "win32":
-            stack.enter_context(virtual_display())
+            stack.enter_context(virtual_display(args.screen))
         for view in views:
             take_screenshot(view, args.output or ASSETS / VIEWS[view][1], args.lang)
     return 0
