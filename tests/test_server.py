@@ -337,7 +337,10 @@ def test_the_child_decoder_ends_when_the_observer_is_killed():
                 "config = so.ServerConfig(hostname='observer.test', port=0,"
                 " decode_in_child_from=1)\n"
                 "server = so.start_server(config, queue.Queue())\n"
-                "print(server._start_child_decoder().submit(os.getpid).result(), flush=True)\n"
+                # One task at a time: two at once in the pool's pipes hang under Wine 8.
+                "server.child_decoder_warmed_up.result(timeout=60)\n"
+                "decoder = server._start_child_decoder().submit(os.getpid)\n"
+                "print(decoder.result(timeout=60), flush=True)\n"
                 "input()\n")  # until it is killed
     process = subprocess.Popen([sys.executable, "-c", observer], cwd=ROOT,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
