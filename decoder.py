@@ -1503,6 +1503,11 @@ def _lost_part_end(raw: bytes, boundary: str, start: int, stop: int) -> int:
     return stop if line is None else _strip_line_break(raw, start, line.start)
 
 
+# Remarks about where this message's own MIME tree stops, wherever in it that is (also inside
+# an attached mail); the other remarks about an attached mail's insides are its own.
+_TREE_REMARKS = frozenset({RemarkKind.NESTING_CAPPED})
+
+
 class _Decoding:
     """One run of decode(): the raw bytes, the result as it is filled in, and the remarks."""
 
@@ -1527,9 +1532,12 @@ class _Decoding:
         # (the rest show when it is opened), so only its bytes are copied, also of a hostile
         # thousand levels of Fw: Fw: Fw:.
         self._attached_depth = 0
+        self._attached_paths: list[str] = []  # of every attached mail (message/rfc822 and kin)
         self._unread_spans: list[tuple[int, int]] = []  # bodies past MIME_NESTING_LIMIT
 
     def remark(self, kind: RemarkKind, **values: Any) -> None:
+        if self._attached_depth and kind not in _TREE_REMARKS:
+            return  # about an attached mail's insides: its own remarks, when it is opened
         # Exception texts and labels may carry surrogates; keep the remark encodable anywhere.
         values = {name: _encodable(value) for name, value in values.items()}
         self._remarks.setdefault((kind, repr(values)), Note(kind, values))
@@ -1654,6 +1662,8 @@ class _Decoding:
         attached_mail = headers.content_type in _ATTACHED_MESSAGE_TYPES
         listed = attached_mail and not self._attached_depth
         self._attached_depth += attached_mail
+        if attached_mail:
+            self._attached_paths.append(path)
         decoded_size = 0
         children = part.get_payload()
         self._children[path] = len(children)
@@ -1988,7 +1998,11 @@ class _Decoding:
         path = f"{owner.path}.{number}"
         message = _parse(self.raw[start:stop])
         parts = self.result.parts
-        first_new = len(parts)
+        first_new, listed = len(parts), len(self.result.attachments)
+        # Lost inside an attached mail: it stays in the tree, but its remarks and files are
+        # that mail's own, shown when it is opened (as the parts found by the parser).
+        inside = any(path.startswith(mail + ".") for mail in self._attached_paths)
+        self._attached_depth += inside
         self._walk(message, path, owner.depth + 1, start, stop)
         new_parts = parts[first_new:]
         del parts[first_new:]
@@ -1998,6 +2012,9 @@ class _Decoding:
         self._lost.append(message)
         self.remark(RemarkKind.LOST_PART, path=path, content_type=message.get_content_type(),
                                boundary=boundary)
+        if inside:
+            self._attached_depth -= 1
+            del self.result.attachments[listed:]
         return stop
 
     def _lost_part_owner(self, boundary: str, start: int) -> Part:

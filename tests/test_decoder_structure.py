@@ -279,6 +279,45 @@ def test_bounce_shows_notice_status_fields_and_returned_mail():
     assert decoded.remark_texts() == []
 
 
+def test_the_returned_mails_problems_are_its_own_shown_when_it_is_opened():
+    """A reader shows the bounce's remarks with the bounce, and the returned mail's (a boundary
+    that never appears, an unknown charset, a file lost in the broken multipart) when that mail
+    is opened: its parts stay in the bounce's tree, its files in its own list."""
+    broken = ('Content-Type: multipart/mixed; boundary="never"\r\n\r\n'
+              "--elsewhere\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nhi\r\n"
+              "--elsewhere\r\nContent-Type: application/pdf; name=lost.pdf\r\n\r\n%PDF-1.4\r\n"
+              "X-Ignored: ").encode("ascii")
+    raw = bounce_message().replace(
+        b'Content-Type: text/plain; charset="gb2312"\r\nContent-Transfer-Encoding: base64\r\n'
+        b"\r\n", broken)
+    decoded = decoder.decode(raw)
+    assert decoded.remark_texts("zh") == []  # the bounce itself is well formed
+    assert [part.path for part in decoded.parts] == [
+        "1", "1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.3.1", "1.3.1.1", "1.3.1.2"]
+    [returned] = decoded.attachments
+    assert returned.part == "1.3"
+    opened = decoder.decode(returned.data)
+    texts = opened.remark_texts("zh")
+    assert [text.split("：")[0] for text in texts if "边界行从未出现" in text] == [
+        "第 1 部分（multipart/mixed）"]
+    assert any(text.startswith("第 1.1 部分（text/plain）：字符集 'x-unknown' 未知")
+               for text in texts), texts
+    assert [attachment.filename for attachment in opened.attachments] == ["lost.pdf"]
+
+
+def test_a_forwarded_mails_problems_stay_with_it_but_the_outer_parts_own_are_said():
+    forwarded = ["From: a@example.com", "Subject: Fw: x", "MIME-Version: 1.0",
+                 "Content-Type: text/plain; charset=x-unknown", "", "inner"]
+    raw = message(*mixed(["Content-Type: text/plain; charset=x-unknown-too", "", "outer"],
+                         ["Content-Type: message/rfc822", "", *forwarded], boundary="o"))
+    decoded = decoder.decode(raw)
+    assert decoded.remark_texts() == [  # the outer text's own; the forwarded one's is its own
+        "Part 1.1 (text/plain): charset 'x-unknown-too' is unknown; decoded as utf-8."]
+    opened = decoder.decode(decoded.attachments[0].data)
+    assert "Part 1 (text/plain): charset 'x-unknown' is unknown; decoded as utf-8." in (
+        opened.remark_texts())
+
+
 def test_feedback_report_shows_its_fields():
     """After the example of RFC 5965 Appendix B.2 (ARF), shortened."""
     raw = message(*mixed(
