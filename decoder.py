@@ -1128,12 +1128,20 @@ def _declared_transfer_encoding(part: Message) -> str:
     return str(part.get("content-transfer-encoding", "")).lower()
 
 
+def _stored_payload(part: Message) -> str:
+    """A leaf's body as the parser stored it, stray 8-bit bytes as surrogate escapes.
+    get_payload() would first decode those bytes by the part's charset, and raise ValueError
+    for a charset name that the codec registry refuses (one holding a NUL)."""
+    payload = part._payload
+    return payload if isinstance(payload, str) else ""
+
+
 def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list[Note]]:
     """The body of a leaf with its Content-Transfer-Encoding (as `_prepare_transfer_encoding`
     reports it) undone, and what was wrong with it."""
     if transfer_encoding == "base64":
-        # get_payload() turns stray 8-bit bytes into text, skipped here like any stray character
-        return _decode_base64(part.get_payload().encode("ascii", "ignore"))
+        # Stray 8-bit bytes are skipped here like any stray character.
+        return _decode_base64(_stored_payload(part).encode("ascii", "ignore"))
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return b"", []
@@ -1143,11 +1151,11 @@ def _transfer_decode(part: Message, transfer_encoding: str) -> tuple[bytes, list
 
 
 def _parsed_body(part: Message, transfer_encoding: str, data: bytes) -> bytes | str | None:
-    """A leaf's body as the parser found it, still transfer-encoded; None when its length tells
-    nothing, because get_payload() decodes 8-bit text by the charset."""
+    """A leaf's body as the parser found it, still transfer-encoded; None when it holds 8-bit
+    bytes, whose length tells nothing."""
     if transfer_encoding not in _DECODING_ENCODINGS:
         return data  # an identity encoding: the decoded body is the raw body
-    payload = part.get_payload()
+    payload = _stored_payload(part)
     return payload if payload.isascii() else None
 
 
@@ -1807,7 +1815,7 @@ class _Decoding:
         if not self._placeholders:
             return None
         # As stored: get_payload() fails to encode a placeholder among 8-bit bytes.
-        payload = part._payload
+        payload = _stored_payload(part)
         span = _placeholders_span(payload)
         if span is None or (transfer_encoding == "base64" and not _ESCAPED_8BIT.search(payload)):
             return span

@@ -388,6 +388,19 @@ def test_decoded_text_never_holds_lone_surrogates():
     json.dumps(decoded.to_json(), ensure_ascii=False).encode("utf-8")
 
 
+@pytest.mark.parametrize("encoding, body, text", [
+    ("quoted-printable", b"caf\xe9 =41", "caf\u00e9 A"), ("base64", b"aGVs\xe9bG8=", "hello")])
+def test_a_charset_name_holding_a_nul_with_8bit_bytes_still_decodes_the_part(encoding, body, text):
+    """The email package decodes such a body by its charset and raises ValueError for a
+    name holding a NUL (found by the mutated-corpus test): the part was lost."""
+    raw = (b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+           b'Content-Type: text/plain; charset="\x00x"\r\nContent-Transfer-Encoding: '
+           + encoding.encode() + b"\r\n\r\n" + body + b"\r\n--b--\r\n")
+    decoded = decoder.decode(raw)
+    assert decoded.text.strip() == text
+    assert not [remark for remark in decoded.remark_texts() if "could not be decoded" in remark]
+
+
 # --- Attachments and file names ------------------------------------------------------------
 
 
