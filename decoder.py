@@ -36,7 +36,7 @@ import urllib.parse
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from email import errors, policy
+from email import errors, headerregistry, policy
 from email.feedparser import FeedParser
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -1196,10 +1196,21 @@ class _HeaderCachingPolicy(policy.EmailPolicy):
     def header_fetch_parse(self, name: str, value: str) -> Any:
         if hasattr(value, "name"):
             return value
-        value = value[:_PARSED_HEADER_LENGTH]
-        if len(value) > _CACHED_HEADER_LENGTH:
-            return super().header_fetch_parse(name, value)
-        return _parsed_header(name, value)
+        # The parser hands RFC 2231 charset names to the codec registry, which raises
+        # ValueError (the parser catches only LookupError) for a name holding a NUL. The
+        # reader is shown the raw value, decoded by this module.
+        value = value[:_PARSED_HEADER_LENGTH].replace("\x00", "\ufffd")
+        try:
+            if len(value) > _CACHED_HEADER_LENGTH:
+                return super().header_fetch_parse(name, value)
+            return _parsed_header(name, value)
+        except Exception:  # noqa: BLE001 - the parser has gaps (a cut-off RFC 2231 parameter
+            # raises IndexError); the part is still read, its parameters the older way.
+            return _UnparsedHeader(name, value)
+
+
+class _UnparsedHeader(headerregistry.UnstructuredHeader, headerregistry.BaseHeader):
+    """A header the structured parser failed on, kept as its text."""
 
 
 _POLICY = _HeaderCachingPolicy()  # the settings of policy.default
