@@ -185,10 +185,16 @@ class ScrollableFrame:
             toplevel.bind(sequence, self._on_wheel, add=True)
 
     def _on_wheel(self, event: tk.Event) -> None:
+        # Tk (8.6, X11 and Win32) delivers the wheel to the widget under the pointer. Asking
+        # what lies under the pointer as well covers the canvas' own gaps between cards; on
+        # Windows that answer is "" when another program's window is there (Wine's too).
         under = str(self.frame.tk.call("winfo", "containing", event.x_root, event.y_root))
-        if under != str(self.frame) and not under.startswith(f"{self.frame}."):
+        if not (self._holds(str(event.widget)) or self._holds(under)):
             return
         self.canvas.yview_scroll(2 * gui_display.wheel_direction(event), "units")
+
+    def _holds(self, path: str) -> bool:
+        return path == str(self.frame) or path.startswith(f"{self.frame}.")
 
 
 # --------------------------------------------------------------------------------------------
