@@ -401,22 +401,19 @@ def test_a_charset_name_holding_a_nul_with_8bit_bytes_still_decodes_the_part(enc
     assert not [remark for remark in decoded.remark_texts() if "could not be decoded" in remark]
 
 
-def test_an_rfc2231_charset_name_holding_a_nul_still_names_the_file():
+@pytest.mark.parametrize("disposition, filename", [
+    # a NUL in the charset name: the codec registry raises ValueError, not LookupError
+    (b"attachment; filename*=iso-8859-1\x00''caf%E9.txt", "caf\u00e9.txt"),
+    # a last parameter cut to "filename*": the email package's parser raises IndexError
+    (b"attachment;\r\n\tfilename*0*=utf-8''%E3%81%8B.txt;\r\n\tfilename*", "\u304b.txt"),
+], ids=["nul-in-charset", "cut-off-parameter"])
+def test_a_disposition_the_email_parser_fails_on_costs_neither_the_part_nor_its_name(
+        disposition, filename):
     raw = (b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-           b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; "
-           b"filename*=iso-8859-1\x00''caf%E9.txt\r\n\r\nhello\r\n--b--\r\n")
+           b"Content-Type: application/octet-stream\r\nContent-Disposition: " + disposition
+           + b"\r\n\r\nhello\r\n--b--\r\n")
     decoded = decoder.decode(raw)
-    assert [(found.filename, found.size) for found in decoded.attachments] == [("caf\u00e9.txt", 5)]
-    assert not [remark for remark in decoded.remark_texts() if "could not be decoded" in remark]
-
-
-def test_a_cut_off_rfc2231_parameter_costs_neither_the_part_nor_its_name():
-    """The email package's parser raises IndexError on a last parameter cut to "filename*"."""
-    raw = (b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-           b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment;\r\n"
-           b"\tfilename*0*=utf-8''%E3%81%8B.txt;\r\n\tfilename*\r\n\r\nhello\r\n--b--\r\n")
-    decoded = decoder.decode(raw)
-    assert [(found.filename, found.size) for found in decoded.attachments] == [("\u304b.txt", 5)]
+    assert [(found.filename, found.size) for found in decoded.attachments] == [(filename, 5)]
     assert not [remark for remark in decoded.remark_texts()
                 if "could not be decoded" in remark or "internal error" in remark]
 
