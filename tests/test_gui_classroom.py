@@ -17,7 +17,8 @@ from tkinter import font as tkfont
 from tkinter import ttk
 
 import pytest
-from gui_fixtures import feed, grab_screen, observed_window, pictures_fitted, send, wait_until
+from gui_fixtures import (feed, grab_screen, observed_window, pictures_fitted, rows_in_view, send,
+                          send_homework, wait_until)
 from test_gui_teaching import pipelined_session, seed_message
 
 import gui
@@ -198,15 +199,13 @@ def test_an_attached_mail_opens_over_the_window_and_within_the_screen(screen_roo
 def test_at_1366x768_the_mail_text_and_six_mails_are_in_view(screen_root):
     root = screen_root
     with observed_window(root, lang="zh") as (window, server):
-        for number in range(5):
-            send(server.port, messages.gb2312_text_message(f"作业 {number}", "短信。\r\n"))
+        send_homework(server.port, 5, "短信。\r\n")
         send(server.port, mail_with_lines(30))
         assert wait_until(root, lambda: window._counts["messages"] == 6, timeout=10)
         assert wait_until(root, lambda: "第 1 行" in window.message_pane.body_text.get("1.0", "end"))
         root.update()
         save_shot(root, "classroom-zh-1366x768.png")
-        rows = window.message_list.get_children()
-        assert all(window.message_list.bbox(row) for row in rows)  # all six rows in view
+        assert rows_in_view(window.message_list) == 6
         horizontal = [bar for bar in window.message_list.master.winfo_children()
                       if isinstance(bar, ttk.Scrollbar) and str(bar.cget("orient")) == "horizontal"]
         assert horizontal and horizontal[0].winfo_viewable()

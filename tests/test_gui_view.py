@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from tkinter import font as tkfont
 
 import pytest
-from gui_fixtures import feed, observed_window, pictures_shown, pump_until, send, wait_until
+from gui_fixtures import (feed, observed_window, pictures_shown, pump_until, rows_in_view, send,
+                          send_homework, wait_until)
 from test_chinese_lab import english_words
 from test_gui_classroom import fully_visible_lines, menu_command
 from test_gui_teaching import pipelined_session, seed_message
@@ -331,24 +332,17 @@ def test_after_f11_and_back_the_list_shows_as_many_rows_as_before(screen_root):
     """An acceptance tester saw 6 rows of the message list before F11 and 5 after."""
     root = screen_root
     with observed_window(root, lang="zh") as (window, server):
-        for number in range(8):
-            send(server.port, messages.gb2312_text_message(f"作业 {number}", "正文。\r\n"))
+        send_homework(server.port, 8)
         send(server.port, one_picture_mail(30))
         assert wait_until(root, lambda: pictures_shown(window), timeout=20)
-        tree = window.message_list
-
-        def rows_in_view() -> int:
-            root.update()
-            return sum(1 for row in tree.get_children() if tree.bbox(row))
-
-        before = rows_in_view()
+        before = rows_in_view(window.message_list)
         assert before >= 5
         for _ in range(2):
             press(root, window.dialogue_tabs, "<F11>")
             assert window.presentation.active
             press(root, window.dialogue_text, "<F11>")
             assert not window.presentation.active
-            assert [rows_in_view() for _ in range(3)] == [before] * 3
+            assert [rows_in_view(window.message_list) for _ in range(3)] == [before] * 3
 
 
 @pytest.mark.parametrize("screen_root", [(911, 512)], indirect=True)
@@ -357,8 +351,7 @@ def test_the_largest_zoom_leaves_the_window_usable_on_a_small_screen(screen_root
     and cut the 清空 button off."""
     root = screen_root
     with observed_window(root, lang="zh") as (window, server):
-        for number in range(4):
-            send(server.port, messages.gb2312_text_message(f"作业 {number}", "正文。\r\n"))
+        send_homework(server.port, 4)
         send(server.port, one_picture_mail(30))
         assert wait_until(root, lambda: pictures_shown(window), timeout=20)
         for _ in range(len(gui_display.ZOOM_STEPS)):
@@ -372,7 +365,7 @@ def test_the_largest_zoom_leaves_the_window_usable_on_a_small_screen(screen_root
             linespace = tkfont.Font(root=root, font=text.cget("font")).metrics("linespace")
             return (text.winfo_height() - 2 * int(text.cget("pady"))) // linespace
 
-        assert sum(1 for row in tree.get_children() if tree.bbox(row)) >= 2
+        assert rows_in_view(tree) >= 2
         assert lines_in_view(window.dialogue_text) >= 2
         assert lines_in_view(window.message_pane.body_text) >= 2
         button = window.clear_button
